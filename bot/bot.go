@@ -1,0 +1,446 @@
+// Package bot is jobdesc's Slack side: it connects in Socket Mode, routes
+// slash commands, modal submissions, button clicks and reactions (surface.go
+// lists them all) to handlers, and keeps every draft in a Store.
+//
+// Every envelope is handled on its own goroutine in two phases: a quick
+// phase that decides the ack (a view_submission's validation and save happen
+// here, so a submission the user saw accepted is on disk), then the slow
+// work (Web API calls) after the ack. The loop logs errors and recovers
+// panics; a handler never blocks another envelope's ack.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// Store is what the bot needs of the drafts store. drafts.Store implements
+// it on a bbolt file; see that package for the semantics of each call.
+type Store interface {
+	Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error)
+	Get(ctx context.Context, team, id string) (drafts.Draft, error)
+	FindByMessage(ctx context.Context, team, channel, ts string) (drafts.Draft, error)
+	ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error)
+	Revise(ctx context.Context, team, id string, base int, editor string, values map[string]string) (drafts.Draft, error)
+	Approve(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
+	Withdraw(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
+	RequestChanges(ctx context.Context, team, id, user string) (drafts.Draft, bool, error)
+	WithdrawChangeRequest(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
+	MarkPosted(ctx context.Context, team, id string, m drafts.Message) (drafts.Draft, error)
+	MarkPostFailed(ctx context.Context, team, id, reason string) (drafts.Draft, error)
+	Requeue(ctx context.Context, team, id, channel string) (drafts.Draft, error)
+	Pending(ctx context.Context) ([]drafts.Draft, error)
+	RecordExport(ctx context.Context, team, id, user string) error
+	Claim(ctx context.Context, key string) (bool, error)
+}
+
+// Config is what the bot needs to run. Tokens are never logged.
+type Config struct {
+	AppToken string // xapp-…: Socket Mode
+	BotToken string // xoxb-…: Web API
+	APIURL   string // Web API base URL ending in "/"; "" means Slack's
+
+	ApproveReaction   string   // reaction name that approves, e.g. "white_check_mark"
+	ChangesReaction   string   // reaction name that requests changes, e.g. "x"
+	ApprovalsRequired int      // approvals on the current revision to be Approved (at least 1)
+	Approvers         []string // user ids allowed to approve; empty means anyone but the author
+
+	// DrainTimeout bounds how long Run waits for in-flight work after its
+	// context is cancelled (default 10 s).
+	DrainTimeout time.Duration
+	// AckBudget is how long the quick phase may take before the envelope is
+	// acked with a fallback answer (default 2.5 s, inside Slack's 3 s).
+	AckBudget time.Duration
+	// PingInterval is the Socket Mode watchdog (default slack-go's 30 s).
+	PingInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.ApproveReaction == "" {
+		c.ApproveReaction = "white_check_mark"
+	}
+	if c.ChangesReaction == "" {
+		c.ChangesReaction = "x"
+	}
+	if c.ApprovalsRequired < 1 {
+		c.ApprovalsRequired = 1
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = 10 * time.Second
+	}
+	if c.AckBudget <= 0 {
+		c.AckBudget = 2500 * time.Millisecond
+	}
+	return c
+}
+
+// Bot is a running jobdesc Slack app.
+type Bot struct {
+	cfg     Config
+	api     *slack.Client
+	sm      *socketmode.Client
+	http    *http.Client
+	store   Store
+	catalog *templates.Catalog
+	log     *slog.Logger
+	metrics *Metrics
+
+	connected atomic.Bool
+	locks     keyedMutex
+	posting   sync.Map // draft key → struct{}: posts under way, so the outbox never posts twice at once
+	inflight  sync.WaitGroup
+
+	botUser, team string // from auth.test
+}
+
+// New builds a bot. It returns an error when a token is missing or of the
+// wrong kind; it does not contact Slack (Run does).
+func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, metrics *Metrics) (*Bot, error) {
+	cfg = cfg.withDefaults()
+	if !strings.HasPrefix(cfg.AppToken, "xapp-") {
+		return nil, errors.New("app token must start with xapp-")
+	}
+	if !strings.HasPrefix(cfg.BotToken, "xoxb-") {
+		return nil, errors.New("bot token must start with xoxb-")
+	}
+	if store == nil || catalog == nil || log == nil {
+		return nil, errors.New("bot needs a store, a catalogue and a logger")
+	}
+	if metrics == nil {
+		metrics, _ = NewMetrics(nil) // nothing registered: cannot fail
+	}
+	hc := newHTTPClient()
+	opts := []slack.Option{
+		slack.OptionHTTPClient(hc),
+		slack.OptionAppLevelToken(cfg.AppToken),
+	}
+	if cfg.APIURL != "" {
+		u := cfg.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		opts = append(opts, slack.OptionAPIURL(u))
+	}
+	api := slack.New(cfg.BotToken, opts...)
+	var smOpts []socketmode.Option
+	if cfg.PingInterval > 0 {
+		smOpts = append(smOpts, socketmode.OptionPingInterval(cfg.PingInterval))
+	}
+	return &Bot{
+		cfg:     cfg,
+		api:     api,
+		sm:      socketmode.New(api, smOpts...),
+		http:    hc,
+		store:   store,
+		catalog: catalog,
+		log:     log,
+		metrics: metrics,
+	}, nil
+}
+
+// newHTTPClient is the Web API client: http.DefaultTransport keeps two idle
+// connections per host, so a burst would open new connections all the time.
+func newHTTPClient() *http.Client {
+	t := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        128,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+// Connected reports whether the Socket Mode connection is up.
+func (b *Bot) Connected() bool { return b.connected.Load() }
+
+// Run connects to Slack and serves until ctx is cancelled, then stops taking
+// envelopes, lets in-flight work finish (bounded by DrainTimeout) and
+// returns nil. It returns an error when Slack rejects the tokens.
+func (b *Bot) Run(ctx context.Context) error {
+	auth, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("check bot token with auth.test: %w", err)
+	}
+	b.botUser, b.team = auth.UserID, auth.TeamID
+	b.log.Info("bot token accepted", "workspace", auth.Team, "team", auth.TeamID, "bot_user", auth.UserID)
+
+	// Work started by envelopes outlives ctx by up to DrainTimeout.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSocket()
+
+	sockErr := make(chan error, 1)
+	go func() { sockErr <- b.sm.RunContext(sockCtx) }()
+
+	b.goSafe(work, "outbox", func(ctx context.Context) error { return b.flushOutbox(ctx) })
+	b.goSafe(ctx, "sweep", func(ctx context.Context) error { return b.sweepLoop(ctx) })
+
+	for {
+		select {
+		case <-ctx.Done():
+			return b.drain(stopWork, stopSocket, sockErr)
+		case err := <-sockErr:
+			b.connected.Store(false)
+			stopWork()
+			b.inflight.Wait()
+			if err == nil || errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt, ok := <-b.sm.Events:
+			if !ok {
+				return b.drain(stopWork, stopSocket, sockErr)
+			}
+			b.route(work, evt)
+		}
+	}
+}
+
+// drain waits for in-flight handlers (bounded), then closes the socket.
+func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan error) error {
+	done := make(chan struct{})
+	go func() { b.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.cfg.DrainTimeout):
+		b.log.Warn("in-flight work did not finish in time; stopping it", "timeout", b.cfg.DrainTimeout)
+		stopWork()
+		<-done
+	}
+	stopSocket()
+	b.connected.Store(false)
+	if err := <-sockErr; err != nil && !errors.Is(err, context.Canceled) {
+		b.log.Warn("socket mode stopped", "err", err)
+	}
+	b.log.Info("stopped")
+	return nil
+}
+
+// route handles one event from the socket: connection state here, envelopes
+// on their own goroutine.
+func (b *Bot) route(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.connected.Store(false)
+	case socketmode.EventTypeConnected:
+		if !b.connected.Swap(true) {
+			b.metrics.connects.Inc()
+		}
+	case socketmode.EventTypeHello:
+		b.connected.Store(true)
+		b.log.Info("connected to Slack", "team", b.team, "bot_user", b.botUser)
+	case socketmode.EventTypeConnectionError:
+		b.connected.Store(false)
+		b.log.Warn("socket mode connection failed; retrying", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		b.connected.Store(false)
+		b.log.Error("slack rejected the app token")
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
+		b.log.Warn("socket mode error", "type", string(evt.Type), "err", evt.Data)
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return
+		}
+		b.metrics.envelopes.WithLabelValues(string(evt.Type)).Inc()
+		b.inflight.Add(1)
+		go b.serve(ctx, evt, time.Now())
+	}
+}
+
+// response is a handler's quick answer: the ack payload, and the work to do
+// after the ack.
+type response struct {
+	ack  any
+	then func(ctx context.Context) error
+	log  []any // attributes for log lines about this envelope
+}
+
+// serve runs one envelope: the quick phase within the ack budget, the ack,
+// then the slow work. Panics are recovered and logged.
+func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Time) {
+	defer b.inflight.Done()
+	req := evt.Request
+	log := b.log.With("envelope", req.EnvelopeID, "type", string(evt.Type))
+
+	quick := make(chan response, 1)
+	go func() {
+		var r response
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+				r = response{}
+			}
+			quick <- r
+		}()
+		r = b.handle(ctx, evt)
+	}()
+
+	var r response
+	timer := time.NewTimer(b.cfg.AckBudget)
+	select {
+	case r = <-quick:
+		timer.Stop()
+		b.ack(ctx, log, req, r.ack, received)
+	case <-timer.C:
+		// Slack shows the user an error after 3 s: ack now with a fallback.
+		b.ack(ctx, log, req, fallbackAck(evt), received)
+		log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
+		r = <-quick
+	}
+	if r.then == nil {
+		return
+	}
+	log = log.With(r.log...)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	if err := r.then(ctx); err != nil {
+		log.Error("handling failed", "err", err)
+	}
+}
+
+func (b *Bot) ack(ctx context.Context, log *slog.Logger, req *socketmode.Request, payload any, received time.Time) {
+	var err error
+	if payload == nil {
+		err = b.sm.AckCtx(ctx, req.EnvelopeID, nil)
+	} else {
+		err = b.sm.AckCtx(ctx, req.EnvelopeID, payload)
+	}
+	b.metrics.ackLatency.Observe(time.Since(received).Seconds())
+	if err != nil {
+		log.Error("ack failed", "err", err)
+	}
+}
+
+// fallbackAck answers an envelope whose quick phase overran the budget.
+func fallbackAck(evt socketmode.Event) any {
+	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
+		if block := firstInputBlock(cb.View); block != "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{
+				block: "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice.",
+			})
+		}
+	}
+	return nil
+}
+
+func firstInputBlock(v slack.View) string {
+	for _, bl := range v.Blocks.BlockSet {
+		if in, ok := bl.(*slack.InputBlock); ok {
+			return in.BlockID
+		}
+	}
+	return ""
+}
+
+// handle is the quick phase: it routes by envelope type.
+func (b *Bot) handle(ctx context.Context, evt socketmode.Event) response {
+	switch data := evt.Data.(type) {
+	case slack.SlashCommand:
+		return b.slashCommand(ctx, data)
+	case slack.InteractionCallback:
+		return b.interaction(ctx, data)
+	default:
+		return b.eventsAPI(ctx, evt)
+	}
+}
+
+// goSafe runs f on a tracked goroutine, logging its error or panic.
+func (b *Bot) goSafe(ctx context.Context, name string, f func(context.Context) error) {
+	b.inflight.Add(1)
+	go func() {
+		defer b.inflight.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				b.log.Error("background task panicked", "task", name, "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			b.log.Error("background task failed", "task", name, "err", err)
+		}
+	}()
+}
+
+// sweepLoop removes expired seen-records every hour.
+func (b *Bot) sweepLoop(ctx context.Context) error {
+	sw, ok := b.store.(interface {
+		Sweep(context.Context) (int, error)
+	})
+	if !ok {
+		return nil
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := sw.Sweep(ctx); err != nil {
+			b.log.Warn("sweeping seen-records failed", "err", err)
+		} else if n > 0 {
+			b.log.Debug("swept seen-records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// keyedMutex serialises work on one draft (store change, re-render, message
+// update), so concurrent reactions never leave an older state on screen.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
