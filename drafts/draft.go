@@ -24,7 +24,13 @@ var (
 	ErrCorrupt = errors.New("corrupt record")
 	// ErrSchemaTooNew: the file was written by a newer jobdesc.
 	ErrSchemaTooNew = errors.New("store schema is newer than this jobdesc understands")
-	// ErrInvalid: the input is unusable (missing team, id, user...).
+	// ErrSchemaTooOld: a read-only store was opened on a file that needs a
+	// migration; open it read-write once (Open migrates, keeping a backup).
+	ErrSchemaTooOld = errors.New("store schema is older than this jobdesc reads; open it read-write once to migrate")
+	// ErrReadOnly: a write was attempted on a store opened with OpenReadOnly.
+	ErrReadOnly = errors.New("store is open read-only")
+	// ErrInvalid: the input is unusable (missing team, id or user, a name
+	// with a NUL byte, a bad cursor, oversized values...).
 	ErrInvalid = errors.New("invalid input")
 )
 
@@ -114,7 +120,14 @@ type Page struct {
 	Cursor string
 }
 
-// Report is what Check found.
+// Report is what Check found in a store file.
 type Report struct {
-	Teams, Drafts, Revisions, Events, Messages, Seen int
+	Schema    int // schema version of the file
+	Teams     int // teams with at least one draft
+	Drafts    int
+	Revisions int
+	Events    int
+	Messages  int // review messages indexed
+	Pending   int // drafts in the outbox
+	Seen      int // idempotency records (expired ones included until swept)
 }
