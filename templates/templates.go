@@ -1,35 +1,48 @@
 // Package templates holds the role catalogue (job-description wording kept as
 // YAML data) and renders a role's description from form values into Slack
 // Block Kit blocks, Markdown and plain text.
+//
+// Built-in roles live in roles/*.yaml, embedded in the binary; a folder of
+// role files given to Load replaces or adds roles by id. The wording uses a
+// small mini-language described in roles/README.md.
 package templates
 
 import (
-	"embed"
-	"encoding/json"
 	"errors"
-
-	"github.com/slack-go/slack"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-//go:embed roles/*.yaml
-var builtinRoles embed.FS
-
-// ErrInvalidRole is wrapped by every error Load returns for a broken role file.
+// ErrInvalidRole is wrapped by every error Load returns for a broken role
+// file; errors.As with *FileError gives the file and line.
 var ErrInvalidRole = errors.New("invalid role file")
+
+// SlackTextLimit is the most characters a Slack text input or section takes;
+// a text field with MaxLength 0 is limited to it.
+const SlackTextLimit = 3000
+
+// MaxFields is the most fields a role may have, so that its modal stays well
+// inside Slack's 100-block limit.
+const MaxFields = 24
 
 // Kind is the input kind of a field.
 type Kind string
 
 // Field kinds.
 const (
-	ShortText    Kind = "short_text"
-	LongText     Kind = "long_text"
-	Number       Kind = "number"
-	SingleChoice Kind = "choice"
-	MultiChoice  Kind = "multi_choice"
+	KindShortText   Kind = "short_text"
+	KindLongText    Kind = "long_text"
+	KindNumber      Kind = "number"
+	KindChoice      Kind = "choice"
+	KindMultiChoice Kind = "multi_choice"
 )
 
-// Choice is one option of a choice or multi_choice field.
+// Choice is one option of a choice or multi_choice field. Value is what
+// Values holds; Label is what people see.
 type Choice struct {
 	Value string
 	Label string
@@ -40,20 +53,44 @@ type Field struct {
 	ID, Label, Hint, Placeholder string
 	Kind                         Kind
 	Required                     bool
-	MaxLength                    int // text kinds; 0 means Slack's 3000
+	MaxLength                    int // text kinds; 0 means SlackTextLimit
 	Min, Max                     int // number kind (whole numbers)
 	Choices                      []Choice
 	Default                      string // multi_choice: values joined with ","
 	Group                        string // heading the modal shows the field under
 }
 
-// Values maps field id to value; multi_choice values are joined with ",".
+// Limit returns the most characters a text field takes: MaxLength, or
+// SlackTextLimit when MaxLength is 0.
+func (f Field) Limit() int {
+	if f.MaxLength > 0 {
+		return f.MaxLength
+	}
+	return SlackTextLimit
+}
+
+// Values maps field id to value. A multi_choice value is its choice values
+// joined with ","; a number is its decimal digits.
 type Values map[string]string
 
 // Role is one job role: its form fields and its description wording.
+// A Role from a Catalog is shared and must not be modified.
 type Role struct {
-	ID, Name, Summary, Prefix string
-	Fields                    []Field
+	ID      string // e.g. "account-manager"
+	Name    string // e.g. "Account Manager"
+	Summary string // one line for help texts
+	Prefix  string // draft-id prefix, e.g. "AM"
+	Fields  []Field
+
+	text    roleText
+	checks  []check
+	example Values
+	file    string
+}
+
+// check is a rule between two number fields: Field must not be above NotAbove.
+type check struct {
+	field, notAbove, message string
 }
 
 // Field returns the field with the given id, or false when there is none.
@@ -66,65 +103,582 @@ func (r *Role) Field(id string) (Field, bool) {
 	return Field{}, false
 }
 
-// Validate checks v against the field definitions and returns field id →
-// message, or nil when v is valid. It does not modify v.
-func (r *Role) Validate(v Values) map[string]string { return nil }
-
-// Normalize returns a copy of v with spaces trimmed, defaults filled in for
-// missing fields and unknown keys dropped.
-func (r *Role) Normalize(v Values) Values { return Values{} }
-
-// Example returns the role's built-in sample values.
-func (r *Role) Example() Values { return Values{} }
-
-// Render renders the description for v. It returns an error only when the
-// role's template fails to execute.
-func (r *Role) Render(v Values) (Rendered, error) { return Rendered{}, nil }
-
-// Section is one titled part of a rendered description, in raw text.
-type Section struct {
-	Heading    string
-	Paragraphs []string
-	Bullets    []string
+// Validate checks v against the field definitions and the role's rules and
+// returns field id → a message ready to show beside that input, or nil when
+// v is valid. A missing key counts as the field's default; unknown keys are
+// ignored. Validate does not modify v.
+func (r *Role) Validate(v Values) map[string]string {
+	var errs map[string]string
+	add := func(id, msg string) {
+		if errs == nil {
+			errs = make(map[string]string)
+		}
+		if _, ok := errs[id]; !ok {
+			errs[id] = msg
+		}
+	}
+	for _, f := range r.Fields {
+		raw, ok := v[f.ID]
+		if !ok {
+			raw = f.Default
+		}
+		if msg := validateValue(f, raw); msg != "" {
+			add(f.ID, msg)
+		}
+	}
+	for _, c := range r.checks {
+		if _, bad := errs[c.field]; bad {
+			continue
+		}
+		if _, bad := errs[c.notAbove]; bad {
+			continue
+		}
+		a, okA := parseWhole(effective(r, v, c.field))
+		b, okB := parseWhole(effective(r, v, c.notAbove))
+		if okA && okB && a > b {
+			add(c.field, c.message)
+		}
+	}
+	return errs
 }
 
-// Rendered is a rendered description in raw (unescaped) text.
-type Rendered struct {
-	Title    string
-	Intro    string
-	Sections []Section
+// effective returns v's value for id, or the field's default when missing.
+func effective(r *Role, v Values, id string) string {
+	if s, ok := v[id]; ok {
+		return s
+	}
+	f, _ := r.Field(id)
+	return f.Default
 }
 
-// Markdown returns the description as Markdown.
-func (r Rendered) Markdown() string { return "" }
+// validateValue returns the message for one field's value, or "".
+func validateValue(f Field, raw string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		if f.Required {
+			return f.Label + " is required"
+		}
+		return ""
+	}
+	switch f.Kind {
+	case KindShortText, KindLongText:
+		if n := utf8.RuneCountInString(s); n > f.Limit() {
+			return fmt.Sprintf("%s must be %s characters or fewer (it has %s)", f.Label, group(int64(f.Limit())), group(int64(n)))
+		}
+	case KindNumber:
+		n, ok := parseWhole(s)
+		if !ok || n < int64(f.Min) || n > int64(f.Max) {
+			return fmt.Sprintf("%s must be a whole number from %s to %s", f.Label, group(int64(f.Min)), group(int64(f.Max)))
+		}
+	case KindChoice:
+		if _, ok := matchChoice(f, s); !ok {
+			return fmt.Sprintf("%s must be one of %s", f.Label, joinList(choiceLabels(f), "or"))
+		}
+	case KindMultiChoice:
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if _, ok := matchChoice(f, part); !ok {
+				return fmt.Sprintf("%s can only include %s", f.Label, joinList(choiceLabels(f), "or"))
+			}
+		}
+	}
+	return ""
+}
 
-// Text returns the description as plain text.
-func (r Rendered) Text() string { return "" }
+func choiceLabels(f Field) []string {
+	out := make([]string, len(f.Choices))
+	for i, c := range f.Choices {
+		out[i] = c.Label
+	}
+	return out
+}
 
-// Blocks returns the description as at most 40 Slack blocks.
-func (r Rendered) Blocks() []slack.Block { return nil }
+// matchChoice finds the choice whose value or label equals s, ignoring case.
+func matchChoice(f Field, s string) (Choice, bool) {
+	for _, c := range f.Choices {
+		if c.Value == s {
+			return c, true
+		}
+	}
+	for _, c := range f.Choices {
+		if strings.EqualFold(c.Value, s) || strings.EqualFold(c.Label, s) {
+			return c, true
+		}
+	}
+	return Choice{}, false
+}
 
-// BlocksJSON returns Blocks as a JSON array, or an error if encoding fails.
-func (r Rendered) BlocksJSON() ([]byte, error) { return json.Marshal(r.Blocks()) }
+// Normalize returns a new Values holding every field of the role: spaces
+// trimmed, missing fields set to their defaults, numbers written as plain
+// digits ("60,000" → "60000"), choices written as their values (a label or a
+// different case is accepted), multi_choice values de-duplicated in the
+// role's order, and unknown keys dropped. Values it cannot make sense of are
+// kept as typed, for Validate to report.
+func (r *Role) Normalize(v Values) Values {
+	out := make(Values, len(r.Fields))
+	for _, f := range r.Fields {
+		raw, ok := v[f.ID]
+		if !ok {
+			raw = f.Default
+		}
+		out[f.ID] = normalizeValue(f, raw)
+	}
+	return out
+}
 
-// Words returns the number of words in the description.
-func (r Rendered) Words() int { return 0 }
+func normalizeValue(f Field, raw string) string {
+	s := strings.TrimSpace(raw)
+	switch f.Kind {
+	case KindLongText:
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	case KindNumber:
+		if n, ok := parseWhole(s); ok {
+			s = strconv.FormatInt(n, 10)
+		}
+	case KindChoice:
+		if c, ok := matchChoice(f, s); ok {
+			s = c.Value
+		}
+	case KindMultiChoice:
+		picked := make(map[string]bool)
+		var unknown []string
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if c, ok := matchChoice(f, part); ok {
+				picked[c.Value] = true
+			} else if !contains(unknown, part) {
+				unknown = append(unknown, part)
+			}
+		}
+		var vals []string
+		for _, c := range f.Choices {
+			if picked[c.Value] {
+				vals = append(vals, c.Value)
+			}
+		}
+		s = strings.Join(append(vals, unknown...), ",")
+	}
+	return s
+}
 
-// Catalog is an immutable set of roles.
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Example returns a copy of the role's built-in sample values, normalised.
+func (r *Role) Example() Values {
+	return r.Normalize(r.example)
+}
+
+// parseWhole parses a whole number, allowing thousands separators
+// ("60,000", "60 000", "60_000"). ok is false for anything else.
+func parseWhole(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case (r == '-' || r == '+') && i == 0:
+			b.WriteRune(r)
+		case r == ',' || r == '_' || r == ' ' || r == '\u00a0' || r == '\u202f':
+		default:
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(b.String(), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// group writes n with thousands commas: 60000 → "60,000".
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Render renders the description for v (normalised first, so raw form
+// values are fine). Empty optional fields remove exactly the words that
+// depend on them. It returns an error only when the role's text cannot be
+// executed, which Load's checks rule out.
+func (r *Role) Render(v Values) (out Rendered, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = Rendered{}, fmt.Errorf("render role %q: %v: %w", r.ID, p, ErrRender)
+		}
+	}()
+	ctx := &renderContext{role: r, vals: r.Normalize(v)}
+	return ctx.render(), nil
+}
+
+// ErrRender is wrapped by Render's errors.
+var ErrRender = errors.New("cannot render description")
+
+// renderContext supplies field values to the mini-language.
+type renderContext struct {
+	role *Role
+	vals Values
+}
+
+func (c *renderContext) render() Rendered {
+	t := &c.role.text
+	var out Rendered
+	if s, ok := c.line(t.title); ok {
+		out.Title = s
+	} else {
+		out.Title = c.role.Name
+	}
+	out.Intro = c.sentences(t.intro)
+	for _, st := range t.sections {
+		var sec Section
+		if h, ok := c.line(st.heading); ok {
+			sec.Heading = h
+		}
+		sec.Paragraphs = c.items(st.paragraphs)
+		sec.Bullets = c.items(st.bullets)
+		if len(sec.Paragraphs) == 0 && len(sec.Bullets) == 0 {
+			continue
+		}
+		out.Sections = append(out.Sections, sec)
+	}
+	return out
+}
+
+// line renders one line, or reports false when it is dropped.
+func (c *renderContext) line(l textLine) (string, bool) {
+	if !c.when(l.when) {
+		return "", false
+	}
+	return renderLine(l.nodes, c)
+}
+
+// sentences renders lines and joins the kept ones with spaces.
+func (c *renderContext) sentences(lines []textLine) string {
+	var kept []string
+	for _, l := range lines {
+		if s, ok := c.line(l); ok {
+			kept = append(kept, s)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// items renders paragraph or bullet items.
+func (c *renderContext) items(lines []textLine) []string {
+	var out []string
+	for _, l := range lines {
+		switch {
+		case !c.when(l.when):
+		case l.eachLine != "":
+			out = append(out, splitLines(c.vals[l.eachLine])...)
+		case l.sentences != nil:
+			if s := c.sentences(l.sentences); s != "" {
+				out = append(out, s)
+			}
+		default:
+			if s, ok := renderLine(l.nodes, c); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// when reports whether every condition holds.
+func (c *renderContext) when(conds []condition) bool {
+	for _, cond := range conds {
+		if !c.holds(cond) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *renderContext) holds(cond condition) bool {
+	f, _ := c.role.Field(cond.field)
+	raw := c.vals[cond.field]
+	for _, alt := range cond.alts {
+		switch alt {
+		case condEmpty:
+			if raw == "" {
+				return true
+			}
+			continue
+		case condSet:
+			if raw != "" {
+				return true
+			}
+			continue
+		}
+		switch f.Kind {
+		case KindNumber:
+			a, okA := parseWhole(alt)
+			b, okB := parseWhole(raw)
+			if okA && okB && a == b {
+				return true
+			}
+		case KindMultiChoice:
+			for _, part := range strings.Split(raw, ",") {
+				if part == alt {
+					return true
+				}
+			}
+		default:
+			if raw == alt {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// display implements valueSource.
+func (c *renderContext) display(id string, filters []string) string {
+	f, ok := c.role.Field(id)
+	if !ok {
+		return ""
+	}
+	raw := c.vals[id]
+	useValue, conj := false, "and"
+	for _, fl := range filters {
+		switch fl {
+		case "value":
+			useValue = true
+		case "or":
+			conj = "or"
+		}
+	}
+	var s string
+	switch f.Kind {
+	case KindNumber:
+		if n, ok := parseWhole(raw); ok {
+			s = group(n)
+			if n == 0 && contains(filters, "nonzero") {
+				s = ""
+			}
+		} else {
+			s = cleanInline(raw)
+		}
+	case KindChoice, KindMultiChoice:
+		var items []string
+		for _, part := range strings.Split(raw, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if ch, ok := matchChoice(f, part); ok && !useValue {
+				part = ch.Label
+			}
+			if part = cleanInline(part); part != "" {
+				items = append(items, part)
+			}
+		}
+		s = joinList(items, conj)
+	default:
+		s = cleanInline(raw)
+	}
+	if s == "" {
+		return ""
+	}
+	for _, fl := range filters {
+		switch fl {
+		case "lower":
+			s = strings.ToLower(s)
+		case "a":
+			s = article(s) + " " + s
+		}
+	}
+	return s
+}
+
+// cleanInline strips control characters and collapses white space, so a
+// value fits on one line.
+func cleanInline(s string) string {
+	return collapseSpace(stripControl(s, false))
+}
+
+// stripControl removes control and format characters (keeping newlines when
+// keepNewlines), so no value can smuggle in markers or odd layout.
+func stripControl(s string, keepNewlines bool) string {
+	clean := true
+	for _, r := range s {
+		if badRune(r, keepNewlines) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t' || (r == '\n' && !keepNewlines):
+			b.WriteByte(' ')
+		case badRune(r, keepNewlines):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func badRune(r rune, keepNewlines bool) bool {
+	if r == '\n' {
+		return !keepNewlines
+	}
+	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// splitLines turns a long text into items, one per non-empty line, without
+// the bullet marks people type ("- ", "* ", "• ", "1. ").
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(stripControl(s, true), "\n") {
+		l = collapseSpace(l)
+		l = strings.TrimSpace(strings.TrimLeft(l, "-*•·–—+ "))
+		if i := strings.IndexAny(l, ".)"); i > 0 && i <= 3 && isDigits(l[:i]) && len(l) > i+1 && l[i+1] == ' ' {
+			l = strings.TrimSpace(l[i+1:])
+		}
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Catalog is an immutable set of roles, safe for concurrent use.
 type Catalog struct {
 	roles map[string]*Role
 }
 
-// Load returns the built-in roles, with the role files in dir ("" for none)
-// replacing or adding roles by id. On error it returns nil and an error
-// naming the file and line.
-func Load(dir string) (*Catalog, error) { return &Catalog{roles: map[string]*Role{}}, nil }
-
 // Role returns the role with the given id, or false when there is none.
-func (c *Catalog) Role(id string) (*Role, bool) { r, ok := c.roles[id]; return r, ok }
+func (c *Catalog) Role(id string) (*Role, bool) {
+	r, ok := c.roles[id]
+	return r, ok
+}
 
 // Roles returns all roles sorted by id.
-func (c *Catalog) Roles() []*Role { return nil }
+func (c *Catalog) Roles() []*Role {
+	out := make([]*Role, 0, len(c.roles))
+	for _, r := range c.roles {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
 
-// Closest returns the role id nearest to id, or "" when none is close.
-func (c *Catalog) Closest(id string) string { return "" }
+// Closest returns the id of the role nearest to id — a typo, a different
+// case, spaces for hyphens, a prefix or the role's name — or "" when no role
+// is close enough to suggest.
+func (c *Catalog) Closest(id string) string {
+	q := strings.ToLower(strings.TrimSpace(id))
+	q = strings.Join(strings.FieldsFunc(q, func(r rune) bool { return r == ' ' || r == '_' || r == '-' }), "-")
+	if q == "" {
+		return ""
+	}
+	ids := make([]string, 0, len(c.roles))
+	for rid := range c.roles {
+		ids = append(ids, rid)
+	}
+	sort.Strings(ids)
+	for _, rid := range ids {
+		name := strings.ToLower(strings.Join(strings.Fields(c.roles[rid].Name), "-"))
+		if rid == q || name == q {
+			return rid
+		}
+	}
+	if len(q) >= 2 {
+		var hit string
+		for _, rid := range ids {
+			if strings.HasPrefix(rid, q) {
+				if hit != "" {
+					hit = "" // ambiguous prefix: fall through to edit distance
+					break
+				}
+				hit = rid
+			}
+		}
+		if hit != "" {
+			return hit
+		}
+	}
+	return closest(q, ids)
+}
+
+// closest returns the candidate within a sensible edit distance of s
+// (about a third of its length, at least 1, at most 3), or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := min(max(utf8.RuneCountInString(s)/3, 1), 3)
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 200 || len(rb) > 200 {
+		return 1 << 20
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
