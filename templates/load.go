@@ -602,10 +602,10 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 				p.add(d.line, "field %q: %s must be %d characters or fewer for Slack (it has %d)", name, lim.what, lim.max, n)
 			}
 		}
-		text := f.Kind == KindShortText || f.Kind == KindLongText
-		choice := f.Kind == KindChoice || f.Kind == KindMultiChoice
+		text := f.Kind == ShortText || f.Kind == LongText
+		choice := f.Kind == SingleChoice || f.Kind == MultiChoice
 		switch f.Kind {
-		case KindShortText, KindLongText, KindNumber, KindChoice, KindMultiChoice:
+		case ShortText, LongText, Number, SingleChoice, MultiChoice:
 		case "":
 			p.add(d.line, "field %q has no kind (want short_text, long_text, number, choice or multi_choice)", name)
 		default:
@@ -614,7 +614,7 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		if d.MaxLength != 0 && (!text || d.MaxLength < 1 || d.MaxLength > SlackTextLimit) {
 			p.add(d.line, "field %q: max_length is for text fields, from 1 to %d", name, SlackTextLimit)
 		}
-		if f.Kind == KindNumber {
+		if f.Kind == Number {
 			if d.Max == nil {
 				p.add(d.line, "number field %q needs a max", name)
 			} else {
@@ -654,7 +654,7 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 
 func compileChoices(name string, kind Kind, d fieldDef, p *problems) []Choice {
 	limit := 100
-	if kind == KindMultiChoice {
+	if kind == MultiChoice {
 		limit = 10 // Slack checkboxes hold 10 options
 	}
 	switch {
@@ -702,7 +702,7 @@ func compileChecks(r *Role, defs []checkDef, p *problems) {
 				p.add(d.line, "check needs field and not_above")
 			case !ok:
 				p.add(d.line, "check refers to unknown field %q", id)
-			case f.Kind != KindNumber:
+			case f.Kind != Number:
 				p.add(d.line, "check compares numbers, but field %q is %s", id, f.Kind)
 			}
 		}
@@ -812,10 +812,10 @@ func (c *textCompiler) line(l lineDef, what string, items bool) textLine {
 			}
 			c.used[f.ID] = true
 			for _, fl := range n.filters {
-				if (fl == "value" || fl == "or") && f.Kind != KindChoice && f.Kind != KindMultiChoice {
+				if (fl == "value" || fl == "or") && f.Kind != SingleChoice && f.Kind != MultiChoice {
 					c.p.add(l.line, "filter %q is for choice fields, but {%s} is %s", fl, f.ID, f.Kind)
 				}
-				if fl == "nonzero" && f.Kind != KindNumber {
+				if fl == "nonzero" && f.Kind != Number {
 					c.p.add(l.line, "filter %q is for number fields, but {%s} is %s", fl, f.ID, f.Kind)
 				}
 			}
@@ -826,7 +826,7 @@ func (c *textCompiler) line(l lineDef, what string, items bool) textLine {
 		switch {
 		case !ok:
 			c.p.add(l.line, "each_line refers to unknown field %q", l.EachLine)
-		case f.Kind != KindLongText && f.Kind != KindShortText:
+		case f.Kind != LongText && f.Kind != ShortText:
 			c.p.add(l.line, "each_line needs a text field, but %q is %s", f.ID, f.Kind)
 		}
 		c.used[l.EachLine] = true
@@ -872,11 +872,11 @@ func (c *textCompiler) when(w whenDef) []condition {
 				continue
 			}
 			switch f.Kind {
-			case KindChoice, KindMultiChoice:
+			case SingleChoice, MultiChoice:
 				if !choiceHasValue(f, alt) {
 					c.p.add(line, "when %s: %q is not one of its choice values (%s)", f.ID, alt, strings.Join(choiceValues(f), ", "))
 				}
-			case KindNumber:
+			case Number:
 				if _, ok := parseWhole(alt); !ok {
 					c.p.add(line, "when %s: %q is not a whole number", f.ID, alt)
 				}

@@ -34,11 +34,11 @@ type Kind string
 
 // Field kinds.
 const (
-	KindShortText   Kind = "short_text"
-	KindLongText    Kind = "long_text"
-	KindNumber      Kind = "number"
-	KindChoice      Kind = "choice"
-	KindMultiChoice Kind = "multi_choice"
+	ShortText    Kind = "short_text"
+	LongText     Kind = "long_text"
+	Number       Kind = "number"
+	SingleChoice Kind = "choice"
+	MultiChoice  Kind = "multi_choice"
 )
 
 // Choice is one option of a choice or multi_choice field. Value is what
@@ -161,20 +161,20 @@ func validateValue(f Field, raw string) string {
 		return ""
 	}
 	switch f.Kind {
-	case KindShortText, KindLongText:
+	case ShortText, LongText:
 		if n := utf8.RuneCountInString(s); n > f.Limit() {
 			return fmt.Sprintf("%s must be %s characters or fewer (it has %s)", f.Label, group(int64(f.Limit())), group(int64(n)))
 		}
-	case KindNumber:
+	case Number:
 		n, ok := parseWhole(s)
 		if !ok || n < int64(f.Min) || n > int64(f.Max) {
 			return fmt.Sprintf("%s must be a whole number from %s to %s", f.Label, group(int64(f.Min)), group(int64(f.Max)))
 		}
-	case KindChoice:
+	case SingleChoice:
 		if _, ok := matchChoice(f, s); !ok {
 			return fmt.Sprintf("%s must be one of %s", f.Label, joinList(choiceLabels(f), "or"))
 		}
-	case KindMultiChoice:
+	case MultiChoice:
 		for _, part := range strings.Split(s, ",") {
 			if part = strings.TrimSpace(part); part == "" {
 				continue
@@ -231,18 +231,18 @@ func (r *Role) Normalize(v Values) Values {
 func normalizeValue(f Field, raw string) string {
 	s := strings.TrimSpace(raw)
 	switch f.Kind {
-	case KindLongText:
+	case LongText:
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
-	case KindNumber:
+	case Number:
 		if n, ok := parseWhole(s); ok {
 			s = strconv.FormatInt(n, 10)
 		}
-	case KindChoice:
+	case SingleChoice:
 		if c, ok := matchChoice(f, s); ok {
 			s = c.Value
 		}
-	case KindMultiChoice:
+	case MultiChoice:
 		picked := make(map[string]bool)
 		var unknown []string
 		for _, part := range strings.Split(s, ",") {
@@ -438,13 +438,13 @@ func (c *renderContext) holds(cond condition) bool {
 			continue
 		}
 		switch f.Kind {
-		case KindNumber:
+		case Number:
 			a, okA := parseWhole(alt)
 			b, okB := parseWhole(raw)
 			if okA && okB && a == b {
 				return true
 			}
-		case KindMultiChoice:
+		case MultiChoice:
 			for _, part := range strings.Split(raw, ",") {
 				if part == alt {
 					return true
@@ -477,7 +477,7 @@ func (c *renderContext) display(id string, filters []string) string {
 	}
 	var s string
 	switch f.Kind {
-	case KindNumber:
+	case Number:
 		if n, ok := parseWhole(raw); ok {
 			s = group(n)
 			if n == 0 && contains(filters, "nonzero") {
@@ -486,7 +486,7 @@ func (c *renderContext) display(id string, filters []string) string {
 		} else {
 			s = cleanInline(raw)
 		}
-	case KindChoice, KindMultiChoice:
+	case SingleChoice, MultiChoice:
 		var items []string
 		for _, part := range strings.Split(raw, ",") {
 			part = strings.TrimSpace(part)
