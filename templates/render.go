@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -169,13 +170,18 @@ func (r Rendered) Blocks() []slack.Block {
 }
 
 // BlocksJSON returns Blocks as an indented JSON array, the form a message's
-// "blocks" carries, or an error if encoding fails.
+// "blocks" carries, without a trailing newline and without escaping "&",
+// "<" and ">" as \u0026 and the like (so the mrkdwn escapes read as Slack
+// receives them), or an error if encoding fails.
 func (r Rendered) BlocksJSON() ([]byte, error) {
-	b, err := json.MarshalIndent(r.Blocks(), "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r.Blocks()); err != nil {
 		return nil, fmt.Errorf("encode blocks: %w", err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // packSection packs pieces (already escaped) into texts of at most
