@@ -1,0 +1,377 @@
+package fakeslack
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is an injected failure for the next call(s) of a method.
+type Fault struct {
+	// Status is the HTTP status to answer (e.g. 429, 500, 503). 429 sends
+	// Retry-After and {"ok":false,"error":"ratelimited"}; other non-200
+	// statuses send an HTML body, like Slack.
+	Status int
+	// RetryAfter is the Retry-After value in seconds for a 429 (default 1).
+	RetryAfter int
+	// Error makes the call answer HTTP 200 {"ok":false,"error":Error}.
+	Error string
+	// Delay holds the answer back; on its own the call then runs normally.
+	Delay time.Duration
+	// DropSockets closes every socket without a frame when the call arrives.
+	DropSockets bool
+	// Times is how many consecutive calls the fault applies to (0 means 1,
+	// a negative value means every call until ClearFaults).
+	Times int
+}
+
+// Inject queues a fault for method ("*" for every method; "response_url"
+// for response URL posts). Faults of a method apply in the order injected.
+func (s *Server) Inject(method string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults[method] = append(s.faults[method], &f)
+}
+
+// ClearFaults removes every queued fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = map[string][]*Fault{}
+}
+
+// takeFaultLocked pops the next fault for method, if any.
+func (s *Server) takeFaultLocked(method string) *Fault {
+	for _, key := range []string{method, "*"} {
+		q := s.faults[key]
+		if len(q) == 0 {
+			continue
+		}
+		f := *q[0]
+		if q[0].Times > 0 {
+			q[0].Times--
+			if q[0].Times == 0 {
+				s.faults[key] = q[1:]
+			}
+		}
+		return &f
+	}
+	return nil
+}
+
+// apiRequest is a parsed Web API request.
+type apiRequest struct {
+	method string
+	params map[string]string
+	body   []byte
+	token  string
+	isJSON bool
+}
+
+// apiError is a Slack error answer.
+type apiError struct {
+	code     string
+	messages []string
+}
+
+func errCode(code string) *apiError { return &apiError{code: code} }
+
+type tokenKind int
+
+const (
+	botToken tokenKind = iota
+	appToken
+)
+
+type methodFunc func(s *Server, r *apiRequest) (map[string]any, *apiError)
+
+type methodSpec struct {
+	token tokenKind
+	fn    methodFunc
+}
+
+func methods() map[string]methodSpec {
+	return map[string]methodSpec{
+		"auth.test":             {botToken, (*Server).authTest},
+		"apps.connections.open": {appToken, (*Server).connectionsOpen},
+		"views.open":            {botToken, (*Server).viewsOpen},
+		"views.push":            {botToken, (*Server).viewsPush},
+		"views.update":          {botToken, (*Server).viewsUpdate},
+		"views.publish":         {botToken, (*Server).viewsPublish},
+		"chat.postMessage":      {botToken, (*Server).chatPostMessage},
+		"chat.update":           {botToken, (*Server).chatUpdate},
+		"chat.postEphemeral":    {botToken, (*Server).chatPostEphemeral},
+		"chat.getPermalink":     {botToken, (*Server).chatGetPermalink},
+		"reactions.add":         {botToken, (*Server).reactionsAdd},
+		"reactions.remove":      {botToken, (*Server).reactionsRemove},
+		"users.info":            {botToken, (*Server).usersInfo},
+		"conversations.info":    {botToken, (*Server).conversationsInfo},
+	}
+}
+
+// Methods returns the Web API methods the fake implements, sorted.
+func Methods() []string {
+	m := methods()
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+const maxBody = 4 << 20
+
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		http.Error(w, "server closed", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.wg.Done()
+	start := time.Now()
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	req, perr := parseAPIRequest(r, method)
+	call := Call{Method: method, At: start}
+	if req != nil {
+		call.Params = req.params
+		call.Body = req.body
+	}
+	if perr != nil {
+		s.finishCall(w, call, http.StatusOK, apiAnswer(nil, perr), false)
+		return
+	}
+
+	spec, known := methods()[method]
+	if !known {
+		s.mu.Lock()
+		s.unknown = append(s.unknown, method)
+		s.problemLocked("the app called unknown Web API method %q", method)
+		s.mu.Unlock()
+		s.finishCall(w, call, http.StatusOK, apiAnswer(nil, errCode("unknown_method")), false)
+		return
+	}
+
+	s.mu.Lock()
+	fault := s.takeFaultLocked(method)
+	s.mu.Unlock()
+	if fault != nil {
+		if fault.DropSockets {
+			s.DropSockets()
+		}
+		if fault.Delay > 0 {
+			t := time.NewTimer(fault.Delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		if fault.Status != 0 && fault.Status != http.StatusOK {
+			s.writeStatusFault(w, call, fault)
+			return
+		}
+		if fault.Error != "" {
+			s.finishCall(w, call, http.StatusOK, apiAnswer(nil, errCode(fault.Error)), true)
+			return
+		}
+	}
+
+	if e := s.checkToken(req.token, spec.token); e != nil {
+		s.finishCall(w, call, http.StatusOK, apiAnswer(nil, e), false)
+		return
+	}
+
+	s.mu.Lock()
+	resp, aerr := spec.fn(s, req)
+	body := apiAnswer(resp, aerr)
+	call.Duration = time.Since(start)
+	call.Status = http.StatusOK
+	call.Response = body
+	call.OK = aerr == nil
+	if aerr != nil {
+		call.Error = aerr.code
+		call.Messages = aerr.messages
+	}
+	call = s.recordCallLocked(call)
+	if isValidationError(call.Error) {
+		s.problemLocked("%s rejected as %s: %s", method, call.Error, strings.Join(call.Messages, "; "))
+	}
+	s.mu.Unlock()
+	s.logf("fakeslack: %s -> %s", method, summarizeAnswer(call))
+	writeJSON(w, http.StatusOK, body)
+}
+
+func summarizeAnswer(c Call) string {
+	if c.OK {
+		return "ok"
+	}
+	return c.Error
+}
+
+// finishCall records a call answered without running the method.
+func (s *Server) finishCall(w http.ResponseWriter, call Call, status int, body []byte, fault bool) {
+	call.Status = status
+	call.Response = body
+	call.Duration = time.Since(call.At)
+	var a struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(body, &a)
+	call.OK, call.Error, call.Fault = a.OK, a.Error, fault
+	s.mu.Lock()
+	s.recordCallLocked(call)
+	s.mu.Unlock()
+	s.logf("fakeslack: %s -> %s", call.Method, summarizeAnswer(call))
+	writeJSON(w, status, body)
+}
+
+func (s *Server) writeStatusFault(w http.ResponseWriter, call Call, f *Fault) {
+	var body []byte
+	if f.Status == http.StatusTooManyRequests {
+		ra := f.RetryAfter
+		if ra <= 0 {
+			ra = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(ra))
+		body = []byte(`{"ok":false,"error":"ratelimited"}`)
+		call.Error = "ratelimited"
+	} else {
+		body = []byte("<html><body><h1>" + http.StatusText(f.Status) + "</h1></body></html>")
+		call.Error = fmt.Sprintf("http_%d", f.Status)
+	}
+	call.Status = f.Status
+	call.Response = body
+	call.Fault = true
+	call.Duration = time.Since(call.At)
+	s.mu.Lock()
+	s.recordCallLocked(call)
+	s.mu.Unlock()
+	if f.Status == http.StatusTooManyRequests {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	w.WriteHeader(f.Status)
+	_, _ = w.Write(body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// apiAnswer renders a Slack answer: {"ok":true,...} or {"ok":false,"error":...}.
+func apiAnswer(resp map[string]any, e *apiError) []byte {
+	out := map[string]any{}
+	if e != nil {
+		out["ok"] = false
+		out["error"] = e.code
+		if len(e.messages) > 0 {
+			out["response_metadata"] = map[string]any{"messages": e.messages}
+		}
+	} else {
+		for k, v := range resp {
+			out[k] = v
+		}
+		out["ok"] = true
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return []byte(`{"ok":false,"error":"internal_error"}`)
+	}
+	return b
+}
+
+func (s *Server) checkToken(token string, want tokenKind) *apiError {
+	switch {
+	case token == "":
+		return errCode("not_authed")
+	case token == s.appToken && want == appToken, token == s.botToken && want == botToken:
+		return nil
+	case token == s.appToken || token == s.botToken:
+		return errCode("not_allowed_token_type")
+	default:
+		return errCode("invalid_auth")
+	}
+}
+
+// parseAPIRequest reads the token and parameters of a Web API request. The
+// returned request is never nil when the error is set, so the call can
+// still be recorded.
+func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
+	req := &apiRequest{method: method, params: map[string]string{}}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return req, errCode("request_timeout")
+	}
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		req.token = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
+	}
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			req.params[k] = v[0]
+		}
+	}
+	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case ctype == "application/json":
+		req.isJSON = true
+		if len(bytes.TrimSpace(body)) > 0 {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(body, &fields); err != nil {
+				req.body = body
+				return req, &apiError{code: "invalid_json", messages: []string{"[ERROR] " + err.Error()}}
+			}
+			for k, raw := range fields {
+				var str string
+				if json.Unmarshal(raw, &str) == nil {
+					req.params[k] = str
+				} else {
+					req.params[k] = string(raw)
+				}
+			}
+			if _, ok := fields["token"]; ok {
+				delete(fields, "token")
+				body, _ = json.Marshal(fields)
+			}
+		}
+	default:
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			req.body = body
+			return req, errCode("invalid_form_data")
+		}
+		for k, v := range vals {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
+		}
+		if vals.Has("token") {
+			vals.Del("token")
+			body = []byte(vals.Encode())
+		}
+	}
+	req.body = body
+	if req.token == "" {
+		req.token = req.params["token"]
+	}
+	delete(req.params, "token")
+	return req, nil
+}

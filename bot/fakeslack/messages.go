@@ -1,0 +1,570 @@
+package fakeslack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxMessageText is the longest message text Slack accepts (msg_too_long).
+const MaxMessageText = 40000
+
+// Message is a message as the workspace shows it.
+type Message struct {
+	Channel  string
+	TS       string
+	ThreadTS string // the parent's ts for a thread reply, else ""
+	User     string // author; the bot user for the app's messages
+	BotID    string // set for the app's messages
+	Text     string
+	Blocks   json.RawMessage // as stored: every block has a block_id, every element an action_id
+	Edited   bool
+	// Reactions maps an emoji name to the users who reacted, in order.
+	Reactions map[string][]string
+	Ephemeral bool   // an ephemeral message, seen only by Recipient
+	Recipient string // the user who sees an ephemeral message
+	Deleted   bool   // deleted through a response_url delete_original
+	// Via says how it was posted: "chat.postMessage", "chat.postEphemeral",
+	// "response_url", "ack" (slash command ack payload) or "user".
+	Via string
+}
+
+type message struct {
+	Message
+	reactionOrder []string
+}
+
+func (m *message) export() Message {
+	out := m.Message
+	out.Blocks = append(json.RawMessage(nil), m.Blocks...)
+	out.Reactions = map[string][]string{}
+	for k, v := range m.Reactions {
+		out.Reactions[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// wire renders a message the way Slack's API and payloads show it.
+func (m *message) wire() map[string]any {
+	out := map[string]any{
+		"type": "message",
+		"text": m.Text,
+		"ts":   m.TS,
+		"team": TeamID,
+	}
+	if m.User != "" {
+		out["user"] = m.User
+	}
+	if m.BotID != "" {
+		out["bot_id"] = m.BotID
+		out["app_id"] = AppID
+		out["bot_profile"] = map[string]any{"id": m.BotID, "app_id": AppID, "name": BotUserName, "team_id": TeamID, "deleted": false}
+	}
+	if len(m.Blocks) > 0 {
+		out["blocks"] = json.RawMessage(m.Blocks)
+	}
+	if m.ThreadTS != "" {
+		out["thread_ts"] = m.ThreadTS
+	}
+	if m.Edited {
+		out["edited"] = map[string]any{"user": m.User, "ts": m.TS}
+	}
+	if len(m.reactionOrder) > 0 {
+		var rs []map[string]any
+		for _, name := range m.reactionOrder {
+			users := m.Reactions[name]
+			rs = append(rs, map[string]any{"name": name, "users": users, "count": len(users)})
+		}
+		out["reactions"] = rs
+	}
+	return out
+}
+
+func (s *Server) findMessageLocked(channel, ts string) *message {
+	for _, m := range s.messages {
+		if m.Channel == channel && m.TS == ts && !m.Ephemeral && !m.Deleted {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) findAnyMessageLocked(channel, ts string) *message {
+	for _, m := range s.messages {
+		if m.Channel == channel && m.TS == ts && !m.Deleted {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) addMessageLocked(m *message) *message {
+	if m.Reactions == nil {
+		m.Reactions = map[string][]string{}
+	}
+	s.messages = append(s.messages, m)
+	s.broadcastLocked()
+	return m
+}
+
+// Messages returns a channel's messages, top-level and thread replies, in
+// the order they were posted (ephemeral and deleted messages excluded).
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.Channel == channel && !m.Ephemeral && !m.Deleted {
+			out = append(out, m.export())
+		}
+	}
+	return out
+}
+
+// Message returns one message (not ephemeral); ok is false when there is none.
+func (s *Server) Message(channel, ts string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findMessageLocked(channel, ts)
+	if m == nil {
+		return Message{}, false
+	}
+	return m.export(), true
+}
+
+// Replies returns the replies in the thread of threadTS (the parent
+// excluded), in order.
+func (s *Server) Replies(channel, threadTS string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.Channel == channel && m.ThreadTS == threadTS && m.TS != threadTS && !m.Ephemeral && !m.Deleted {
+			out = append(out, m.export())
+		}
+	}
+	return out
+}
+
+// Ephemerals returns the ephemeral messages a user saw in a channel ("" for
+// any channel), in order.
+func (s *Server) Ephemerals(channel, user string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.Ephemeral && !m.Deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
+			out = append(out, m.export())
+		}
+	}
+	return out
+}
+
+// WaitForMessage returns the first message of channel (already posted or
+// future, ephemeral excluded) that satisfies pred (nil accepts any). pred
+// runs with the server's lock held and must not call Server methods. It
+// returns the context's error (wrapped) on timeout and ErrClosed after Close.
+func (s *Server) WaitForMessage(ctx context.Context, channel string, pred func(Message) bool) (Message, error) {
+	var found Message
+	err := s.waitLocked(ctx, "message in "+channel, func() bool {
+		for _, m := range s.messages {
+			if m.Channel == channel && !m.Ephemeral && !m.Deleted {
+				e := m.export()
+				if pred == nil || pred(e) {
+					found = e
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// WaitForEphemeral is WaitForMessage for the ephemeral messages a user sees
+// in a channel ("" for any channel).
+func (s *Server) WaitForEphemeral(ctx context.Context, channel, user string, pred func(Message) bool) (Message, error) {
+	var found Message
+	err := s.waitLocked(ctx, "ephemeral for "+user, func() bool {
+		for _, m := range s.messages {
+			if m.Ephemeral && !m.Deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
+				e := m.export()
+				if pred == nil || pred(e) {
+					found = e
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// PostUserMessage posts a message as a user (no event is delivered: the
+// fake does not implement message events). It returns the message, or
+// ErrNotFound for an unknown user or channel.
+func (s *Server) PostUserMessage(channel, user, text string) (Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[user]; !ok {
+		return Message{}, fmt.Errorf("post as %s: user %w", user, ErrNotFound)
+	}
+	if _, ok := s.channels[channel]; !ok {
+		return Message{}, fmt.Errorf("post in %s: channel %w", channel, ErrNotFound)
+	}
+	m := s.addMessageLocked(&message{Message: Message{Channel: channel, TS: s.nextTSLocked(), User: user, Text: text, Via: "user"}})
+	return m.export(), nil
+}
+
+// resolveChannelLocked finds a channel by id, user id (direct message) or name.
+func (s *Server) resolveChannelLocked(id string) *Channel {
+	if c, ok := s.channels[id]; ok {
+		return c
+	}
+	if u, ok := s.users[id]; ok && !u.IsBot {
+		c := &Channel{ID: dmChannelID(id), BotMember: true, IsIM: true, User: id}
+		s.channels[c.ID] = c
+		return c
+	}
+	name := strings.TrimPrefix(id, "#")
+	for _, c := range s.channels {
+		if c.Name != "" && c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// messageContent reads text and blocks of chat.postMessage-like calls.
+// blocksSet is false when no blocks parameter was sent.
+func (s *Server) messageContent(p map[string]string) (text string, blocks json.RawMessage, blocksSet bool, e *apiError) {
+	text = p["text"]
+	if utf8.RuneCountInString(text) > MaxMessageText {
+		return "", nil, false, errCode("msg_too_long")
+	}
+	raw, ok := p["blocks"]
+	if !ok || strings.TrimSpace(raw) == "" {
+		return text, nil, false, nil
+	}
+	blocks, e = s.checkMessageBlocks([]byte(raw), "/blocks")
+	return text, blocks, true, e
+}
+
+// checkMessageBlocks validates a message's blocks and returns them with
+// block_ids and action_ids filled in.
+func (s *Server) checkMessageBlocks(raw []byte, ptr string) (json.RawMessage, *apiError) {
+	var blocks []any
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects: " + err.Error()}}
+	}
+	msgs := checkBlocks(blocks, ptr, surfaceMessage)
+	if s.schemas != nil {
+		msgs = appendUnique(msgs, s.schemas.checkBlocks(raw, ptr)...)
+	}
+	if len(msgs) > 0 {
+		return nil, &apiError{code: "invalid_blocks", messages: msgs}
+	}
+	normalizeBlocks(blocks)
+	out, err := json.Marshal(blocks)
+	if err != nil {
+		return nil, errCode("invalid_blocks_format")
+	}
+	return out, nil
+}
+
+func (s *Server) postableChannelLocked(id string) (*Channel, *apiError) {
+	if id == "" {
+		return nil, errCode("channel_not_found")
+	}
+	c := s.resolveChannelLocked(id)
+	if c == nil {
+		return nil, errCode("channel_not_found")
+	}
+	if c.Archived {
+		return nil, errCode("is_archived")
+	}
+	if !c.BotMember {
+		return nil, errCode("not_in_channel")
+	}
+	return c, nil
+}
+
+func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
+	c, e := s.postableChannelLocked(r.params["channel"])
+	if e != nil {
+		return nil, e
+	}
+	text, blocks, _, e := s.messageContent(r.params)
+	if e != nil {
+		return nil, e
+	}
+	if text == "" && blocks == nil && r.params["attachments"] == "" {
+		return nil, errCode("no_text")
+	}
+	m := &message{Message: Message{Channel: c.ID, TS: s.nextTSLocked(), User: BotUserID, BotID: BotID, Text: text, Blocks: blocks, Via: "chat.postMessage"}}
+	if t := r.params["thread_ts"]; t != "" {
+		m.ThreadTS = t
+		if parent := s.findMessageLocked(c.ID, t); parent != nil && parent.ThreadTS != "" {
+			m.ThreadTS = parent.ThreadTS
+		}
+	}
+	s.addMessageLocked(m)
+	return map[string]any{"channel": c.ID, "ts": m.TS, "message": m.wire()}, nil
+}
+
+func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
+	c := s.resolveChannelLocked(r.params["channel"])
+	if c == nil {
+		return nil, errCode("channel_not_found")
+	}
+	m := s.findMessageLocked(c.ID, r.params["ts"])
+	if m == nil {
+		return nil, errCode("message_not_found")
+	}
+	if m.User != BotUserID {
+		return nil, errCode("cant_update_message")
+	}
+	if c.Archived {
+		return nil, errCode("is_archived")
+	}
+	_, hasText := r.params["text"]
+	text, blocks, blocksSet, e := s.messageContent(r.params)
+	if e != nil {
+		return nil, e
+	}
+	if !hasText && !blocksSet && r.params["attachments"] == "" {
+		return nil, errCode("no_text")
+	}
+	if hasText {
+		m.Text = text
+	}
+	if blocksSet {
+		m.Blocks = blocks
+	}
+	m.Edited = true
+	s.broadcastLocked()
+	return map[string]any{"channel": c.ID, "ts": m.TS, "text": m.Text, "message": m.wire()}, nil
+}
+
+func (s *Server) chatPostEphemeral(r *apiRequest) (map[string]any, *apiError) {
+	c, e := s.postableChannelLocked(r.params["channel"])
+	if e != nil {
+		return nil, e
+	}
+	user := r.params["user"]
+	if _, ok := s.users[user]; !ok {
+		return nil, errCode("user_not_found")
+	}
+	if c.IsIM && c.User != user {
+		return nil, errCode("user_not_in_channel")
+	}
+	text, blocks, _, e := s.messageContent(r.params)
+	if e != nil {
+		return nil, e
+	}
+	if text == "" && blocks == nil && r.params["attachments"] == "" {
+		return nil, errCode("no_text")
+	}
+	m := &message{Message: Message{Channel: c.ID, TS: s.nextTSLocked(), ThreadTS: r.params["thread_ts"], User: BotUserID, BotID: BotID, Text: text, Blocks: blocks, Ephemeral: true, Recipient: user, Via: "chat.postEphemeral"}}
+	s.addMessageLocked(m)
+	return map[string]any{"message_ts": m.TS}, nil
+}
+
+// Permalink returns the permalink Slack gives a message.
+func Permalink(channel, ts, threadTS string) string {
+	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", TeamDomain, channel, strings.ReplaceAll(ts, ".", ""))
+	if threadTS != "" && threadTS != ts {
+		link += fmt.Sprintf("?thread_ts=%s&cid=%s", threadTS, channel)
+	}
+	return link
+}
+
+func (s *Server) chatGetPermalink(r *apiRequest) (map[string]any, *apiError) {
+	c := s.resolveChannelLocked(r.params["channel"])
+	if c == nil {
+		return nil, errCode("channel_not_found")
+	}
+	m := s.findMessageLocked(c.ID, r.params["message_ts"])
+	if m == nil {
+		return nil, errCode("message_not_found")
+	}
+	return map[string]any{"channel": c.ID, "permalink": Permalink(c.ID, m.TS, m.ThreadTS)}, nil
+}
+
+// reactionTarget finds the message of reactions.add / reactions.remove.
+func (s *Server) reactionTarget(r *apiRequest) (*message, string, *apiError) {
+	name := strings.Trim(r.params["name"], ":")
+	if r.params["channel"] == "" || r.params["timestamp"] == "" {
+		return nil, "", errCode("no_item_specified")
+	}
+	if name == "" || strings.ContainsAny(name, " \t\n") {
+		return nil, "", errCode("invalid_name")
+	}
+	c := s.resolveChannelLocked(r.params["channel"])
+	if c == nil {
+		return nil, "", errCode("channel_not_found")
+	}
+	if c.Archived {
+		return nil, "", errCode("is_archived")
+	}
+	if !c.BotMember {
+		return nil, "", errCode("not_in_channel")
+	}
+	m := s.findMessageLocked(c.ID, r.params["timestamp"])
+	if m == nil {
+		return nil, "", errCode("message_not_found")
+	}
+	return m, name, nil
+}
+
+func (s *Server) reactionsAdd(r *apiRequest) (map[string]any, *apiError) {
+	m, name, e := s.reactionTarget(r)
+	if e != nil {
+		return nil, e
+	}
+	if !m.addReaction(name, BotUserID) {
+		return nil, errCode("already_reacted")
+	}
+	s.broadcastLocked()
+	if !s.opts.NoBotEcho {
+		s.echoReactionLocked("reaction_added", m, name, BotUserID)
+	}
+	return map[string]any{}, nil
+}
+
+func (s *Server) reactionsRemove(r *apiRequest) (map[string]any, *apiError) {
+	m, name, e := s.reactionTarget(r)
+	if e != nil {
+		return nil, e
+	}
+	if !m.removeReaction(name, BotUserID) {
+		return nil, errCode("no_reaction")
+	}
+	s.broadcastLocked()
+	if !s.opts.NoBotEcho {
+		s.echoReactionLocked("reaction_removed", m, name, BotUserID)
+	}
+	return map[string]any{}, nil
+}
+
+func (m *message) addReaction(name, user string) bool {
+	for _, u := range m.Reactions[name] {
+		if u == user {
+			return false
+		}
+	}
+	if len(m.Reactions[name]) == 0 {
+		m.reactionOrder = append(m.reactionOrder, name)
+	}
+	m.Reactions[name] = append(m.Reactions[name], user)
+	return true
+}
+
+func (m *message) removeReaction(name, user string) bool {
+	users := m.Reactions[name]
+	for i, u := range users {
+		if u == user {
+			users = append(users[:i:i], users[i+1:]...)
+			if len(users) == 0 {
+				delete(m.Reactions, name)
+				for j, n := range m.reactionOrder {
+					if n == name {
+						m.reactionOrder = append(m.reactionOrder[:j:j], m.reactionOrder[j+1:]...)
+						break
+					}
+				}
+			} else {
+				m.Reactions[name] = users
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) usersInfo(r *apiRequest) (map[string]any, *apiError) {
+	u, ok := s.users[r.params["user"]]
+	if !ok {
+		return nil, errCode("user_not_found")
+	}
+	return map[string]any{"user": userWire(u)}, nil
+}
+
+func userWire(u *User) map[string]any {
+	out := map[string]any{
+		"id":        u.ID,
+		"team_id":   TeamID,
+		"name":      u.Name,
+		"real_name": u.RealName,
+		"deleted":   false,
+		"tz":        u.TZ,
+		"tz_label":  u.TZ,
+		"tz_offset": tzOffset(u.TZ),
+		"is_bot":    u.IsBot,
+		"is_admin":  false,
+		"profile": map[string]any{
+			"real_name":    u.RealName,
+			"display_name": u.Name,
+			"team":         TeamID,
+		},
+	}
+	if u.IsBot {
+		out["profile"].(map[string]any)["bot_id"] = BotID
+	}
+	return out
+}
+
+func (s *Server) conversationsInfo(r *apiRequest) (map[string]any, *apiError) {
+	c, ok := s.channels[r.params["channel"]]
+	if !ok {
+		return nil, errCode("channel_not_found")
+	}
+	return map[string]any{"channel": channelWire(c)}, nil
+}
+
+func channelWire(c *Channel) map[string]any {
+	out := map[string]any{
+		"id":              c.ID,
+		"created":         1700000000,
+		"is_archived":     c.Archived,
+		"is_member":       c.BotMember,
+		"is_private":      c.Private,
+		"is_im":           c.IsIM,
+		"context_team_id": TeamID,
+	}
+	if c.IsIM {
+		out["user"] = c.User
+	} else {
+		out["name"] = c.Name
+		out["name_normalized"] = c.Name
+		out["is_channel"] = !c.Private
+		out["is_group"] = c.Private
+	}
+	return out
+}
+
+func (s *Server) authTest(*apiRequest) (map[string]any, *apiError) {
+	return map[string]any{
+		"url":                   "https://" + TeamDomain + ".slack.com/",
+		"team":                  TeamDomain,
+		"user":                  BotUserName,
+		"team_id":               TeamID,
+		"user_id":               BotUserID,
+		"bot_id":                BotID,
+		"is_enterprise_install": false,
+	}, nil
+}
+
+// tzOffset returns a zone's current UTC offset in seconds (0 when the zone
+// is unknown).
+func tzOffset(tz string) int {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return 0
+	}
+	_, off := time.Now().In(loc).Zone()
+	return off
+}

@@ -1,0 +1,518 @@
+package fakeslack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// VerificationToken is the (deprecated, non-secret) verification token
+// Slack puts in payloads.
+const VerificationToken = "fakeverificationtoken0000"
+
+func teamWire() map[string]any { return map[string]any{"id": TeamID, "domain": TeamDomain} }
+
+func (s *Server) userRefLocked(id string) map[string]any {
+	name := id
+	if u, ok := s.users[id]; ok {
+		name = u.Name
+	}
+	return map[string]any{"id": id, "username": name, "name": name, "team_id": TeamID}
+}
+
+func (s *Server) knownLocked(kind, id string) bool {
+	switch kind {
+	case "user":
+		_, ok := s.users[id]
+		return ok
+	default:
+		_, ok := s.channels[id]
+		return ok
+	}
+}
+
+func (s *Server) userLocked(user string) error {
+	if _, ok := s.users[user]; !ok {
+		return fmt.Errorf("user %s: %w", user, ErrNotFound)
+	}
+	return nil
+}
+
+// SlashCommand sends a slash_commands envelope as if user typed
+// "command text" in channel, with a fresh trigger_id (valid 3 s) and a
+// response_url. An ack payload with text/blocks is shown like Slack does:
+// ephemeral to the user, or in the channel for response_type "in_channel".
+// It waits (up to ctx) for an open socket; it returns ErrNotFound for an
+// unknown user or channel and ErrInvalidInput for an archived channel.
+func (s *Server) SlashCommand(ctx context.Context, user, channel, command, text string) (*Delivery, error) {
+	s.mu.Lock()
+	if err := s.userLocked(user); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("slash command: %w", err)
+	}
+	c := s.resolveChannelLocked(channel)
+	if c == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("slash command: channel %s: %w", channel, ErrNotFound)
+	}
+	if c.Archived {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("slash command in archived channel %s: %w", channel, ErrInvalidInput)
+	}
+	if !strings.HasPrefix(command, "/") {
+		command = "/" + command
+	}
+	trig := s.newTriggerLocked(user, "")
+	ru := s.newResponseURLLocked(responseURL{kind: "command", channel: c.ID, user: user})
+	name := c.Name
+	if c.IsIM {
+		name = "directmessage"
+	}
+	payload := map[string]any{
+		"token": VerificationToken, "team_id": TeamID, "team_domain": TeamDomain,
+		"channel_id": c.ID, "channel_name": name, "user_id": user, "user_name": s.userRefLocked(user)["name"],
+		"command": command, "text": text, "api_app_id": AppID, "is_enterprise_install": "false",
+		"response_url": ru, "trigger_id": trig,
+	}
+	chID := c.ID
+	s.mu.Unlock()
+	return s.send(ctx, outEnvelope{
+		typ: "slash_commands", payloadType: command, payload: payload, accepts: true,
+		triggerID: trig, responseURL: ru, summary: fmt.Sprintf("%s %q by %s in %s", command, text, user, chID),
+		onAck: func(a Ack) { s.applyCommandAckLocked(chID, user, a) },
+	})
+}
+
+// applyCommandAckLocked shows a slash command's ack payload.
+func (s *Server) applyCommandAckLocked(channel, user string, a Ack) {
+	if a.Payload == nil {
+		return
+	}
+	var p struct {
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		ResponseType string          `json:"response_type"`
+	}
+	if err := json.Unmarshal(a.Payload, &p); err != nil {
+		s.ackInvalidLocked(a, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] ack payload is not a JSON object: " + err.Error()}})
+		return
+	}
+	var blocks json.RawMessage
+	if len(p.Blocks) > 0 && string(p.Blocks) != "null" {
+		var e *apiError
+		if blocks, e = s.checkMessageBlocks(p.Blocks, "/blocks"); e != nil {
+			s.ackInvalidLocked(a, e)
+			return
+		}
+	}
+	if p.Text == "" && blocks == nil {
+		return
+	}
+	s.showResponseLocked(channel, user, p.Text, blocks, p.ResponseType, "", "ack")
+}
+
+// showResponseLocked posts a command/interaction response as the app.
+func (s *Server) showResponseLocked(channel, user, text string, blocks json.RawMessage, responseType, threadTS, via string) *message {
+	m := &message{Message: Message{Channel: channel, TS: s.nextTSLocked(), ThreadTS: threadTS, User: BotUserID, BotID: BotID, Text: text, Blocks: blocks, Via: via}}
+	if responseType != "in_channel" {
+		m.Ephemeral, m.Recipient = true, user
+	}
+	return s.addMessageLocked(m)
+}
+
+// ackInvalidLocked records an ack payload Slack would reject.
+func (s *Server) ackInvalidLocked(a Ack, e *apiError) {
+	c := Call{
+		Seq: len(s.entries) + 1, Method: "ack", Params: map[string]string{"envelope_id": a.EnvelopeID},
+		Body: a.Payload, OK: false, Error: e.code, Messages: e.messages, At: a.At,
+	}
+	s.invalid = append(s.invalid, c)
+	s.entryLocked(Entry{Kind: KindProblem, EnvelopeID: a.EnvelopeID, Text: "ack payload rejected: " + e.code + " " + strings.Join(e.messages, "; "), Data: a.Payload})
+	s.problemLocked("ack of %s rejected as %s: %s", a.EnvelopeID, e.code, strings.Join(e.messages, "; "))
+}
+
+// openModalLocked returns the open modal id a user can act on.
+func (s *Server) openViewLocked(user, id string) (*viewState, error) {
+	v, ok := s.views[id]
+	if !ok {
+		return nil, fmt.Errorf("view %s: %w", id, ErrNotFound)
+	}
+	if v.user != user {
+		return nil, fmt.Errorf("view %s belongs to %s, not %s: %w", id, v.user, user, ErrInvalidInput)
+	}
+	if v.closed {
+		return nil, fmt.Errorf("view %s is closed: %w", id, ErrInvalidInput)
+	}
+	if v.typ == "modal" {
+		stack := s.stacks[user]
+		if len(stack) == 0 || stack[len(stack)-1] != id {
+			return nil, fmt.Errorf("view %s is not the top of %s's modal stack: %w", id, user, ErrInvalidInput)
+		}
+	}
+	return v, nil
+}
+
+// SubmitView sends a view_submission for the user's open modal (its
+// current content, looked up by view.ID). values is keyed by block_id: a
+// string for plain_text/email/url/number inputs, single selects, radio
+// buttons, date and time pickers; a []string for multi selects and
+// checkboxes; an int64 Unix time for datetimepicker; nil for an input the
+// user cleared. Blocks not in values keep their initial value. For a block
+// with several stateful elements use "block_id/action_id". view.state.values
+// is built per element type like Slack's client does, and the submission
+// is refused, as the client would refuse it, for a required input left
+// empty, an unknown option, a value over max_length, ... (ErrInvalidInput).
+// An unknown block_id is ErrNotFound. The ack's response_action is applied:
+// none closes the view, "errors" keeps it open with View.Errors set,
+// "update" replaces it, "push" stacks a new one, "clear" closes them all.
+func (s *Server) SubmitView(ctx context.Context, user string, view View, values map[string]any) (*Delivery, error) {
+	if values == nil {
+		values = map[string]any{}
+	}
+	s.mu.Lock()
+	v, err := s.openViewLocked(user, view.ID)
+	if err == nil && v.typ != "modal" {
+		err = fmt.Errorf("view %s is a %s view, not a modal: %w", view.ID, v.typ, ErrInvalidInput)
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("submit view: %w", err)
+	}
+	state, err := stateValues(v.blocks(), values, s.knownLocked)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
+	}
+	trig := s.newTriggerLocked(user, v.id)
+	payload := map[string]any{
+		"type": "view_submission", "team": teamWire(), "user": s.userRefLocked(user), "api_app_id": AppID,
+		"token": VerificationToken, "trigger_id": trig, "view": v.wire(state), "response_urls": []any{},
+		"is_enterprise_install": false, "enterprise": nil,
+	}
+	id, callback := v.id, v.str("callback_id")
+	s.mu.Unlock()
+	return s.send(ctx, outEnvelope{
+		typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
+		summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, callback, user),
+		onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
+	})
+}
+
+// applySubmissionAckLocked applies a view_submission ack's response_action.
+func (s *Server) applySubmissionAckLocked(viewID, user string, a Ack) {
+	v := s.views[viewID]
+	var p struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+		View           json.RawMessage   `json:"view"`
+	}
+	if a.Payload != nil {
+		if err := json.Unmarshal(a.Payload, &p); err != nil {
+			s.ackInvalidLocked(a, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] ack payload is not a view submission response: " + err.Error()}})
+			return
+		}
+	}
+	switch p.ResponseAction {
+	case "":
+		s.popViewLocked(user, viewID)
+	case "clear":
+		s.closeStackLocked(user)
+	case "errors":
+		inputs := map[string]bool{}
+		for _, b := range v.blocks() {
+			if m, ok := b.(map[string]any); ok && m["type"] == "input" {
+				id, _ := m["block_id"].(string)
+				inputs[id] = true
+			}
+		}
+		var msgs []string
+		if len(p.Errors) == 0 {
+			msgs = append(msgs, "[ERROR] response_action errors needs a non-empty errors object [json-pointer:/errors]")
+		}
+		for id := range p.Errors {
+			if !inputs[id] {
+				msgs = append(msgs, fmt.Sprintf("[ERROR] %q is not the block_id of an input block in the view; Slack shows the user a generic error [json-pointer:/errors/%s]", id, id))
+			}
+		}
+		if len(msgs) > 0 {
+			sort.Strings(msgs)
+			s.ackInvalidLocked(a, &apiError{code: "invalid_arguments", messages: msgs})
+			return
+		}
+		v.errors = p.Errors
+		s.broadcastLocked()
+	case "update", "push":
+		body, e := s.parseView(string(p.View), surfaceModal, "/view")
+		if e != nil {
+			s.ackInvalidLocked(a, e)
+			return
+		}
+		if p.ResponseAction == "update" {
+			s.replaceViewLocked(v, body)
+			return
+		}
+		stack := s.stacks[user]
+		if len(stack) >= MaxViewStack {
+			s.ackInvalidLocked(a, errCode("push_limit_reached"))
+			return
+		}
+		nv := s.storeViewLocked(body, "modal", user, v.rootID, viewID)
+		s.stacks[user] = append(stack, nv.id)
+	default:
+		s.ackInvalidLocked(a, &apiError{code: "invalid_response_action", messages: []string{fmt.Sprintf("[ERROR] unknown response_action %q [json-pointer:/response_action]", p.ResponseAction)}})
+	}
+}
+
+// CloseView closes the user's modal stack as if they pressed X: every view
+// of the stack closes (is_cleared is true when it held more than one view).
+// Slack sends view_closed only for a view opened with notify_on_close; for
+// any other view the stack is closed and ErrNoEnvelope returned. It returns
+// ErrInvalidInput when the view is not an open modal of the user.
+func (s *Server) CloseView(ctx context.Context, user string, view View) (*Delivery, error) {
+	s.mu.Lock()
+	v, ok := s.views[view.ID]
+	if !ok || v.typ != "modal" || v.closed || v.user != user {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("close view %s: no open modal of %s: %w", view.ID, user, ErrInvalidInput)
+	}
+	cleared := len(s.stacks[user]) > 1
+	s.closeStackLocked(user)
+	if v.body["notify_on_close"] != true {
+		s.entryLocked(Entry{Kind: KindUser, Text: fmt.Sprintf("%s closed view %s (notify_on_close unset: no view_closed)", user, v.id)})
+		s.mu.Unlock()
+		return nil, fmt.Errorf("close view %s: %w", view.ID, ErrNoEnvelope)
+	}
+	payload := map[string]any{
+		"type": "view_closed", "team": teamWire(), "user": s.userRefLocked(user), "api_app_id": AppID,
+		"token": VerificationToken, "view": v.wire(initialState(v.blocks())), "is_cleared": cleared,
+		"is_enterprise_install": false, "enterprise": nil,
+	}
+	id := v.id
+	s.mu.Unlock()
+	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "view_closed", payload: payload, accepts: true, viewID: id,
+		summary: fmt.Sprintf("view_closed %s by %s", id, user)})
+}
+
+// findButton finds a button by action_id in blocks.
+func findButton(blocks []any, actionID string) (blockID string, button map[string]any, err error) {
+	for _, raw := range blocks {
+		b, ok := raw.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, e := range blockElements(b) {
+			if e["action_id"] == actionID {
+				if t, _ := e["type"].(string); t != "button" && t != "workflow_button" {
+					return "", nil, fmt.Errorf("action %q is a %s, not a button: %w", actionID, t, ErrInvalidInput)
+				}
+				id, _ := b["block_id"].(string)
+				return id, e, nil
+			}
+		}
+	}
+	return "", nil, fmt.Errorf("no button with action_id %q: %w", actionID, ErrNotFound)
+}
+
+func buttonAction(blockID string, button map[string]any, actionTS string) map[string]any {
+	act := map[string]any{
+		"action_id": button["action_id"], "block_id": blockID, "text": button["text"],
+		"type": button["type"], "action_ts": actionTS,
+	}
+	if v, ok := button["value"]; ok {
+		act["value"] = v
+	}
+	if st, ok := button["style"]; ok {
+		act["style"] = st
+	}
+	return act
+}
+
+// ClickButton sends a block_actions envelope for a button (by action_id)
+// in a channel or ephemeral message, looked up in its current state by
+// msg.Channel and msg.TS. The payload carries the block_id and value,
+// the message, a trigger_id and a response_url. It returns ErrNotFound for
+// an unknown message or button.
+func (s *Server) ClickButton(ctx context.Context, user string, msg Message, actionID string) (*Delivery, error) {
+	s.mu.Lock()
+	if err := s.userLocked(user); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click button: %w", err)
+	}
+	m := s.findAnyMessageLocked(msg.Channel, msg.TS)
+	if m == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click button: message %s/%s: %w", msg.Channel, msg.TS, ErrNotFound)
+	}
+	if m.Ephemeral && m.Recipient != user {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click button: ephemeral message %s is not shown to %s: %w", m.TS, user, ErrInvalidInput)
+	}
+	var blocks []any
+	_ = json.Unmarshal(m.Blocks, &blocks)
+	blockID, button, err := findButton(blocks, actionID)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click button in %s/%s: %w", m.Channel, m.TS, err)
+	}
+	trig := s.newTriggerLocked(user, "")
+	ru := s.newResponseURLLocked(responseURL{kind: "message", channel: m.Channel, user: user, originTS: m.TS, originEphemeral: m.Ephemeral})
+	container := map[string]any{"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": m.Ephemeral}
+	if m.ThreadTS != "" {
+		container["thread_ts"] = m.ThreadTS
+	}
+	chName := ""
+	if c := s.channels[m.Channel]; c != nil {
+		chName = c.Name
+	}
+	payload := map[string]any{
+		"type": "block_actions", "user": s.userRefLocked(user), "api_app_id": AppID, "token": VerificationToken,
+		"container": container, "trigger_id": trig, "team": teamWire(), "enterprise": nil, "is_enterprise_install": false,
+		"channel": map[string]any{"id": m.Channel, "name": chName}, "state": map[string]any{"values": initialState(blocks)},
+		"response_url": ru, "actions": []any{buttonAction(blockID, button, s.nextTSLocked())},
+	}
+	if !m.Ephemeral {
+		payload["message"] = m.wire()
+	}
+	ch, ts := m.Channel, m.TS
+	s.mu.Unlock()
+	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "block_actions", payload: payload, accepts: true,
+		triggerID: trig, responseURL: ru, summary: fmt.Sprintf("block_actions %q on message %s/%s by %s", actionID, ch, ts, user)})
+}
+
+// ClickViewButton sends a block_actions envelope for a button (by
+// action_id) in an open modal or Home tab view, with the view (its state
+// holding initial values) and a trigger_id that can push a view. It
+// returns ErrNotFound for an unknown view or button and ErrInvalidInput for
+// a closed view or one of another user.
+func (s *Server) ClickViewButton(ctx context.Context, user string, view View, actionID string) (*Delivery, error) {
+	s.mu.Lock()
+	v, err := s.openViewLocked(user, view.ID)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click view button: %w", err)
+	}
+	blockID, button, err := findButton(v.blocks(), actionID)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("click view button in %s: %w", v.id, err)
+	}
+	viewCtx := ""
+	if v.typ == "modal" {
+		viewCtx = v.id
+	}
+	trig := s.newTriggerLocked(user, viewCtx)
+	payload := map[string]any{
+		"type": "block_actions", "user": s.userRefLocked(user), "api_app_id": AppID, "token": VerificationToken,
+		"container": map[string]any{"type": "view", "view_id": v.id}, "trigger_id": trig, "team": teamWire(),
+		"enterprise": nil, "is_enterprise_install": false, "view": v.wire(initialState(v.blocks())),
+		"state":   map[string]any{"values": initialState(v.blocks())},
+		"actions": []any{buttonAction(blockID, button, s.nextTSLocked())},
+	}
+	id := v.id
+	s.mu.Unlock()
+	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "block_actions", payload: payload, accepts: true,
+		triggerID: trig, viewID: id, summary: fmt.Sprintf("block_actions %q in view %s by %s", actionID, id, user)})
+}
+
+// eventEnvelopeLocked wraps an inner event in an event_callback payload.
+func (s *Server) eventEnvelopeLocked(event map[string]any, summary string) outEnvelope {
+	now := s.opts.Now()
+	eventID := fmt.Sprintf("Ev%08d%s", s.nextLocked(), randomString(3, upperNum))
+	event["event_ts"] = s.nextTSLocked()
+	payload := map[string]any{
+		"token": VerificationToken, "team_id": TeamID, "context_team_id": TeamID, "api_app_id": AppID,
+		"event": event, "type": "event_callback", "event_id": eventID, "event_time": now.Unix(),
+		"authorizations":        []any{map[string]any{"enterprise_id": nil, "team_id": TeamID, "user_id": BotUserID, "is_bot": true, "is_enterprise_install": false}},
+		"is_ext_shared_channel": false, "event_context": "4-" + randomString(40, alnum),
+	}
+	typ, _ := event["type"].(string)
+	return outEnvelope{typ: "events_api", payloadType: typ, payload: payload, eventID: eventID, summary: summary}
+}
+
+func (s *Server) reactionEventLocked(typ string, m *message, name, user string) outEnvelope {
+	item := map[string]any{"type": "message", "channel": m.Channel, "ts": m.TS}
+	event := map[string]any{"type": typ, "user": user, "reaction": name, "item_user": m.User, "item": item}
+	return s.eventEnvelopeLocked(event, fmt.Sprintf("%s :%s: by %s on %s/%s", typ, name, user, m.Channel, m.TS))
+}
+
+// echoReactionLocked delivers the event for the bot's own reaction, in
+// the background (Slack sends it whether or not the app wants it).
+func (s *Server) echoReactionLocked(typ string, m *message, name, user string) {
+	if c := s.channels[m.Channel]; c == nil || !c.BotMember || s.closed {
+		return
+	}
+	env := s.reactionEventLocked(typ, m, name, user)
+	s.wg.Go(func() {
+		if _, err := s.send(s.ctx, env); err != nil {
+			s.logf("fakeslack: deliver %s: %v", typ, err)
+		}
+	})
+}
+
+// React adds a user's reaction to a message and sends reaction_added. The
+// reaction is recorded even when no envelope is sent: Slack sends none when
+// the bot is not in the channel (ErrNoEnvelope). It returns ErrNotFound
+// for an unknown user or message and ErrInvalidInput when the user already
+// reacted with that emoji.
+func (s *Server) React(ctx context.Context, user, channel, ts, name string) (*Delivery, error) {
+	return s.reaction(ctx, "reaction_added", user, channel, ts, name)
+}
+
+// Unreact removes a user's reaction and sends reaction_removed, like React.
+func (s *Server) Unreact(ctx context.Context, user, channel, ts, name string) (*Delivery, error) {
+	return s.reaction(ctx, "reaction_removed", user, channel, ts, name)
+}
+
+func (s *Server) reaction(ctx context.Context, typ, user, channel, ts, name string) (*Delivery, error) {
+	name = strings.Trim(name, ":")
+	s.mu.Lock()
+	if err := s.userLocked(user); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s: %w", typ, err)
+	}
+	m := s.findMessageLocked(channel, ts)
+	if m == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s: message %s/%s: %w", typ, channel, ts, ErrNotFound)
+	}
+	var changed bool
+	if typ == "reaction_added" {
+		changed = m.addReaction(name, user)
+	} else {
+		changed = m.removeReaction(name, user)
+	}
+	if !changed {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s :%s: by %s on %s/%s: nothing to change: %w", typ, name, user, channel, ts, ErrInvalidInput)
+	}
+	s.broadcastLocked()
+	if c := s.channels[channel]; c == nil || !c.BotMember {
+		s.entryLocked(Entry{Kind: KindUser, Text: fmt.Sprintf("%s :%s: by %s on %s/%s (bot not in channel: no event)", typ, name, user, channel, ts)})
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s in %s: %w", typ, channel, ErrNoEnvelope)
+	}
+	env := s.reactionEventLocked(typ, m, name, user)
+	s.mu.Unlock()
+	return s.send(ctx, env)
+}
+
+// OpenHome sends app_home_opened (tab "home") for a user, carrying the
+// Home view published for them, if any. It returns ErrNotFound for an
+// unknown user.
+func (s *Server) OpenHome(ctx context.Context, user string) (*Delivery, error) {
+	s.mu.Lock()
+	if err := s.userLocked(user); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("open home: %w", err)
+	}
+	event := map[string]any{"type": "app_home_opened", "user": user, "channel": dmChannelID(user), "tab": "home"}
+	if id, ok := s.homes[user]; ok {
+		v := s.views[id]
+		event["view"] = v.wire(initialState(v.blocks()))
+	}
+	env := s.eventEnvelopeLocked(event, "app_home_opened by "+user)
+	s.mu.Unlock()
+	return s.send(ctx, env)
+}

@@ -1,0 +1,279 @@
+package fakeslack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// EntryKind says what a transcript entry records.
+type EntryKind string
+
+// Transcript entry kinds.
+const (
+	KindCall       EntryKind = "call"       // a Web API or response_url call
+	KindEnvelope   EntryKind = "envelope"   // an envelope sent over a socket
+	KindAck        EntryKind = "ack"        // an ack received from the app
+	KindTimeout    EntryKind = "timeout"    // an envelope not acked within the deadline
+	KindConnect    EntryKind = "connect"    // a socket opened (hello sent)
+	KindClose      EntryKind = "close"      // a socket closed
+	KindDisconnect EntryKind = "disconnect" // a disconnect frame sent
+	KindRefused    EntryKind = "refused"    // a websocket dial refused (bad ticket, too many)
+	KindProblem    EntryKind = "problem"    // a protocol problem (stray or malformed frame)
+	KindUser       EntryKind = "user"       // a user action without an envelope
+)
+
+// Entry is one line of the transcript.
+type Entry struct {
+	Seq        int
+	At         time.Time
+	Kind       EntryKind
+	Method     string // calls: the method ("response_url" for response URLs)
+	EnvelopeID string // envelopes, acks, timeouts
+	Text       string // one-line summary
+	Data       json.RawMessage
+}
+
+// Call is one Web API (or response_url) call the app made.
+type Call struct {
+	Seq    int
+	Method string // e.g. "chat.postMessage"; "response_url" for response URL posts
+	// Params holds the form fields, or the top-level fields of a JSON body:
+	// JSON strings unquoted, other JSON values as their raw JSON text. The
+	// token is never included.
+	Params   map[string]string
+	Body     []byte // request body with any token field removed
+	Status   int    // HTTP status answered
+	Response []byte // response body
+	OK       bool   // the answer was {"ok":true}
+	Error    string // Slack error code when not OK (or "http_<status>")
+	// Messages are Slack's response_metadata.messages for invalid_blocks /
+	// invalid_arguments answers.
+	Messages []string
+	Fault    bool // the answer came from an injected Fault
+	At       time.Time
+	Duration time.Duration
+}
+
+// Param returns a parameter (form field or top-level JSON field).
+func (c Call) Param(name string) string { return c.Params[name] }
+
+// Ack is an acknowledgement received from the app.
+type Ack struct {
+	EnvelopeID string
+	Type       string          // the envelope's type
+	Payload    json.RawMessage // nil when the ack carried no payload
+	At         time.Time
+	Latency    time.Duration // since the envelope was written
+	Late       bool          // later than Options.AckDeadline: Slack ignores it
+}
+
+// ResponseAction returns the payload's response_action ("errors", "update",
+// "push", "clear"), or "".
+func (a Ack) ResponseAction() string {
+	var p struct {
+		ResponseAction string `json:"response_action"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.ResponseAction
+}
+
+// Errors returns the payload's errors map (response_action "errors"),
+// keyed by block_id, or nil.
+func (a Ack) Errors() map[string]string {
+	var p struct {
+		Errors map[string]string `json:"errors"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.Errors
+}
+
+func (s *Server) entryLocked(e Entry) int {
+	e.Seq = len(s.entries) + 1
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	s.entries = append(s.entries, e)
+	s.broadcastLocked()
+	return e.Seq
+}
+
+// Mark returns the sequence number of the latest transcript entry, for
+// WaitForCallAfter.
+func (s *Server) Mark() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// Transcript returns every entry so far, in order.
+func (s *Server) Transcript() []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Entry(nil), s.entries...)
+}
+
+// WriteTranscript prints the transcript, one entry per line followed by its
+// JSON data, for debugging a failing test. It returns the writer's error.
+func (s *Server) WriteTranscript(w io.Writer) error {
+	entries := s.Transcript()
+	var b strings.Builder
+	var start time.Time
+	if len(entries) > 0 {
+		start = entries[0].At
+	}
+	for _, e := range entries {
+		fmt.Fprintf(&b, "#%d +%.3fs %-10s %s\n", e.Seq, e.At.Sub(start).Seconds(), e.Kind, e.Text)
+		if len(e.Data) > 0 {
+			d := e.Data
+			if len(d) > 2000 {
+				d = append(append(json.RawMessage{}, d[:2000]...), "…"...)
+			}
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write transcript: %w", err)
+	}
+	return nil
+}
+
+// String returns the transcript as WriteTranscript prints it.
+func (s *Server) String() string {
+	var b strings.Builder
+	_ = s.WriteTranscript(&b)
+	return b.String()
+}
+
+func (s *Server) recordCallLocked(c Call) Call {
+	c.Seq = len(s.entries) + 1
+	summary := c.Method
+	if c.OK {
+		summary += " ok"
+	} else {
+		summary += " error=" + c.Error
+	}
+	if c.Fault {
+		summary += " (injected)"
+	}
+	keys := make([]string, 0, len(c.Params))
+	for k := range c.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := c.Params[k]
+		if len(v) > 60 {
+			v = v[:60] + "…"
+		}
+		summary += fmt.Sprintf(" %s=%q", k, v)
+	}
+	for _, m := range c.Messages {
+		summary += "\n      " + m
+	}
+	s.entryLocked(Entry{At: c.At, Kind: KindCall, Method: c.Method, Text: summary, Data: c.Response})
+	s.calls = append(s.calls, c)
+	if isValidationError(c.Error) {
+		s.invalid = append(s.invalid, c)
+	}
+	return c
+}
+
+func isValidationError(code string) bool {
+	switch code {
+	case "invalid_blocks", "invalid_arguments", "invalid_blocks_format", "invalid_response_action":
+		return true
+	}
+	return false
+}
+
+// Calls returns the recorded calls of a method ("" for every call), in order.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WaitForCall returns the first recorded call (already made or future) of
+// method ("" for any) that satisfies pred (nil accepts any). pred runs with
+// the server's lock held: it must not call Server methods. It returns the
+// context's error (wrapped) on timeout and ErrClosed after Close.
+func (s *Server) WaitForCall(ctx context.Context, method string, pred func(Call) bool) (Call, error) {
+	return s.WaitForCallAfter(ctx, 0, method, pred)
+}
+
+// WaitForCallAfter is WaitForCall restricted to calls with Seq > after
+// (e.g. after := s.Mark() before triggering the action).
+func (s *Server) WaitForCallAfter(ctx context.Context, after int, method string, pred func(Call) bool) (Call, error) {
+	var found Call
+	next := 0
+	err := s.waitLocked(ctx, "call "+method, func() bool {
+		for ; next < len(s.calls); next++ {
+			c := s.calls[next]
+			if c.Seq > after && (method == "" || c.Method == method) && (pred == nil || pred(c)) {
+				found = c
+				return true
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// UnknownMethods returns the unknown Web API methods the app called, in
+// order (a bot that passes against the fake must not call them).
+func (s *Server) UnknownMethods() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.unknown...)
+}
+
+// ValidationFailures returns every call the fake rejected as invalid
+// (invalid_blocks, invalid_arguments, invalid_blocks_format), including
+// invalid views or blocks in ack payloads and response_url posts (Method
+// "ack" and "response_url").
+func (s *Server) ValidationFailures() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.invalid...)
+}
+
+// Acks returns every ack received, in order.
+func (s *Server) Acks() []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Ack(nil), s.acks...)
+}
+
+// LateAcks returns the acks that came after the ack deadline.
+func (s *Server) LateAcks() []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Ack
+	for _, a := range s.acks {
+		if a.Late {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Problems returns every protocol problem seen so far, as sentences: late
+// acks, envelopes not acked within the deadline, acks of unknown or
+// already-acked envelopes, malformed frames, unknown methods and
+// validation failures. A well-behaved bot leaves it empty.
+func (s *Server) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.problems...)
+}
