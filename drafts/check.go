@@ -21,7 +21,7 @@ const maxProblems = 50
 func Check(path string) (Report, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return Report{}, fmt.Errorf("check %s: another jobdesc process holds it: %w", path, ErrLocked)
+		return Report{}, fmt.Errorf("check %s (waited %s): %w", path, lockTimeout, ErrLocked)
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("check %s: %w", path, err)

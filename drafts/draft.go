@@ -1,10 +1,32 @@
 // Package drafts holds jobdesc's domain (drafts, revisions, reviews and their
 // audit trail) and its durable store, a single bbolt file.
 //
-// No bbolt type appears in this package's API: a replicated backend can
-// implement the same semantics later. The semantics are documented on each
-// Store method; every method is one transaction, and every write that returned
-// a nil error is on disk.
+// No bbolt type appears in this package's API, so a replicated backend can
+// implement the same semantics later. The contract, which such a backend
+// must keep:
+//
+//   - Every Store method is one atomic, serializable transaction. A write
+//     that returned a nil error is durable (fsynced); one that returned an
+//     error changed nothing.
+//   - Everything is scoped by team: a call for team A never reads or
+//     changes team B's data. Draft ids are unique and never reused within a
+//     team.
+//   - Revise is optimistic: it succeeds only on the current revision
+//     (ErrConflict otherwise), so no edit is lost. A new revision clears the
+//     active approvals and change requests; history and events keep them.
+//   - Reviews are idempotent per user and revision (the same user approving
+//     twice is one approval). Status follows one rule: never posted → draft;
+//     otherwise an active change request → changes_requested; at least the
+//     required approvals → approved; else in_review.
+//   - Results never share memory with the store or with the arguments.
+//
+// The bbolt layout (schema 2) keeps each draft record small (current state
+// only, in a compact binary encoding, see codec.go); revisions and events
+// have their own buckets, and the indexes (message, author, channel, outbox,
+// seen-record expiry) are written in the same transaction as the record.
+// Concurrent writes are group-committed: writes that arrive while a
+// transaction commits share the next one (one fsync), with no added delay
+// for a lone writer.
 package drafts
 
 import (
@@ -19,7 +41,7 @@ var (
 	// ErrConflict: the caller's base revision is not the current one.
 	ErrConflict = errors.New("conflict: draft was changed by someone else")
 	// ErrLocked: the file is held by another jobdesc process.
-	ErrLocked = errors.New("store file is locked by another jobdesc process")
+	ErrLocked = errors.New("another jobdesc process holds the store file")
 	// ErrCorrupt: a record fails to decode; the error message names its key.
 	ErrCorrupt = errors.New("corrupt record")
 	// ErrSchemaTooNew: the file was written by a newer jobdesc.
@@ -86,10 +108,10 @@ const (
 // Event is one entry of a draft's audit trail.
 type Event struct {
 	Kind     EventKind
-	User     string
-	Revision int
+	User     string // who did it ("" for the bot's own actions: posted, post_failed, requeued)
+	Revision int    // the draft's revision when it happened
 	At       time.Time
-	Note     string
+	Note     string // e.g. which approvals a revision reset, or why a post failed
 }
 
 // Draft is a job description being written and reviewed by a team.
@@ -98,19 +120,22 @@ type Draft struct {
 	Revision                        int    // current revision number (1 = first)
 	Values                          map[string]string
 	Status                          Status
-	Approvals                       []Review // active approvals on the current revision
-	ChangeRequests                  []Review // active change requests on the current revision
-	Message                         Message  // zero until posted
+	Approvals                       []Review // active approvals on the current revision, oldest first
+	ChangeRequests                  []Review // active change requests on the current revision, oldest first
+	Message                         Message  // the latest review message; zero until posted
 	PostPending                     bool     // in the outbox: to be posted to Channel
-	Created, Updated                time.Time
-	Revisions                       []Revision // full history, oldest first (Get, FindByMessage; nil in lists)
-	Events                          []Event    // audit trail, oldest first (Get, FindByMessage; nil in lists)
+	Created                         time.Time
+	Updated                         time.Time  // last change of values, reviews, status or posting
+	Revisions                       []Revision // full history, oldest first (Get, FindByMessage; nil otherwise)
+	Events                          []Event    // audit trail, oldest first (Get, FindByMessage; nil otherwise)
 }
 
-// NewDraft is what Create needs.
+// NewDraft is what Create needs. Team, Channel, Author and Prefix are
+// required; Role may be empty.
 type NewDraft struct {
-	Team, Channel, Author, Role, Prefix string
-	Values                              map[string]string
+	Team, Channel, Author, Role string
+	Prefix                      string // 1-16 letters or digits, e.g. "AM"
+	Values                      map[string]string
 }
 
 // Page selects a page of a list: Limit 0 means 20, at most 100; Cursor is ""

@@ -614,6 +614,7 @@ func (s *Store) Requeue(ctx context.Context, team, id, channel string) (Draft, e
 		}
 	}
 	d, _, err := s.update(ctx, team, id, func(tx *bolt.Tx, r *record, now time.Time) (bool, []Event, error) {
+		channel := channel // fn may run again: don't change the captured argument
 		if channel == "" {
 			channel = r.Channel
 		}

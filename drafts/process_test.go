@@ -257,7 +257,7 @@ func TestLockedByAnotherProcess(t *testing.T) {
 				t.Parallel()
 				err := tryOpen(open)
 				wantErr(t, name, err, ErrLocked)
-				if !strings.Contains(err.Error(), "another jobdesc process holds it") {
+				if !strings.Contains(err.Error(), "another jobdesc process holds the store file") {
 					t.Errorf("error %q does not say who holds the file", err)
 				}
 			})

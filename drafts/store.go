@@ -34,8 +34,9 @@ const (
 	modeBatch                   // bolt's DB.Batch (waits up to DB.MaxBatchDelay to fill a batch)
 )
 
-// Store is the bbolt-backed draft store. It is safe for concurrent use by
-// many goroutines; one process at a time may open the file.
+// Store is the bbolt-backed draft store; make one with Open or OpenReadOnly.
+// It is safe for concurrent use by many goroutines; one process at a time
+// may open the file.
 //
 // Every method runs in one transaction. A write method that returns a nil
 // error has committed and fsynced its change; one that returns an error has
@@ -60,7 +61,7 @@ type Store struct {
 }
 
 // Open opens the store file at path, creating it with mode 0600 if it does
-// not exist, creating missing buckets and migrating a file written by an
+// not exist (an existing file keeps its mode), creating missing buckets and migrating a file written by an
 // older jobdesc (after writing a copy of it next to the file, named
 // path + ".schema<N>-<time>.bak"). If another process holds the file, Open
 // gives up after about a second with an error wrapping ErrLocked. It returns
@@ -77,7 +78,7 @@ func OpenReadOnly(path string) (*Store, error) { return open(path, true, lockTim
 func open(path string, readOnly bool, timeout time.Duration) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open store %s: another jobdesc process holds it (gave up after %s): %w", path, timeout, ErrLocked)
+		return nil, fmt.Errorf("open store %s (waited %s): %w", path, timeout, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -227,7 +228,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	case modeUpdate:
 		err = s.db.Update(func(tx *bolt.Tx) error { return safeCall(fn, tx) })
 	case modeBatch:
-		err = s.db.Batch(fn)
+		err = s.db.Batch(func(tx *bolt.Tx) error { return safeCall(fn, tx) })
 	default:
 		err = s.group(fn)
 	}
