@@ -1,0 +1,252 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Gender-coding verdicts, from the bands of gender-coded-en.json.
+const (
+	VerdictStronglyFeminine  = "strongly feminine-coded"
+	VerdictFeminine          = "feminine-coded"
+	VerdictNeutral           = "neutral"
+	VerdictMasculine         = "masculine-coded"
+	VerdictStronglyMasculine = "strongly masculine-coded"
+)
+
+// Coding is the gender coding of a text: the coded words found and the
+// verdict on their balance.
+type Coding struct {
+	Feminine  []string // feminine-coded words, lower case, one entry per occurrence, in text order
+	Masculine []string // masculine-coded words, likewise
+	Verdict   string   // one of the Verdict constants
+}
+
+// Balance returns the feminine-coded count minus the masculine-coded count:
+// above 0 leans feminine, below 0 masculine.
+func (c Coding) Balance() int { return len(c.Feminine) - len(c.Masculine) }
+
+// GenderCoding finds the gender-coded words in text (Gaucher, Friesen & Kay
+// 2011): a word is coded when it starts with one of the list's stems,
+// ignoring case, so "Lead" and "leadership" both count and "misleading"
+// does not. Hyphenated words are split unless they start with a hyphenated
+// stem ("data-driven" counts "driven"). A word matching several stems of a
+// list counts once. The verdict follows the list's bands: balance above 3
+// strongly feminine-coded, above 0 feminine-coded, 0 neutral (also with no
+// coded words), below 0 masculine-coded, below -3 strongly masculine-coded.
+// If the embedded list cannot be read it returns a neutral Coding.
+func GenderCoding(text string) Coding {
+	d, err := loadData()
+	if err != nil {
+		return Coding{Verdict: VerdictNeutral}
+	}
+	c, _ := d.genderCoding(text)
+	return c
+}
+
+// codedWord is one coded word found, with the stem it matched.
+type codedWord struct {
+	word, stem string
+	masculine  bool
+}
+
+// genderCoding returns the coding of text and the coded words in order.
+func (d *data) genderCoding(text string) (Coding, []codedWord) {
+	var c Coding
+	var found []codedWord
+	for _, w := range d.genderWords(normalizeQuotes(text)) {
+		if stem := longestStem(w, d.feminine); stem != "" {
+			c.Feminine = append(c.Feminine, w)
+			found = append(found, codedWord{word: w, stem: stem})
+		}
+		if stem := longestStem(w, d.masculine); stem != "" {
+			c.Masculine = append(c.Masculine, w)
+			found = append(found, codedWord{word: w, stem: stem, masculine: true})
+		}
+	}
+	c.Verdict = verdict(c.Balance())
+	return c, found
+}
+
+func verdict(balance int) string {
+	switch {
+	case balance > 3:
+		return VerdictStronglyFeminine
+	case balance > 0:
+		return VerdictFeminine
+	case balance < -3:
+		return VerdictStronglyMasculine
+	case balance < 0:
+		return VerdictMasculine
+	}
+	return VerdictNeutral
+}
+
+// genderWords splits text into lower-case words the way the gender-decoder
+// does: hyphenated words are split unless they start with a hyphenated
+// stem, and a trailing "'s" is kept (it does not stop a stem matching).
+func (d *data) genderWords(text string) []string {
+	var out []string
+	for _, t := range words(text) {
+		w := t.lower
+		if !strings.Contains(w, "-") || longestStem(w, d.hyphenated) != "" {
+			out = append(out, w)
+			continue
+		}
+		for _, part := range strings.Split(w, "-") {
+			if part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// longestStem returns the longest stem that w starts with, or "".
+func longestStem(w string, stems []string) string {
+	best := ""
+	for _, s := range stems {
+		if len(s) > len(best) && strings.HasPrefix(w, s) {
+			best = s
+		}
+	}
+	return best
+}
+
+// genderFindings reports a posting that leans one way: a finding for the
+// posting as a whole, and one for each field whose value uses words coded
+// that way (the author can change those). Strongly coded postings get
+// warnings, mildly coded ones tips.
+func (d *data) genderFindings(text string, fields []source) []Finding {
+	c, found := d.genderCoding(text)
+	if c.Verdict == VerdictNeutral {
+		return nil
+	}
+	masc := c.Balance() < 0
+	sev := Tip
+	if c.Verdict == VerdictStronglyMasculine || c.Verdict == VerdictStronglyFeminine {
+		sev = Warning
+	}
+	lean, other := "masculine", "feminine"
+	if !masc {
+		lean, other = other, lean
+	}
+	var leaning []codedWord
+	for _, w := range found {
+		if w.masculine == masc {
+			leaning = append(leaning, w)
+		}
+	}
+	nLean, nOther := len(c.Masculine), len(c.Feminine)
+	if !masc {
+		nLean, nOther = nOther, nLean
+	}
+	fs := []Finding{{
+		Rule:     RuleGenderCoded,
+		Severity: sev,
+		Message: fmt.Sprintf("The posting reads %s: %d %s-coded %s (%s) against %d %s-coded. "+
+			"Wording that leans one way makes the job look less open to other genders.",
+			c.Verdict, nLean, lean, plural(nLean, "word", "words"), countedList(leaning), nOther, other),
+		Suggestion: d.genderSuggestion(leaning, other),
+	}}
+	for _, f := range fields {
+		fc, ffound := d.genderCoding(f.text)
+		if len(fc.Masculine)+len(fc.Feminine) == 0 {
+			continue
+		}
+		var mine []codedWord
+		for _, w := range ffound {
+			if w.masculine == masc {
+				mine = append(mine, w)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		fs = append(fs, Finding{
+			Rule:     RuleGenderCoded,
+			Severity: sev,
+			Field:    f.field,
+			Message: fmt.Sprintf("This field uses %s-coded %s (%s), and the posting as a whole reads %s.",
+				lean, plural(len(distinctWords(mine)), "word", "words"), countedList(mine), c.Verdict),
+			Suggestion: d.genderSuggestion(mine, other),
+		})
+	}
+	return fs
+}
+
+// genderSuggestion proposes neutral words for the most frequent coded
+// stems that have one, at most four.
+func (d *data) genderSuggestion(ws []codedWord, other string) string {
+	counts := map[string]int{}
+	var order []codedWord
+	for _, w := range ws {
+		if _, ok := d.alternatives[w.stem]; !ok {
+			continue
+		}
+		if counts[w.word] == 0 {
+			order = append(order, w)
+		}
+		counts[w.word]++
+	}
+	// Most frequent first; ties keep text order.
+	for i := 1; i < len(order); i++ {
+		for k := i; k > 0 && counts[order[k].word] > counts[order[k-1].word]; k-- {
+			order[k], order[k-1] = order[k-1], order[k]
+		}
+	}
+	var alts []string
+	stems := map[string]bool{}
+	for _, w := range order {
+		if len(alts) == 4 {
+			break
+		}
+		if stems[w.stem] {
+			continue
+		}
+		stems[w.stem] = true
+		alts = append(alts, fmt.Sprintf("%q → %s", w.word, d.alternatives[w.stem]))
+	}
+	base := fmt.Sprintf("Swap some for neutral words, or add %s-coded ones where they are true of the job", other)
+	if len(alts) == 0 {
+		return base + "."
+	}
+	return base + ": " + strings.Join(alts, "; ") + "."
+}
+
+// countedList lists distinct words in order of first use, with a count when
+// a word occurs more than once: "lead ×3, driven".
+func countedList(ws []codedWord) string {
+	counts := map[string]int{}
+	for _, w := range ws {
+		counts[w.word]++
+	}
+	var parts []string
+	for _, w := range distinctWords(ws) {
+		if n := counts[w]; n > 1 {
+			parts = append(parts, fmt.Sprintf("%s ×%d", w, n))
+		} else {
+			parts = append(parts, w)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func distinctWords(ws []codedWord) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range ws {
+		if !seen[w.word] {
+			seen[w.word] = true
+			out = append(out, w.word)
+		}
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

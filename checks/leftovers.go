@@ -1,0 +1,157 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// placeholderPatterns find text left over from drafting: bracketed or
+// braced placeholders, "TBD", "lorem ipsum", "XXX", "???", "insert … here".
+var placeholderPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`\[[^\[\]\n]{0,40}\]`),
+	regexp.MustCompile(`\{\{?[^{}\n]{0,40}\}\}?`),
+	regexp.MustCompile(`<[A-Za-z][A-Za-z _-]{0,39}>`),
+	regexp.MustCompile(`(?i)\b(?:TBD|TBC|TBA|TODO|FIXME|lorem|ipsum)\b`),
+	regexp.MustCompile(`(?i)\bx{3,}\b`),
+	regexp.MustCompile(`\?{3,}`),
+	regexp.MustCompile(`(?i)\binsert [a-z' ]{1,30}? here\b`),
+}
+
+// placeholders returns the distinct leftover placeholders in s, in text
+// order.
+func placeholders(s string) []string {
+	type hit struct {
+		at   int
+		text string
+	}
+	var hits []hit
+	for _, re := range placeholderPatterns {
+		for _, loc := range re.FindAllStringIndex(s, -1) {
+			if s[loc[0]] == '[' && strings.HasPrefix(s[loc[1]:], "(") {
+				continue // a Markdown link, "[apply here](https://…)"
+			}
+			hits = append(hits, hit{loc[0], s[loc[0]:loc[1]]})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return a.at - b.at })
+	var out []string
+	for _, h := range hits {
+		if !slices.Contains(out, h.text) {
+			out = append(out, h.text)
+		}
+	}
+	return out
+}
+
+// repeatsAllowed are words that may correctly appear twice in a row.
+var repeatsAllowed = map[string]bool{"that": true, "had": true}
+
+// repeatedWords returns the distinct doubled words in s ("the the"), lower
+// case. Only words separated by spaces count: "no. No" is not a repeat.
+func repeatedWords(s string) []string {
+	toks := words(s)
+	var out []string
+	for i := 1; i < len(toks); i++ {
+		a, b := toks[i-1], toks[i]
+		if a.lower != b.lower || repeatsAllowed[a.lower] || !isLetters(a.lower) {
+			continue
+		}
+		if strings.Trim(s[a.end:b.start], " \t") != "" {
+			continue
+		}
+		if rep := a.lower + " " + b.lower; !slices.Contains(out, rep) {
+			out = append(out, rep)
+		}
+	}
+	return out
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if !isWordRune(r) || (r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// leftoverFindings reports placeholders, doubled words, empty bullets and
+// empty sections. As for phrases, what is in a field's value is reported
+// against that field and the rest against the posting.
+func leftoverFindings(r templates.Rendered, text string, fields []source) []Finding {
+	var fs []Finding
+	kinds := []struct {
+		find       func(string) []string
+		message    func([]string) string
+		suggestion string
+	}{
+		{placeholders, func(ms []string) string {
+			return "Leftover placeholder text: " + quoteList(ms) + "."
+		}, "Replace it with the real text, or remove it."},
+		{repeatedWords, func(ms []string) string {
+			return plural(len(ms), "Repeated word: ", "Repeated words: ") + quoteList(ms) + "."
+		}, "Remove the extra word."},
+	}
+	for _, k := range kinds {
+		inFields := map[string]bool{}
+		for _, f := range fields {
+			ms := k.find(f.text)
+			if len(ms) == 0 {
+				continue
+			}
+			for _, m := range ms {
+				inFields[m] = true
+			}
+			fs = append(fs, Finding{Rule: RuleLeftover, Severity: Warning, Field: f.field, Message: k.message(ms), Suggestion: k.suggestion})
+		}
+		var rest []string
+		for _, m := range k.find(text) {
+			if !inFields[m] {
+				rest = append(rest, m)
+			}
+		}
+		if len(rest) > 0 {
+			fs = append(fs, Finding{Rule: RuleLeftover, Severity: Warning, Message: k.message(rest), Suggestion: k.suggestion})
+		}
+	}
+
+	fieldEmpty := false
+	for _, f := range fields {
+		if _, n := bulletLines(f.text); n > 0 {
+			fieldEmpty = true
+			fs = append(fs, Finding{
+				Rule: RuleLeftover, Severity: Warning, Field: f.field,
+				Message:    fmt.Sprintf("This field has %d empty bullet %s.", n, plural(n, "point", "points")),
+				Suggestion: "Finish or remove the empty lines.",
+			})
+		}
+	}
+	for _, s := range r.Sections {
+		heading := strings.TrimSpace(s.Heading)
+		empty := 0
+		for _, b := range s.Bullets {
+			if !hasWord(b) {
+				empty++
+			}
+		}
+		if empty > 0 && !fieldEmpty {
+			fs = append(fs, Finding{
+				Rule: RuleLeftover, Severity: Warning,
+				Message:    fmt.Sprintf("The section %q has %d empty bullet %s.", heading, empty, plural(empty, "point", "points")),
+				Suggestion: "Finish or remove the empty bullets.",
+			})
+		}
+		if heading != "" && !slices.ContainsFunc(s.Paragraphs, hasWord) && !slices.ContainsFunc(s.Bullets, hasWord) {
+			fs = append(fs, Finding{
+				Rule: RuleLeftover, Severity: Warning,
+				Message:    fmt.Sprintf("The section %q is empty.", heading),
+				Suggestion: "Fill it in, or remove the heading.",
+			})
+		}
+	}
+	return fs
+}

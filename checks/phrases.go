@@ -1,0 +1,83 @@
+package checks
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// find returns the distinct phrases (lower case, spaces collapsed) that p
+// matches in text, in text order, leaving out matches an unless pattern
+// excuses.
+func (p *phrase) find(text string) []string {
+	var excuses [][]int
+	for _, re := range p.unless {
+		excuses = append(excuses, re.FindAllStringIndex(text, -1)...)
+	}
+	type hit struct {
+		at   int
+		text string
+	}
+	var hits []hit
+	for _, re := range p.patterns {
+	next:
+		for _, loc := range re.FindAllStringIndex(text, -1) {
+			for _, u := range excuses {
+				if u[0] < loc[1] && loc[0] < u[1] {
+					continue next
+				}
+			}
+			hits = append(hits, hit{loc[0], strings.Join(strings.Fields(strings.ToLower(text[loc[0]:loc[1]])), " ")})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.at, b.at) })
+	var out []string
+	for _, h := range hits {
+		if !slices.Contains(out, h.text) {
+			out = append(out, h.text)
+		}
+	}
+	return out
+}
+
+// exclusionaryFindings reports the exclusionary phrases of the posting: a
+// phrase found in a field's value is reported against that field; one found
+// only in the posting comes from the template's own wording and is reported
+// with no field.
+func (d *data) exclusionaryFindings(text string, fields []source) []Finding {
+	var fs []Finding
+	for i := range d.phrases {
+		p := &d.phrases[i]
+		inFields := map[string]bool{}
+		for _, f := range fields {
+			ms := p.find(f.text)
+			if len(ms) == 0 {
+				continue
+			}
+			for _, m := range ms {
+				inFields[m] = true
+			}
+			fs = append(fs, p.finding(f.field, ms))
+		}
+		var rest []string
+		for _, m := range p.find(text) {
+			if !inFields[m] {
+				rest = append(rest, m)
+			}
+		}
+		if len(rest) > 0 {
+			fs = append(fs, p.finding("", rest))
+		}
+	}
+	return fs
+}
+
+func (p *phrase) finding(field string, found []string) Finding {
+	return Finding{
+		Rule:       RuleExclusionary,
+		Severity:   p.Severity,
+		Field:      field,
+		Message:    "Avoid " + quoteList(found) + ". " + strings.TrimSpace(p.Reason),
+		Suggestion: strings.TrimSpace(p.Alternative),
+	}
+}

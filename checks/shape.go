@@ -1,0 +1,272 @@
+package checks
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// Shape limits.
+const (
+	maxRequirements = 8   // more requirement bullets than this gets a tip
+	minWords        = 300 // shorter postings get a tip
+	maxWords        = 900 // longer postings get a tip
+	hardToRead      = 30  // Flesch reading ease below this gets a tip
+	minProseWords   = 100 // posting prose shorter than this is not scored
+	minFieldWords   = 40  // field values shorter than this are not scored
+)
+
+// requirementHeadings mark a section listing what candidates need;
+// optionalHeadings mark one listing what is merely welcome.
+var (
+	requirementHeadings = []string{
+		"what you bring", "what you'll bring", "what you will bring",
+		"requirement", "qualification", "who you are",
+		"what we're looking for", "what we are looking for", "what we look for",
+		"what you need", "what you'll need", "what you will need",
+		"you have", "you'll have", "about you", "must have", "must-have",
+		"skills", "experience", "what it takes",
+	}
+	optionalHeadings = []string{
+		"nice to have", "nice-to-have", "bonus", "preferred", "plus",
+		"desirable", "optional", "would be great", "benefits", "what we offer", "perks",
+	}
+)
+
+// isRequirementHeading reports whether a section heading introduces the
+// must-have requirements, e.g. "What you bring", "Requirements",
+// "Who you are:"; "Nice to have" and "Bonus points" do not count.
+func isRequirementHeading(h string) bool {
+	h = strings.ToLower(normalizeQuotes(strings.TrimSpace(h)))
+	for _, o := range optionalHeadings {
+		if strings.Contains(h, o) {
+			return false
+		}
+	}
+	for _, r := range requirementHeadings {
+		if strings.Contains(h, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// requirementFindings gives a tip when the requirement sections list more
+// than maxRequirements bullets. The finding belongs to the first field
+// whose lines appear among those bullets (the author's own additions),
+// else to the posting.
+func requirementFindings(r templates.Rendered, fields []source) []Finding {
+	var bullets []string
+	for _, s := range r.Sections {
+		if !isRequirementHeading(s.Heading) {
+			continue
+		}
+		for _, b := range s.Bullets {
+			if hasWord(b) {
+				bullets = append(bullets, comparable(b))
+			}
+		}
+	}
+	n := len(bullets)
+	if n <= maxRequirements {
+		return nil
+	}
+	field := ""
+find:
+	for _, f := range fields {
+		lines, _ := bulletLines(f.text)
+		for _, l := range lines {
+			for _, b := range bullets {
+				if comparable(l) == b {
+					field = f.field
+					break find
+				}
+			}
+		}
+	}
+	return []Finding{{
+		Rule:     RuleRequirements,
+		Severity: Tip,
+		Field:    field,
+		Message: fmt.Sprintf("The posting lists %d requirements. People who meet most but not all of a long list often do not apply, "+
+			"and women are reported to hold back more often than men.", n),
+		Suggestion: fmt.Sprintf("Keep the must-haves to %d or fewer; move the rest under \"Nice to have\", or drop them.", maxRequirements),
+	}}
+}
+
+// comparable normalises a bullet for comparison with a field's line.
+func comparable(s string) string {
+	return strings.ToLower(strings.TrimRight(strings.Join(strings.Fields(normalizeQuotes(s)), " "), ".;"))
+}
+
+// lengthFindings gives a tip when the posting is far from 300–900 words.
+func lengthFindings(text string) []Finding {
+	n := len(words(text))
+	switch {
+	case n < minWords:
+		return []Finding{{
+			Rule: RuleLength, Severity: Tip,
+			Message: fmt.Sprintf("The posting is %s words. Postings of roughly %d–%d words give candidates enough to decide.",
+				thousands(int64(n)), minWords, maxWords),
+			Suggestion: "Say more about the work, the team and what the first months look like.",
+		}}
+	case n > maxWords:
+		return []Finding{{
+			Rule: RuleLength, Severity: Tip,
+			Message: fmt.Sprintf("The posting is %s words. Candidates skim, and postings over roughly %d words lose them.",
+				thousands(int64(n)), maxWords),
+			Suggestion: "Cut repetition and keep the requirements to the essentials.",
+		}}
+	}
+	return nil
+}
+
+// readabilityFindings gives a tip when the posting, or a long free-text
+// field, is hard to read (Flesch reading ease below 30).
+func readabilityFindings(r templates.Rendered, role *templates.Role, v templates.Values) []Finding {
+	var fs []Finding
+	prose := proseText(r)
+	if len(words(prose)) >= minProseWords {
+		if ease := ReadingEase(prose); ease < hardToRead {
+			fs = append(fs, Finding{
+				Rule: RuleReadability, Severity: Tip,
+				Message: fmt.Sprintf("The posting is hard to read: Flesch reading ease %.0f (below %d reads like an academic paper).",
+					math.Floor(ease), hardToRead),
+				Suggestion: "Use shorter sentences and plainer words; aim for 50 or more.",
+			})
+		}
+	}
+	for _, f := range longTextFields(role, v) {
+		if len(words(f.text)) < minFieldWords {
+			continue
+		}
+		if ease := ReadingEase(f.text); ease < hardToRead {
+			fs = append(fs, Finding{
+				Rule: RuleReadability, Severity: Tip, Field: f.field,
+				Message:    fmt.Sprintf("This text is hard to read: Flesch reading ease %.0f.", math.Floor(ease)),
+				Suggestion: "Split long sentences and prefer short, common words.",
+			})
+		}
+	}
+	return fs
+}
+
+// longTextFields returns the non-empty long-text values in form order (all
+// values in key order when role is nil).
+func longTextFields(role *templates.Role, v templates.Values) []source {
+	all := textFields(role, v)
+	if role == nil {
+		return all
+	}
+	var out []source
+	for _, s := range all {
+		if f, ok := role.Field(s.field); ok && f.Kind == templates.LongText {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ReadingEase returns the Flesch reading ease of text:
+// 206.835 − 1.015 × words per sentence − 84.6 × syllables per word. Higher
+// is easier: 60–70 is plain English, below 30 is hard. Sentences end at
+// ".", "!" or "?" followed by a space, and at line ends (so each bullet is a
+// sentence). Syllables are estimated by our own rules (vowel groups, silent
+// "e", "-ed" and "-es" endings). It returns 0 for text with no words.
+func ReadingEase(text string) float64 {
+	var nWords, nSentences, nSyllables int
+	for _, line := range strings.Split(normalizeQuotes(text), "\n") {
+		for _, sentence := range splitSentences(line) {
+			ws := words(sentence)
+			if len(ws) == 0 {
+				continue
+			}
+			nSentences++
+			nWords += len(ws)
+			for _, w := range ws {
+				nSyllables += syllables(w.lower)
+			}
+		}
+	}
+	if nWords == 0 {
+		return 0
+	}
+	return 206.835 - 1.015*float64(nWords)/float64(nSentences) - 84.6*float64(nSyllables)/float64(nWords)
+}
+
+// splitSentences splits one line at ".", "!" or "?" (or a run of them)
+// followed by white space or the end of the line.
+func splitSentences(line string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(line); i++ {
+		if !strings.ContainsRune(".!?", rune(line[i])) {
+			continue
+		}
+		j := i
+		for j+1 < len(line) && strings.ContainsRune(".!?", rune(line[j+1])) {
+			j++
+		}
+		if j+1 == len(line) || line[j+1] == ' ' || line[j+1] == '\t' {
+			out = append(out, line[start:j+1])
+			start = j + 1
+		}
+		i = j
+	}
+	if start < len(line) {
+		out = append(out, line[start:])
+	}
+	return out
+}
+
+// syllables estimates the syllables of a lower-case word: vowel groups
+// (y counts as a vowel after the first letter), less a silent final "e",
+// "-es" or "-ed"; at least 1. Parts of hyphenated words count separately;
+// numbers count as one.
+func syllables(w string) int {
+	if strings.Contains(w, "-") {
+		n := 0
+		for _, p := range strings.Split(w, "-") {
+			if p != "" {
+				n += syllables(p)
+			}
+		}
+		return max(n, 1)
+	}
+	var b []byte
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= 'a' && c <= 'z' {
+			b = append(b, c)
+		}
+	}
+	if len(b) <= 3 {
+		return 1
+	}
+	isVowel := func(i int) bool {
+		switch b[i] {
+		case 'a', 'e', 'i', 'o', 'u':
+			return true
+		case 'y':
+			return i > 0
+		}
+		return false
+	}
+	n := 0
+	for i := range b {
+		if isVowel(i) && (i == 0 || !isVowel(i-1)) {
+			n++
+		}
+	}
+	l := len(b)
+	switch {
+	case b[l-1] == 'e' && !isVowel(l-2) && !(b[l-2] == 'l' && !isVowel(l-3)):
+		n-- // silent e: "make"; but "table" keeps it
+	case b[l-1] == 'd' && b[l-2] == 'e' && !isVowel(l-3) && b[l-3] != 't' && b[l-3] != 'd':
+		n-- // "jumped", but "wanted", "needed"
+	case b[l-1] == 's' && b[l-2] == 'e' && !isVowel(l-3) && !strings.ContainsRune("sxzcg", rune(b[l-3])) && !(b[l-3] == 'h' && (b[l-4] == 's' || b[l-4] == 'c')):
+		n-- // "makes", but "boxes", "changes", "wishes"
+	}
+	return max(n, 1)
+}

@@ -1,0 +1,209 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// token is one word of a text with its byte offsets.
+type token struct {
+	text       string // as written
+	lower      string
+	start, end int
+}
+
+// normalizeQuotes turns typographic apostrophes and quotes into ASCII ones
+// so patterns need only one spelling. It keeps byte offsets meaningful for
+// the result, not for s.
+func normalizeQuotes(s string) string {
+	if !strings.ContainsAny(s, "\u2018\u2019\u201c\u201d\u2013\u2014\u00a0") {
+		return s
+	}
+	return strings.NewReplacer(
+		"\u2018", "'", "\u2019", "'", "\u201c", `"`, "\u201d", `"`,
+		"\u2013", "-", "\u2014", "-", "\u00a0", " ",
+	).Replace(s)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// words splits s into words: runs of letters and digits, joined by single
+// inner apostrophes or hyphens ("you'll", "data-driven") and, between
+// digits, by "." or "," ("85,000", "2.5").
+func words(s string) []token {
+	var out []token
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		start := i
+		prevDigit := unicode.IsDigit(r)
+		i += size
+		for i < len(s) {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if isWordRune(r) {
+				prevDigit = unicode.IsDigit(r)
+				i += size
+				continue
+			}
+			if r == '\'' || r == '-' || ((r == '.' || r == ',') && prevDigit) {
+				next, nsize := utf8.DecodeRuneInString(s[i+size:])
+				if i+size < len(s) && isWordRune(next) && (r == '\'' || r == '-' || unicode.IsDigit(next)) {
+					i += size + nsize
+					prevDigit = unicode.IsDigit(next)
+					continue
+				}
+			}
+			break
+		}
+		w := s[start:i]
+		out = append(out, token{text: w, lower: strings.ToLower(w), start: start, end: i})
+	}
+	return out
+}
+
+// placeTokens splits a place as written into tokens: dots are dropped
+// ("D.C." reads "DC") and anything but letters and digits separates.
+func placeTokens(s string) []token {
+	s = strings.ReplaceAll(normalizeQuotes(s), ".", "")
+	var out []token
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) }) {
+		out = append(out, token{text: f, lower: strings.ToLower(f)})
+	}
+	return out
+}
+
+// postingText returns the whole description as text, one title, heading,
+// paragraph or bullet a line.
+func postingText(r templates.Rendered) string {
+	var b strings.Builder
+	line := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	line(r.Title)
+	line(r.Intro)
+	for _, s := range r.Sections {
+		line(s.Heading)
+		for _, p := range s.Paragraphs {
+			line(p)
+		}
+		for _, bl := range s.Bullets {
+			line(bl)
+		}
+	}
+	return normalizeQuotes(b.String())
+}
+
+// proseText returns the description's running text (intro, paragraphs and
+// bullets, one a line), without the title and headings, for readability.
+func proseText(r templates.Rendered) string {
+	var b strings.Builder
+	line := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	line(r.Intro)
+	for _, s := range r.Sections {
+		for _, p := range s.Paragraphs {
+			line(p)
+		}
+		for _, bl := range s.Bullets {
+			line(bl)
+		}
+	}
+	return normalizeQuotes(b.String())
+}
+
+// source is the text of one field's value.
+type source struct {
+	field string
+	text  string
+}
+
+// textFields returns the non-empty values of the role's text fields in form
+// order; with no role, every non-empty value in key order.
+func textFields(role *templates.Role, v templates.Values) []source {
+	var out []source
+	if role == nil {
+		for _, k := range sortedKeys(v) {
+			if t := strings.TrimSpace(v[k]); t != "" {
+				out = append(out, source{field: k, text: normalizeQuotes(t)})
+			}
+		}
+		return out
+	}
+	for _, f := range role.Fields {
+		if f.Kind != templates.ShortText && f.Kind != templates.LongText && f.Kind != "" {
+			continue
+		}
+		if t := strings.TrimSpace(v[f.ID]); t != "" {
+			out = append(out, source{field: f.ID, text: normalizeQuotes(t)})
+		}
+	}
+	return out
+}
+
+func sortedKeys(v templates.Values) []string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// bulletLines returns the lines of a value with any leading bullet marker
+// ("-", "*", "•", "1.") removed; empty reports lines that had a marker and
+// nothing else.
+func bulletLines(s string) (lines []string, empty int) {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		rest, marked := trimBulletMarker(l)
+		if marked && !hasWord(rest) {
+			empty++
+			continue
+		}
+		lines = append(lines, rest)
+	}
+	return lines, empty
+}
+
+func trimBulletMarker(l string) (string, bool) {
+	for _, m := range []string{"- ", "* ", "• ", "· ", "– ", "— "} {
+		if strings.HasPrefix(l, m) {
+			return strings.TrimSpace(l[len(m):]), true
+		}
+	}
+	switch l {
+	case "-", "*", "•", "·", "–", "—":
+		return "", true
+	}
+	// "1." or "1)" numbering
+	i := 0
+	for i < len(l) && l[i] >= '0' && l[i] <= '9' {
+		i++
+	}
+	if i > 0 && i < len(l) && (l[i] == '.' || l[i] == ')') && (i+1 == len(l) || l[i+1] == ' ') {
+		return strings.TrimSpace(l[i+1:]), true
+	}
+	return l, false
+}
+
+func hasWord(s string) bool {
+	return strings.IndexFunc(s, isWordRune) >= 0
+}
