@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/jobdesc/jobdesc/templates"
@@ -55,8 +56,8 @@ func isRequirementHeading(h string) bool {
 
 // requirementFindings gives a tip when the requirement sections list more
 // than maxRequirements bullets. The finding belongs to the first field
-// whose lines appear among those bullets (the author's own additions),
-// else to the posting.
+// whose lines appear among those bullets (the author's own additions) when
+// they are what takes the count over the limit, else to the posting.
 func requirementFindings(r templates.Rendered, fields []source) []Finding {
 	var bullets []string
 	for _, s := range r.Sections {
@@ -73,18 +74,24 @@ func requirementFindings(r templates.Rendered, fields []source) []Finding {
 	if n <= maxRequirements {
 		return nil
 	}
-	field := ""
-find:
+	// The finding belongs to the field whose lines push the count over the
+	// limit; if the template's own bullets already exceed it, to the posting.
+	field, fromFields := "", 0
 	for _, f := range fields {
 		lines, _ := bulletLines(f.text)
+		matched := 0
 		for _, l := range lines {
-			for _, b := range bullets {
-				if comparable(l) == b {
-					field = f.field
-					break find
-				}
+			if slices.Contains(bullets, comparable(l)) {
+				matched++
 			}
 		}
+		if matched > 0 && field == "" {
+			field = f.field
+		}
+		fromFields += matched
+	}
+	if n-fromFields > maxRequirements {
+		field = ""
 	}
 	return []Finding{{
 		Rule:     RuleRequirements,
