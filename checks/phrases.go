@@ -2,14 +2,18 @@ package checks
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strings"
 )
 
+var spaceRuns = regexp.MustCompile(`[ \t]{2,}`)
+
 // find returns the distinct phrases (lower case, spaces collapsed) that p
 // matches in text, in text order, leaving out matches an unless pattern
-// excuses.
+// excuses. Runs of spaces and tabs count as one space.
 func (p *phrase) find(text string) []string {
+	text = spaceRuns.ReplaceAllString(text, " ")
 	var excuses [][]int
 	for _, re := range p.unless {
 		excuses = append(excuses, re.FindAllStringIndex(text, -1)...)
