@@ -76,7 +76,6 @@ func (p *lineParser) parse(inGroup bool) ([]node, error) {
 			lit.Reset()
 		}
 	}
-	start := p.pos
 	for p.pos < len(p.src) {
 		rest := p.src[p.pos:]
 		switch {
@@ -139,9 +138,7 @@ func (p *lineParser) parse(inGroup bool) ([]node, error) {
 			p.pos += size
 		}
 	}
-	if inGroup {
-		return nil, p.errorf(start, "optional part \"[[\" is never closed with \"]]\"")
-	}
+	// An unclosed group is reported by the caller, which knows where it opened.
 	flush()
 	return nodes, nil
 }
@@ -266,6 +263,24 @@ func needsCollapse(s string) bool {
 		return false
 	}
 	prevSpace := true // a leading space needs trimming
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return needsCollapseSlow(s)
+		}
+		sp := c == ' ' || (c >= '\t' && c <= '\r')
+		if sp && (prevSpace || c != ' ') {
+			return true
+		}
+		prevSpace = sp
+	}
+	return prevSpace
+}
+
+// needsCollapseSlow is needsCollapse for text with non-ASCII characters,
+// which may include other white space (no-break space and the like).
+func needsCollapseSlow(s string) bool {
+	prevSpace := true
 	for _, r := range s {
 		sp := unicode.IsSpace(r)
 		if sp && (prevSpace || r != ' ') {

@@ -439,12 +439,19 @@ func (p *problems) addYAML(err error) {
 }
 
 func (p *problems) addYAMLText(s string) {
-	if m := yamlLineRe.FindStringSubmatch(s); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		p.add(line, "%s", m[2])
+	m := yamlLineRe.FindStringSubmatch(s)
+	if m == nil {
+		p.add(0, "%s", strings.TrimPrefix(s, "yaml: "))
 		return
 	}
-	p.add(0, "%s", strings.TrimPrefix(s, "yaml: "))
+	line, _ := strconv.Atoi(m[1])
+	if strings.HasPrefix(s, "yaml: ") {
+		// A syntax error: the parser names the line where the construct it
+		// was reading began, which can be a line or two before the mistake.
+		p.add(line, "YAML syntax error at or just after this line: %s", m[2])
+		return
+	}
+	p.add(line, "%s", m[2])
 }
 
 // parseRole decodes and checks one role file.
@@ -526,9 +533,9 @@ func compileRole(rf *roleFile, keyLines map[string]int, p *problems) *Role {
 		p.add(keyLines["summary"], "summary must be 200 characters or fewer")
 	}
 
-	compileFields(r, rf.Fields, keyLines, p)
+	fieldLines := compileFields(r, rf.Fields, keyLines, p)
 	compileChecks(r, rf.Checks, p)
-	compileText(r, &rf.Text, keyLines, p)
+	compileText(r, &rf.Text, keyLines, fieldLines, p)
 
 	// The example must be valid, so `--example` and the goldens show a
 	// complete description.
@@ -558,7 +565,8 @@ func compileRole(rf *roleFile, keyLines map[string]int, p *problems) *Role {
 	return r
 }
 
-func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problems) {
+// compileFields checks and adds the fields, returning each id's line.
+func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problems) map[string]int {
 	if len(defs) == 0 {
 		p.add(keyLines["fields"], "a role needs at least one field")
 	}
@@ -566,6 +574,7 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		p.add(keyLines["fields"], "a role has at most %d fields (a Slack modal holds 100 blocks); this one has %d", MaxFields, len(defs))
 	}
 	seen := make(map[string]int)
+	lines := make(map[string]int)
 	groupSeen := make(map[string]bool)
 	prevGroup := ""
 	for _, d := range defs {
@@ -590,6 +599,9 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		default:
 			seen[f.ID] = d.line
 		}
+		if _, dup := lines[f.ID]; !dup {
+			lines[f.ID] = d.line
+		}
 		name := f.ID
 		if f.Label == "" {
 			p.add(d.line, "field %q has no label", name)
@@ -604,12 +616,14 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		}
 		text := f.Kind == ShortText || f.Kind == LongText
 		choice := f.Kind == SingleChoice || f.Kind == MultiChoice
-		switch f.Kind {
-		case ShortText, LongText, Number, SingleChoice, MultiChoice:
-		case "":
-			p.add(d.line, "field %q has no kind (want short_text, long_text, number, choice or multi_choice)", name)
-		default:
-			p.add(d.line, "field %q has unknown kind %q (want short_text, long_text, number, choice or multi_choice)", name, f.Kind)
+		if !validKind(f.Kind) {
+			if f.Kind == "" {
+				p.add(d.line, "field %q has no kind (want short_text, long_text, number, choice or multi_choice)", name)
+			} else {
+				p.add(d.line, "field %q has unknown kind %q (want short_text, long_text, number, choice or multi_choice)", name, f.Kind)
+			}
+			r.Fields = append(r.Fields, f) // keep the id known; skip kind-specific checks
+			continue
 		}
 		if d.MaxLength != 0 && (!text || d.MaxLength < 1 || d.MaxLength > SlackTextLimit) {
 			p.add(d.line, "field %q: max_length is for text fields, from 1 to %d", name, SlackTextLimit)
@@ -634,7 +648,7 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		} else if len(d.Choices) > 0 {
 			p.add(d.line, "field %q: choices are for choice and multi_choice fields", name)
 		}
-		if f.Default != "" && f.Kind != "" {
+		if f.Default != "" {
 			if msg := validateValue(f, f.Default); msg != "" {
 				p.add(d.line, "field %q: default %q is not valid: %s", name, f.Default, msg)
 			} else {
@@ -650,6 +664,15 @@ func compileFields(r *Role, defs []fieldDef, keyLines map[string]int, p *problem
 		}
 		r.Fields = append(r.Fields, f)
 	}
+	return lines
+}
+
+func validKind(k Kind) bool {
+	switch k {
+	case ShortText, LongText, Number, SingleChoice, MultiChoice:
+		return true
+	}
+	return false
 }
 
 func compileChoices(name string, kind Kind, d fieldDef, p *problems) []Choice {
@@ -720,7 +743,7 @@ type textCompiler struct {
 	used map[string]bool
 }
 
-func compileText(r *Role, t *textDef, keyLines map[string]int, p *problems) {
+func compileText(r *Role, t *textDef, keyLines, fieldLines map[string]int, p *problems) {
 	c := &textCompiler{r: r, p: p, used: make(map[string]bool)}
 	if !t.Title.set {
 		p.add(max(t.line, keyLines["text"]), "text needs a title")
@@ -753,7 +776,7 @@ func compileText(r *Role, t *textDef, keyLines map[string]int, p *problems) {
 	}
 	for _, f := range r.Fields {
 		if !c.used[f.ID] {
-			p.add(max(t.line, keyLines["text"]), "field %q is never used in the text", f.ID)
+			p.add(fieldLines[f.ID], "field %q is never used in the text: use it or remove it", f.ID)
 		}
 	}
 }
@@ -868,7 +891,7 @@ func (c *textCompiler) when(w whenDef) []condition {
 		}
 		c.used[f.ID] = true
 		for _, alt := range cond.alts {
-			if alt == condEmpty || alt == condSet {
+			if alt == condEmpty || alt == condSet || !validKind(f.Kind) {
 				continue
 			}
 			switch f.Kind {

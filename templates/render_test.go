@@ -678,6 +678,8 @@ func TestWords(t *testing.T) {
 	}
 }
 
+// BenchmarkRenderAllForms renders one draft (the example values) and
+// produces all three forms, as the bot and the render command do.
 func BenchmarkRenderAllForms(b *testing.B) {
 	_, r := loadBuiltin(b)
 	v := r.Example()
@@ -689,7 +691,27 @@ func BenchmarkRenderAllForms(b *testing.B) {
 		}
 		_ = out.Markdown()
 		_ = out.Text()
+		_ = out.Blocks()
+	}
+}
+
+// BenchmarkBlocksJSON adds the JSON encoding of the blocks.
+func BenchmarkBlocksJSON(b *testing.B) {
+	_, r := loadBuiltin(b)
+	out := render(b, r, r.Example())
+	b.ReportAllocs()
+	for b.Loop() {
 		if _, err := out.BlocksJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad parses and checks the built-in catalogue.
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(""); err != nil {
 			b.Fatal(err)
 		}
 	}

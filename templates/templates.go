@@ -343,8 +343,9 @@ var ErrRender = errors.New("cannot render description")
 
 // renderContext supplies field values to the mini-language.
 type renderContext struct {
-	role *Role
-	vals Values
+	role  *Role
+	vals  Values
+	cache map[string]string
 }
 
 func (c *renderContext) render() Rendered {
@@ -459,8 +460,25 @@ func (c *renderContext) holds(cond condition) bool {
 	return false
 }
 
-// display implements valueSource.
+// display implements valueSource, remembering each result: a field such
+// as serves appears in many lines.
 func (c *renderContext) display(id string, filters []string) string {
+	key := id
+	if len(filters) > 0 {
+		key = id + "|" + strings.Join(filters, "|")
+	}
+	if s, ok := c.cache[key]; ok {
+		return s
+	}
+	s := c.displayValue(id, filters)
+	if c.cache == nil {
+		c.cache = make(map[string]string)
+	}
+	c.cache[key] = s
+	return s
+}
+
+func (c *renderContext) displayValue(id string, filters []string) string {
 	f, ok := c.role.Field(id)
 	if !ok {
 		return ""
