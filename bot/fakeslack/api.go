@@ -341,7 +341,7 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 			}
 			for k, raw := range fields {
 				var str string
-				if json.Unmarshal(raw, &str) == nil {
+				if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &str) == nil {
 					req.params[k] = str
 				} else {
 					req.params[k] = string(raw)

@@ -46,7 +46,7 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	jsonErr := json.Unmarshal(body, &fields)
 	for k, raw := range fields {
 		var str string
-		if json.Unmarshal(raw, &str) == nil {
+		if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &str) == nil {
 			call.Params[k] = str
 		} else {
 			call.Params[k] = string(raw)

@@ -223,6 +223,17 @@ func (s *Server) pingLoop(c *sockConn) {
 	}
 }
 
+// SetAckDeadline changes the ack deadline for envelopes sent from now on
+// (and for judging acks still to come). A value <= 0 restores the default.
+func (s *Server) SetAckDeadline(d time.Duration) {
+	if d <= 0 {
+		d = DefaultAckDeadline
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.AckDeadline = d
+}
+
 // Pongs returns how many pongs the app's sockets answered to pings.
 func (s *Server) Pongs() int {
 	s.mu.Lock()

@@ -84,8 +84,10 @@ func TestEnvelopesRoundTrip(t *testing.T) {
 		evtType socketmode.EventType
 	}{
 		{
-			name:    "slash command",
-			send:    func() (*Delivery, error) { return s.SlashCommand(ctx, UserAlice, ChannelHiring, "/jobdesc", "account-manager") },
+			name: "slash command",
+			send: func() (*Delivery, error) {
+				return s.SlashCommand(ctx, UserAlice, ChannelHiring, "/jobdesc", "account-manager")
+			},
 			evtType: socketmode.EventTypeSlashCommand,
 			check: func(t *testing.T, evt socketmode.Event) {
 				cmd, ok := evt.Data.(slack.SlashCommand)
@@ -131,8 +133,11 @@ func TestEnvelopesRoundTrip(t *testing.T) {
 			},
 		},
 		{
-			name:    "button in the home tab",
-			send:    func() (*Delivery, error) { v, _ := s.HomeView(UserAlice); return s.ClickViewButton(ctx, UserAlice, v, "new-draft") },
+			name: "button in the home tab",
+			send: func() (*Delivery, error) {
+				v, _ := s.HomeView(UserAlice)
+				return s.ClickViewButton(ctx, UserAlice, v, "new-draft")
+			},
 			evtType: socketmode.EventTypeInteractive,
 			check: func(t *testing.T, evt socketmode.Event) {
 				cb := evt.Data.(slack.InteractionCallback)
