@@ -102,10 +102,10 @@ type Bot struct {
 
 	connected atomic.Bool
 	locks     keyedMutex
-	posting   sync.Map // draft key → struct{}: posts under way, so the outbox never posts twice at once
+	posting   sync.Map // draft key → chan struct{} closed when done: posts under way, so the outbox never posts twice at once
 	inflight  sync.WaitGroup
 
-	botUser, team string // from auth.test
+	botUser, team, workspace string // from auth.test
 }
 
 // New builds a bot. It returns an error when a token is missing or of the
@@ -182,8 +182,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("check bot token with auth.test: %w", err)
 	}
-	b.botUser, b.team = auth.UserID, auth.TeamID
-	b.log.Info("bot token accepted", "workspace", auth.Team, "team", auth.TeamID, "bot_user", auth.UserID)
+	b.botUser, b.team, b.workspace = auth.UserID, auth.TeamID, auth.Team
 
 	// Work started by envelopes outlives ctx by up to DrainTimeout.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -245,12 +244,11 @@ func (b *Bot) route(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeConnecting:
 		b.connected.Store(false)
 	case socketmode.EventTypeConnected:
-		if !b.connected.Swap(true) {
-			b.metrics.connects.Inc()
-		}
+		b.metrics.connects.Inc()
 	case socketmode.EventTypeHello:
-		b.connected.Store(true)
-		b.log.Info("connected to Slack", "team", b.team, "bot_user", b.botUser)
+		if !b.connected.Swap(true) {
+			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser)
+		}
 	case socketmode.EventTypeConnectionError:
 		b.connected.Store(false)
 		b.log.Warn("socket mode connection failed; retrying", "err", evt.Data)

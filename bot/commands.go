@@ -76,6 +76,7 @@ func (b *Bot) policy() policy {
 
 // listDrafts answers "/jobdesc list": the user's drafts, newest first.
 func (b *Bot) listDrafts(ctx context.Context, cmd slack.SlashCommand) error {
+	b.awaitPosts(ctx) // show a draft being posted right now as posted
 	ds, next, err := b.store.ListByAuthor(ctx, cmd.TeamID, cmd.UserID, drafts.Page{Limit: 20})
 	if err != nil {
 		_ = b.respond(ctx, cmd.ResponseURL, "Sorry, I could not read your drafts just now. Please try again.", nil)

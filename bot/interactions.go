@@ -130,8 +130,12 @@ func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templat
 		return err
 	}
 	changed := []string(nil)
-	if n := len(d.Revisions); n > 0 {
-		changed = d.Revisions[n-1].Changed
+	if full, err := b.store.Get(ctx, d.Team, d.ID); err == nil {
+		for _, rev := range full.Revisions {
+			if rev.Number == d.Revision {
+				changed = rev.Changed
+			}
+		}
 	}
 	text := fmt.Sprintf(":pencil2: <@%s> saved revision %d of %s: changed %s.", user, d.Revision, d.ID, escape(changedFields(role, changed)))
 	if len(before.Approvals) > 0 || before.Status == drafts.StatusApproved {

@@ -25,10 +25,14 @@ var channelProblems = map[string]string{
 // outbox and a handler try at the same time.
 func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 	key := d.Team + "/" + d.ID
-	if _, busy := b.posting.LoadOrStore(key, struct{}{}); busy {
+	done := make(chan struct{})
+	if _, busy := b.posting.LoadOrStore(key, done); busy {
 		return nil
 	}
-	defer b.posting.Delete(key)
+	defer func() {
+		b.posting.Delete(key)
+		close(done)
+	}()
 	unlock := b.locks.lock(key)
 	defer unlock()
 
@@ -134,6 +138,24 @@ func (b *Bot) eventsAPI(_ context.Context, evt socketmode.Event) response {
 	return response{}
 }
 
+// awaitPosts waits for the posts under way to be recorded, and says whether
+// there were any.
+func (b *Bot) awaitPosts(ctx context.Context) bool {
+	var waits []chan struct{}
+	b.posting.Range(func(_, v any) bool {
+		waits = append(waits, v.(chan struct{}))
+		return true
+	})
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return len(waits) > 0
+}
+
 // claimEvent says whether an event is new; a redelivered event_id is not.
 func (b *Bot) claimEvent(ctx context.Context, eventID string) (bool, error) {
 	if eventID == "" {
@@ -155,6 +177,10 @@ func (b *Bot) reactionEvent(team, eventID, user, name string, item slackevents.I
 	}
 	return response{log: []any{"user", user, "team", team, "event", eventID, "reaction", name}, then: func(ctx context.Context) error {
 		d, err := b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
+		if errors.Is(err, drafts.ErrNotFound) && b.awaitPosts(ctx) {
+			// A quick reviewer can react before the post is recorded.
+			d, err = b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
+		}
 		if errors.Is(err, drafts.ErrNotFound) {
 			return nil // not a review message
 		}
@@ -244,6 +270,7 @@ func (b *Bot) review(ctx context.Context, d drafts.Draft, user string, approve, 
 
 // publishHome shows the user's drafts on the App Home tab.
 func (b *Bot) publishHome(ctx context.Context, team, user string) error {
+	b.awaitPosts(ctx)
 	ds, _, err := b.store.ListByAuthor(ctx, team, user, drafts.Page{Limit: 30})
 	if err != nil {
 		return fmt.Errorf("list drafts for home: %w", err)

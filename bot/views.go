@@ -304,7 +304,7 @@ func draftButtons(blockID, draftID string) *slack.ActionBlock {
 // reviewText is the notification text of a review message (shown in
 // notifications and by clients that cannot show blocks).
 func reviewText(d drafts.Draft, r templates.Rendered) string {
-	return truncate(fmt.Sprintf("%s for review: %s (%s)", d.ID, r.Title, statusLabel(d.Status)), 3000)
+	return truncate(fmt.Sprintf("%s for review: %s (%s)", d.ID, escape(r.Title), statusLabel(d.Status)), 3000)
 }
 
 // helpMessage lists the roles and subcommands.

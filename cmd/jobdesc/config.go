@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/jobdesc/jobdesc/checks"
+)
+
+// Config is everything jobdesc reads from its environment. `jobdesc -h`
+// prints this list with defaults and meanings; so does the README.
+type Config struct {
+	AppToken          string        `envconfig:"SLACK_APP_TOKEN" required:"true" desc:"App-level token (xapp-…) with connections:write, for Socket Mode"`
+	BotToken          string        `envconfig:"SLACK_BOT_TOKEN" required:"true" desc:"Bot token (xoxb-…) from OAuth & Permissions, for the Web API"`
+	APIURL            string        `envconfig:"SLACK_API_URL" default:"https://slack.com/api/" desc:"Slack Web API base URL, ending in /api/ (change only for testing)"`
+	DBPath            string        `envconfig:"JOBDESC_DB_PATH" default:"jobdesc.db" desc:"bbolt database file holding drafts, revisions and approvals (created 0600)"`
+	TemplatesDir      string        `envconfig:"JOBDESC_TEMPLATES_DIR" desc:"Folder of role files (*.yaml) that replace or add to the built-in roles"`
+	ApproveReaction   string        `envconfig:"JOBDESC_APPROVE_REACTION" default:"white_check_mark" desc:"Reaction name that approves a draft"`
+	ChangesReaction   string        `envconfig:"JOBDESC_CHANGES_REACTION" default:"x" desc:"Reaction name that requests changes"`
+	ApprovalsRequired int           `envconfig:"JOBDESC_APPROVALS_REQUIRED" default:"1" desc:"Approvals on the current revision needed before a draft is Approved"`
+	Approvers         []string      `envconfig:"JOBDESC_APPROVERS" desc:"Comma-separated user ids allowed to approve; empty means anyone but the author"`
+	LogLevel          string        `envconfig:"JOBDESC_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	HTTPAddr          string        `envconfig:"JOBDESC_HTTP_ADDR" desc:"Address for /healthz and /metrics, e.g. :8080; empty means off"`
+	BackupDir         string        `envconfig:"JOBDESC_BACKUP_DIR" desc:"Folder for scheduled hot backups of the database; empty means off"`
+	BackupInterval    time.Duration `envconfig:"JOBDESC_BACKUP_INTERVAL" default:"24h" desc:"How often to back up into JOBDESC_BACKUP_DIR"`
+}
+
+// loadConfig reads Config from the environment and checks it. Its errors
+// are one line naming the variable, and never contain a token.
+func loadConfig() (Config, error) {
+	var cfg Config
+	if err := envconfig.Process("", &cfg); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, usageError("%s: %s", pe.KeyName, describeParse(pe))
+		}
+		// "required key SLACK_APP_TOKEN missing value"
+		return Config{}, usageError("%s (see jobdesc -h)", strings.TrimPrefix(err.Error(), "envconfig.Process: "))
+	}
+	return cfg, cfg.check()
+}
+
+func describeParse(pe *envconfig.ParseError) string {
+	switch pe.TypeName {
+	case "int":
+		return fmt.Sprintf("want a whole number, got %q", pe.Value)
+	case "Duration":
+		return fmt.Sprintf("want a duration such as 24h or 90m, got %q", pe.Value)
+	}
+	return fmt.Sprintf("cannot read %q as %s", pe.Value, pe.TypeName)
+}
+
+// check validates values envconfig cannot.
+func (c Config) check() error {
+	switch {
+	case !strings.HasPrefix(c.AppToken, "xapp-"):
+		return usageError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens); the value set does not")
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		return usageError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token); the value set does not")
+	case !strings.HasSuffix(c.APIURL, "/"):
+		return usageError("SLACK_API_URL must end with / (e.g. https://slack.com/api/), got %q", c.APIURL)
+	case c.ApprovalsRequired < 1 || c.ApprovalsRequired > 20:
+		return usageError("JOBDESC_APPROVALS_REQUIRED must be from 1 to 20, got %d", c.ApprovalsRequired)
+	case c.ApproveReaction == c.ChangesReaction:
+		return usageError("JOBDESC_APPROVE_REACTION and JOBDESC_CHANGES_REACTION must differ, both are %q", c.ApproveReaction)
+	case c.BackupDir != "" && c.BackupInterval < time.Minute:
+		return usageError("JOBDESC_BACKUP_INTERVAL must be at least 1m, got %s", c.BackupInterval)
+	}
+	for _, a := range c.Approvers {
+		if !strings.HasPrefix(a, "U") && !strings.HasPrefix(a, "W") {
+			return usageError("JOBDESC_APPROVERS must list user ids such as U012AB3CD, got %q", a)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, usageError("JOBDESC_LOG_LEVEL must be debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
+
+// errHelp means help was printed: exit status 0.
+var errHelp = errors.New("help printed")
+
+func printHelp(w io.Writer) error {
+	fmt.Fprint(w, `jobdesc drafts job postings in Slack: /jobdesc ROLE opens a form, the
+description is posted for review, teammates approve with a reaction.
+
+Usage:
+  jobdesc                          run the bot (Socket Mode; needs the two tokens below)
+  jobdesc demo [--db FILE]         watch the whole flow against an embedded fake Slack
+  jobdesc render ROLE [--example | --values FILE] [--format md|text|blocks] [--check]
+                                   preview a role's description; --check exits 1 on blockers
+  jobdesc backup --out FILE [--db FILE]   consistent copy of a stopped bot's database
+  jobdesc check [FILE]             verify a database file (read-only)
+
+Environment:
+`)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VARIABLE\tDEFAULT\tMEANING")
+	if err := envconfig.Usagef("", &Config{}, tw, "{{range .}}  {{usage_key .}}\t{{if usage_required .}}(required){{else}}{{usage_default .}}{{end}}\t{{usage_description .}}\n{{end}}"); err != nil {
+		return fmt.Errorf("print usage: %w", err)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("print usage: %w", err)
+	}
+	fmt.Fprintf(w, "\nPay-transparency table last reviewed %s.\n", checks.PayLawsReviewed())
+	return errHelp
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/jobdesc/jobdesc/bot"
+	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// run runs the bot until ctx is cancelled or SIGINT/SIGTERM arrives, then
+// finishes in-flight work, closes the store and returns nil. It returns an
+// error when the templates, the store or Slack's answer to the tokens is bad.
+func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	level, err := parseLevel(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	catalog, err := templates.Load(cfg.TemplatesDir)
+	if err != nil {
+		return fmt.Errorf("load templates: %w", err)
+	}
+	store, err := drafts.Open(cfg.DBPath)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", cfg.DBPath, err)
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the store failed", "err", err)
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	metrics, err := bot.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(bot.Config{
+		AppToken:          cfg.AppToken,
+		BotToken:          cfg.BotToken,
+		APIURL:            cfg.APIURL,
+		ApproveReaction:   cfg.ApproveReaction,
+		ChangesReaction:   cfg.ChangesReaction,
+		ApprovalsRequired: cfg.ApprovalsRequired,
+		Approvers:         cfg.Approvers,
+	}, store, catalog, log, metrics)
+	if err != nil {
+		return fmt.Errorf("configure bot: %w", err)
+	}
+
+	if cfg.HTTPAddr != "" {
+		for _, c := range []prometheus.Collector{draftsCollector{store}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+			if err := reg.Register(c); err != nil {
+				return fmt.Errorf("register metrics: %w", err)
+			}
+		}
+		srv, addr, err := serveHTTP(cfg.HTTPAddr, healthHandler(b, store), promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		if err != nil {
+			return err
+		}
+		log.Info("serving /healthz and /metrics", "addr", addr)
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+	}
+	if cfg.BackupDir != "" {
+		go backupLoop(ctx, store, cfg.BackupDir, cfg.BackupInterval, log)
+	}
+
+	fmt.Fprintf(stdout, "jobdesc %s: roles %d, database %s\n", version(), len(catalog.Roles()), cfg.DBPath)
+	return b.Run(ctx)
+}
+
+// healthHandler answers 200 only when the socket is connected and the store
+// answers; 503 with the reason otherwise.
+func healthHandler(b *bot.Bot, store *drafts.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !b.Connected() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "socket mode: not connected")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "store: not answering")
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+}
+
+// serveHTTP listens on addr and serves /healthz and /metrics in the
+// background; it returns the bound address.
+func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("JOBDESC_HTTP_ADDR: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", health)
+	mux.Handle("GET /metrics", metrics)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, ln.Addr().String(), nil
+}
+
+// draftsCollector exposes drafts by status, read from the store at scrape time.
+type draftsCollector struct{ store *drafts.Store }
+
+var draftsDesc = prometheus.NewDesc("jobdesc_drafts", "Drafts in the store, by status.", []string{"status"}, nil)
+
+func (c draftsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- draftsDesc }
+
+func (c draftsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	counts, err := c.store.CountByStatus(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(draftsDesc, err)
+		return
+	}
+	for _, s := range []drafts.Status{drafts.StatusDraft, drafts.StatusInReview, drafts.StatusChangesRequested, drafts.StatusApproved} {
+		ch <- prometheus.MustNewConstMetric(draftsDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}
+
+// backupLoop writes a hot backup into dir every interval until ctx ends.
+func backupLoop(ctx context.Context, store *drafts.Store, dir string, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			path, err := store.BackupToDir(dir)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("scheduled backup failed", "dir", dir, "err", err)
+				continue
+			}
+			log.Info("backup written", "path", path)
+		}
+	}
+}
+
+// version is the module version the binary was built from, or "dev".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
