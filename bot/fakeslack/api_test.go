@@ -312,6 +312,10 @@ func TestChatMethods(t *testing.T) {
 				t.Errorf("%s: is_member %v is_archived %v, want %v %v", tt.id, c.IsMember, c.IsArchived, tt.member, tt.archived)
 			}
 		}
+		im, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: dmChannelID(UserBob)})
+		if err != nil || !im.IsIM || im.User != UserBob {
+			t.Errorf("direct-message channel info = %+v, %v, want bob's IM", im, err)
+		}
 		if _, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: "C0NOPE"}); slackErr(err) != "channel_not_found" {
 			t.Errorf("unknown channel: %v, want channel_not_found", err)
 		}

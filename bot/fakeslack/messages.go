@@ -219,15 +219,30 @@ func (s *Server) PostUserMessage(channel, user, text string) (Message, error) {
 	return m.export(), nil
 }
 
-// resolveChannelLocked finds a channel by id, user id (direct message) or name.
-func (s *Server) resolveChannelLocked(id string) *Channel {
+// lookupChannelLocked finds a channel by id; a direct-message id "D…" of a
+// known user is created on first use.
+func (s *Server) lookupChannelLocked(id string) *Channel {
 	if c, ok := s.channels[id]; ok {
 		return c
 	}
-	if u, ok := s.users[id]; ok && !u.IsBot {
-		c := &Channel{ID: dmChannelID(id), BotMember: true, IsIM: true, User: id}
-		s.channels[c.ID] = c
+	if strings.HasPrefix(id, "D") {
+		if u, ok := s.users["U"+id[1:]]; ok && !u.IsBot {
+			c := &Channel{ID: id, BotMember: true, IsIM: true, User: u.ID}
+			s.channels[id] = c
+			return c
+		}
+	}
+	return nil
+}
+
+// resolveChannelLocked finds a channel as chat.postMessage does: by id, by
+// user id (the direct-message channel) or by name ("#hiring" or "hiring").
+func (s *Server) resolveChannelLocked(id string) *Channel {
+	if c := s.lookupChannelLocked(id); c != nil {
 		return c
+	}
+	if _, ok := s.users[id]; ok {
+		return s.lookupChannelLocked(dmChannelID(id))
 	}
 	name := strings.TrimPrefix(id, "#")
 	for _, c := range s.channels {
@@ -316,7 +331,7 @@ func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
 }
 
 func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
-	c := s.resolveChannelLocked(r.params["channel"])
+	c := s.lookupChannelLocked(r.params["channel"])
 	if c == nil {
 		return nil, errCode("channel_not_found")
 	}
@@ -383,7 +398,7 @@ func Permalink(channel, ts, threadTS string) string {
 }
 
 func (s *Server) chatGetPermalink(r *apiRequest) (map[string]any, *apiError) {
-	c := s.resolveChannelLocked(r.params["channel"])
+	c := s.lookupChannelLocked(r.params["channel"])
 	if c == nil {
 		return nil, errCode("channel_not_found")
 	}
@@ -403,7 +418,7 @@ func (s *Server) reactionTarget(r *apiRequest) (*message, string, *apiError) {
 	if name == "" || strings.ContainsAny(name, " \t\n") {
 		return nil, "", errCode("invalid_name")
 	}
-	c := s.resolveChannelLocked(r.params["channel"])
+	c := s.lookupChannelLocked(r.params["channel"])
 	if c == nil {
 		return nil, "", errCode("channel_not_found")
 	}
@@ -518,8 +533,8 @@ func userWire(u *User) map[string]any {
 }
 
 func (s *Server) conversationsInfo(r *apiRequest) (map[string]any, *apiError) {
-	c, ok := s.channels[r.params["channel"]]
-	if !ok {
+	c := s.lookupChannelLocked(r.params["channel"])
+	if c == nil {
 		return nil, errCode("channel_not_found")
 	}
 	return map[string]any{"channel": channelWire(c)}, nil

@@ -177,7 +177,7 @@ func (s *Server) recordCallLocked(c Call) Call {
 	}
 	s.entryLocked(Entry{At: c.At, Kind: KindCall, Method: c.Method, Text: summary, Data: c.Response})
 	s.calls = append(s.calls, c)
-	if isValidationError(c.Error) {
+	if isValidationError(c.Error) && !c.Fault {
 		s.invalid = append(s.invalid, c)
 	}
 	return c

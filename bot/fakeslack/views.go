@@ -248,7 +248,7 @@ func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
 	root, prev := "", ""
 	if len(stack) > 0 {
 		prev = stack[len(stack)-1]
-		root = s.views[stack[0]].id
+		root = stack[0]
 	}
 	v := s.storeViewLocked(body, "modal", t.user, root, prev)
 	s.stacks[t.user] = append(stack, v.id)

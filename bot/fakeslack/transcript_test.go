@@ -1,0 +1,158 @@
+package fakeslack
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+func TestTranscriptOrder(t *testing.T) {
+	s := newServer(t, Options{})
+	ctx := testContext(t)
+	c := connect(t, s)
+	d, err := s.SlashCommand(ctx, UserAlice, ChannelHiring, "/jobdesc", "account-manager")
+	if err != nil {
+		t.Fatalf("SlashCommand: %v", err)
+	}
+	c.ack(t, c.next(t, ctx, socketmode.EventTypeSlashCommand), map[string]string{"text": "ok"})
+	waitAck(t, ctx, d)
+	if _, _, err := c.api.PostMessageContext(ctx, ChannelHiring, slack.MsgOptionText("draft", false)); err != nil {
+		t.Fatalf("PostMessage: %v", err)
+	}
+
+	var kinds []string
+	for _, e := range s.Transcript() {
+		if e.Seq != len(kinds)+1 {
+			t.Errorf("entry %d has Seq %d, want %d", len(kinds), e.Seq, len(kinds)+1)
+		}
+		kinds = append(kinds, string(e.Kind)+":"+e.Method)
+	}
+	want := "call:apps.connections.open connect: envelope: ack: call:chat.postMessage"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("transcript kinds = %q, want %q", got, want)
+	}
+	acks := s.Acks()
+	if len(acks) != 1 || string(acks[0].Payload) != `{"text":"ok"}` || acks[0].Latency <= 0 {
+		t.Errorf("Acks() = %+v, want one with its payload and a latency", acks)
+	}
+
+	var b strings.Builder
+	if err := s.WriteTranscript(&b); err != nil {
+		t.Fatalf("WriteTranscript: %v", err)
+	}
+	for _, want := range []string{"apps.connections.open ok", "slash_commands /jobdesc", "ack ", `chat.postMessage ok channel="C0HIRING"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("transcript lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteTranscriptError(t *testing.T) {
+	s := newServer(t, Options{SchemaDir: "-"})
+	if _, err := newAPI(s, s.BotToken()).AuthTest(); err != nil {
+		t.Fatalf("AuthTest: %v", err)
+	}
+	if err := s.WriteTranscript(failingWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("WriteTranscript error = %v, want the writer's error", err)
+	}
+}
+
+func TestWaitForCallAfter(t *testing.T) {
+	s := newServer(t, Options{SchemaDir: "-"})
+	ctx := testContext(t)
+	api := newAPI(s, s.BotToken())
+	post := func(text string) {
+		t.Helper()
+		if _, _, err := api.PostMessageContext(ctx, ChannelHiring, slack.MsgOptionText(text, false)); err != nil {
+			t.Fatalf("PostMessage: %v", err)
+		}
+	}
+	post("one")
+	mark := s.Mark()
+
+	var wg sync.WaitGroup
+	var got Call
+	var gotErr error
+	wg.Go(func() { got, gotErr = s.WaitForCallAfter(ctx, mark, "chat.postMessage", nil) })
+	post("two")
+	wg.Wait()
+	if gotErr != nil || got.Params["text"] != "two" {
+		t.Errorf("WaitForCallAfter = %q, %v, want the call after the mark", got.Params["text"], gotErr)
+	}
+	first, err := s.WaitForCall(ctx, "chat.postMessage", func(c Call) bool { return c.OK })
+	if err != nil || first.Params["text"] != "one" {
+		t.Errorf("WaitForCall = %q, %v, want the first call (already recorded)", first.Params["text"], err)
+	}
+	if got := len(s.Calls("chat.postMessage")); got != 2 {
+		t.Errorf("Calls(chat.postMessage) has %d calls, want 2", got)
+	}
+	m, err := s.WaitForMessage(ctx, ChannelHiring, func(m Message) bool { return m.Text == "two" })
+	if err != nil || m.User != BotUserID {
+		t.Errorf("WaitForMessage = %+v, %v, want the bot's second message", m, err)
+	}
+}
+
+func TestSchemaDiscovery(t *testing.T) {
+	t.Run("found from the package folder", func(t *testing.T) {
+		s := newServer(t, Options{})
+		if !strings.HasSuffix(s.SchemaFile(), filepath.Join("shared", "slack-schemas", SchemaFileName)) {
+			t.Errorf("SchemaFile() = %q, want …/shared/slack-schemas/%s", s.SchemaFile(), SchemaFileName)
+		}
+	})
+	t.Run("explicit folder", func(t *testing.T) {
+		dir := filepath.Dir(newServer(t, Options{}).SchemaFile())
+		s := newServer(t, Options{SchemaDir: dir})
+		if got, want := filepath.Dir(s.SchemaFile()), dir; got != want {
+			t.Errorf("SchemaFile() in %q, want %q", got, want)
+		}
+	})
+	t.Run("disabled", func(t *testing.T) {
+		if got := newServer(t, Options{SchemaDir: "-"}).SchemaFile(); got != "" {
+			t.Errorf("SchemaFile() = %q, want \"\"", got)
+		}
+	})
+	t.Run("explicit folder without a schema", func(t *testing.T) {
+		if s, err := Start(Options{SchemaDir: t.TempDir()}); err == nil {
+			s.Close()
+			t.Errorf("Start with an empty SchemaDir folder succeeded, want an error")
+		}
+	})
+	t.Run("absent: said once, checks in code still run", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		var mu sync.Mutex
+		var lines []string
+		s := newServer(t, Options{Logf: func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, fmt.Sprintf(format, args...))
+		}})
+		if s.SchemaFile() != "" {
+			t.Fatalf("SchemaFile() = %q, want \"\" outside the repository", s.SchemaFile())
+		}
+		mu.Lock()
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, "schema validation is skipped") {
+				n++
+			}
+		}
+		mu.Unlock()
+		if n != 1 {
+			t.Errorf("%d announcements logged, want 1: %q", n, lines)
+		}
+		_, _, err := newAPI(s, s.BotToken()).PostMessage(ChannelHiring, slack.MsgOptionBlocks(repeatBlocks(51, slack.NewDividerBlock()).BlockSet...))
+		if slackErr(err) != "invalid_blocks" {
+			t.Errorf("51 blocks without the schema: %v, want invalid_blocks", err)
+		}
+	})
+}
