@@ -288,7 +288,7 @@ func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Tim
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
-				r = response{}
+				r = response{ack: fallbackAck(evt, "Sorry, something went wrong on our side. Your answers are still here: please press the button again.")}
 			}
 			quick <- r
 		}()
@@ -303,7 +303,7 @@ func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Tim
 		b.ack(ctx, log, req, r.ack, received)
 	case <-timer.C:
 		// Slack shows the user an error after 3 s: ack now with a fallback.
-		b.ack(ctx, log, req, fallbackAck(evt), received)
+		b.ack(ctx, log, req, fallbackAck(evt, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."), received)
 		log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
 		r = <-quick
 	}
@@ -334,13 +334,13 @@ func (b *Bot) ack(ctx context.Context, log *slog.Logger, req *socketmode.Request
 	}
 }
 
-// fallbackAck answers an envelope whose quick phase overran the budget.
-func fallbackAck(evt socketmode.Event) any {
+// fallbackAck answers an envelope whose quick phase failed or overran the
+// budget: a modal stays open with msg beside its first input, so the user
+// keeps what they typed; anything else gets a plain ack.
+func fallbackAck(evt socketmode.Event, msg string) any {
 	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
 		if block := firstInputBlock(cb.View); block != "" {
-			return slack.NewErrorsViewSubmissionResponse(map[string]string{
-				block: "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice.",
-			})
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg})
 		}
 	}
 	return nil

@@ -26,7 +26,6 @@ type Message struct {
 	Reactions map[string][]string
 	Ephemeral bool   // an ephemeral message, seen only by Recipient
 	Recipient string // the user who sees an ephemeral message
-	Deleted   bool   // deleted through a response_url delete_original
 	// Via says how it was posted: "chat.postMessage", "chat.postEphemeral",
 	// "response_url", "ack" (slash command ack payload) or "user".
 	Via string
@@ -35,6 +34,7 @@ type Message struct {
 type message struct {
 	Message
 	reactionOrder []string
+	deleted       bool // deleted through a response_url delete_original
 }
 
 func (m *message) export() Message {
@@ -85,7 +85,7 @@ func (m *message) wire() map[string]any {
 
 func (s *Server) findMessageLocked(channel, ts string) *message {
 	for _, m := range s.messages {
-		if m.Channel == channel && m.TS == ts && !m.Ephemeral && !m.Deleted {
+		if m.Channel == channel && m.TS == ts && !m.Ephemeral && !m.deleted {
 			return m
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) findMessageLocked(channel, ts string) *message {
 
 func (s *Server) findAnyMessageLocked(channel, ts string) *message {
 	for _, m := range s.messages {
-		if m.Channel == channel && m.TS == ts && !m.Deleted {
+		if m.Channel == channel && m.TS == ts && !m.deleted {
 			return m
 		}
 	}
@@ -117,7 +117,7 @@ func (s *Server) Messages(channel string) []Message {
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Channel == channel && !m.Ephemeral && !m.Deleted {
+		if m.Channel == channel && !m.Ephemeral && !m.deleted {
 			out = append(out, m.export())
 		}
 	}
@@ -142,7 +142,7 @@ func (s *Server) Replies(channel, threadTS string) []Message {
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Channel == channel && m.ThreadTS == threadTS && m.TS != threadTS && !m.Ephemeral && !m.Deleted {
+		if m.Channel == channel && m.ThreadTS == threadTS && m.TS != threadTS && !m.Ephemeral && !m.deleted {
 			out = append(out, m.export())
 		}
 	}
@@ -156,7 +156,7 @@ func (s *Server) Ephemerals(channel, user string) []Message {
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Ephemeral && !m.Deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
+		if m.Ephemeral && !m.deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
 			out = append(out, m.export())
 		}
 	}
@@ -171,7 +171,7 @@ func (s *Server) WaitForMessage(ctx context.Context, channel string, pred func(M
 	var found Message
 	err := s.waitLocked(ctx, "message in "+channel, func() bool {
 		for _, m := range s.messages {
-			if m.Channel == channel && !m.Ephemeral && !m.Deleted {
+			if m.Channel == channel && !m.Ephemeral && !m.deleted {
 				e := m.export()
 				if pred == nil || pred(e) {
 					found = e
@@ -190,7 +190,7 @@ func (s *Server) WaitForEphemeral(ctx context.Context, channel, user string, pre
 	var found Message
 	err := s.waitLocked(ctx, "ephemeral for "+user, func() bool {
 		for _, m := range s.messages {
-			if m.Ephemeral && !m.Deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
+			if m.Ephemeral && !m.deleted && (channel == "" || m.Channel == channel) && m.Recipient == user {
 				e := m.export()
 				if pred == nil || pred(e) {
 					found = e

@@ -151,7 +151,7 @@ func (s *Server) responseURLLocked(id string, fields map[string]json.RawMessage,
 	switch {
 	case flag("delete_original"):
 		if orig != nil {
-			orig.Deleted = true
+			orig.deleted = true
 			s.broadcastLocked()
 		}
 	case flag("replace_original") && orig != nil:

@@ -1,0 +1,239 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// troubledStore is the real store on a temp file with two troubles a test
+// can switch on: a panic in the next Claim, and Creates that wait for a
+// channel, as a store stuck behind a long write would.
+type troubledStore struct {
+	*drafts.Store
+	panicNextClaim atomic.Bool
+	holdCreate     chan struct{} // nil: no hold
+}
+
+func (s *troubledStore) Claim(ctx context.Context, key string) (bool, error) {
+	if s.panicNextClaim.CompareAndSwap(true, false) {
+		var m map[string]int
+		m["boom"]++ // a real nil-map panic
+	}
+	return s.Store.Claim(ctx, key)
+}
+
+func (s *troubledStore) Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error) {
+	if s.holdCreate != nil {
+		<-s.holdCreate
+	}
+	return s.Store.Create(ctx, n)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startBot runs a bot on store against a fresh fake Slack until the test ends.
+func startBot(t *testing.T, store Store, cfg Config) (*fakeslack.Server, *lockedBuffer) {
+	t.Helper()
+	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	cat, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	cfg.AppToken, cfg.BotToken, cfg.APIURL = fs.AppToken(), fs.BotToken(), fs.APIURL()
+	b, err := New(cfg, store, cat, slog.New(slog.NewTextHandler(logs, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v, want nil", err)
+		}
+		if t.Failed() {
+			t.Logf("bot log:\n%s", logs.String())
+		}
+	})
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := fs.WaitConnected(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return fs, logs
+}
+
+func openTroubledStore(t *testing.T) *troubledStore {
+	t.Helper()
+	s, err := drafts.Open(filepath.Join(t.TempDir(), "jobdesc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &troubledStore{Store: s}
+}
+
+func exampleSubmission(t *testing.T) map[string]any {
+	t.Helper()
+	cat, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, _ := cat.Role("account-manager")
+	values := map[string]any{}
+	for id, v := range role.Normalize(role.Example()) {
+		f, _ := role.Field(id)
+		switch {
+		case v == "":
+			values[id] = nil
+		case f.Kind == templates.MultiChoice:
+			values[id] = strings.Split(v, ",")
+		default:
+			values[id] = v
+		}
+	}
+	return values
+}
+
+func openModal(t *testing.T, ctx context.Context, fs *fakeslack.Server) fakeslack.View {
+	t.Helper()
+	mark := fs.Mark()
+	d, err := fs.SlashCommand(ctx, "U0ALICE", "C0HIRING", Command, "account-manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitAck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	call, err := fs.WaitForCallAfter(ctx, mark, "views.open", func(c fakeslack.Call) bool { return c.OK })
+	if err != nil {
+		t.Fatalf("no modal: %v", err)
+	}
+	var resp struct {
+		View struct{ ID string } `json:"view"`
+	}
+	_ = json.Unmarshal(call.Response, &resp)
+	v, ok := fs.View(resp.View.ID)
+	if !ok {
+		t.Fatalf("view %q unknown", resp.View.ID)
+	}
+	return v
+}
+
+func TestPanicInAHandlerIsRecoveredAndTheBotKeepsServing(t *testing.T) {
+	store := openTroubledStore(t)
+	fs, logs := startBot(t, store, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+
+	// After the ack: the slash command's Claim panics.
+	store.panicNextClaim.Store(true)
+	d, err := fs.SlashCommand(ctx, "U0ALICE", "C0HIRING", Command, "account-manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitAck(ctx); err != nil {
+		t.Fatalf("envelope not acked: %v", err)
+	}
+	if err := fs.WaitUntil(ctx, func() bool { return strings.Contains(logs.String(), "handler panicked") }); err != nil {
+		t.Fatalf("panic not logged: %v", err)
+	}
+
+	// Before the ack: the submission's Claim panics; the modal stays open.
+	v := openModal(t, ctx, fs)
+	store.panicNextClaim.Store(true)
+	d, err = fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := d.WaitAck(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.ResponseAction() != "errors" {
+		t.Errorf("ack after a panic: %s, want errors so the user keeps the form", ack.Payload)
+	}
+	// The same form submitted again goes through.
+	d, err = fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("second submit: %s, %v; want clear", ack.Payload, err)
+	}
+	if _, err := fs.WaitForCall(ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.OK }); err != nil {
+		t.Fatalf("draft not posted after the panic: %v", err)
+	}
+}
+
+func TestSlowStoreStillAcksInTimeAndSavesOnce(t *testing.T) {
+	store := openTroubledStore(t)
+	store.holdCreate = make(chan struct{})
+	fs, _ := startBot(t, store, Config{AckBudget: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+
+	v := openModal(t, ctx, fs)
+	d, err := fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := d.WaitAck(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Late || ack.ResponseAction() != "errors" || !strings.Contains(jsonText(ack.Payload), "busy") {
+		t.Errorf("ack while the store is stuck: %s (late %v); want an in-time errors ack saying jobdesc is busy", ack.Payload, ack.Late)
+	}
+	close(store.holdCreate) // the store recovers; the save completes and is posted
+	if _, err := fs.WaitForCall(ctx, "chat.postMessage", func(c fakeslack.Call) bool { return c.OK }); err != nil {
+		t.Fatalf("draft not posted once the store recovered: %v", err)
+	}
+	// The user presses the button again: the same submission is not saved twice.
+	d, err = fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("second submit: %s, %v; want clear", ack.Payload, err)
+	}
+	ds, _, err := store.ListByAuthor(ctx, fakeslack.TeamID, "U0ALICE", drafts.Page{})
+	if err != nil || len(ds) != 1 {
+		t.Errorf("got %d drafts (%v), want 1", len(ds), err)
+	}
+}
+
+func jsonText(b []byte) string { return unescapeJSON(b) }
