@@ -94,3 +94,27 @@ func checkMarkdownEscaped(t *testing.T, md string) {
 		}
 	}
 }
+
+// TestRenderHugeValues fills every field with far more than any limit
+// allows (Render does not enforce limits): the output must still fit Slack.
+func TestRenderHugeValues(t *testing.T) {
+	_, r := loadBuiltin(t)
+	for _, unit := range []string{"&", "<!channel> ", "- item\n", "clients,", "é ", "0"} {
+		t.Run(strings.TrimSpace(unit), func(t *testing.T) {
+			big := strings.Repeat(unit, 50000/len(unit))
+			v := Values{}
+			for _, f := range r.Fields {
+				v[f.ID] = big
+			}
+			if msgs := r.Validate(v); len(msgs) == 0 {
+				t.Error("Validate: got no problems, want limits reported")
+			}
+			out, err := r.Render(v)
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			checkBlocks(t, out.Blocks())
+			checkMarkdownEscaped(t, out.Markdown())
+		})
+	}
+}

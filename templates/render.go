@@ -144,6 +144,9 @@ func (r Rendered) Blocks() []slack.Block {
 		texts = append(texts, packSection(nil, []string{mrkdwnEscape(r.Intro)})...)
 	}
 	for _, s := range r.Sections {
+		if len(texts) >= MaxBlocks {
+			break // more than fit already: the rest is left out below
+		}
 		var pieces []string
 		for _, p := range s.Paragraphs {
 			pieces = append(pieces, mrkdwnEscape(p))
@@ -238,8 +241,11 @@ func packSectionWithBullets(heading, pieces []string, bulletStart int) []string 
 // can and never inside an escape such as "&amp;".
 func cutText(s string, limit int) []string {
 	var parts []string
-	for utf8.RuneCountInString(s) > limit {
-		cut := runeOffset(s, limit) // s[:cut] holds limit characters
+	for {
+		cut := runeOffset(s, limit) // s[:cut] holds at most limit characters
+		if cut == len(s) {
+			break
+		}
 		at := strings.LastIndexByte(s[:cut+1], ' ')
 		if at < cut/2 {
 			at = cut
@@ -331,8 +337,8 @@ func mdEscape(s string) string {
 
 // isEntity reports whether s starts with an HTML entity such as "&amp;".
 func isEntity(s string) bool {
-	end := strings.IndexByte(s, ';')
-	if end < 2 || end > 32 {
+	end := strings.IndexByte(s[:min(len(s), 34)], ';')
+	if end < 2 {
 		return false
 	}
 	body := s[1:end]

@@ -243,7 +243,7 @@ func normalizeValue(f Field, raw string) string {
 			s = c.Value
 		}
 	case MultiChoice:
-		picked := make(map[string]bool)
+		picked, seen := make(map[string]bool), make(map[string]bool)
 		var unknown []string
 		for _, part := range strings.Split(s, ",") {
 			if part = strings.TrimSpace(part); part == "" {
@@ -251,7 +251,8 @@ func normalizeValue(f Field, raw string) string {
 			}
 			if c, ok := matchChoice(f, part); ok {
 				picked[c.Value] = true
-			} else if !contains(unknown, part) {
+			} else if !seen[part] {
+				seen[part] = true // unknown values are kept once each
 				unknown = append(unknown, part)
 			}
 		}
