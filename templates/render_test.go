@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -89,9 +88,10 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// blockKitSchema compiles the Block Kit schema (a copy of
-// /work/shared/slack-schemas, MIT, licence beside it) once per test binary.
-var blockKitSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+// blockKitSchema compiles the message-blocks schema from a copy of
+// /work/shared/slack-schemas (MIT, licence beside it).
+func blockKitSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.UseRegexpEngine(func(s string) (jsonschema.Regexp, error) {
 		re, err := regexp2.Compile(s, regexp2.ECMAScript)
@@ -102,10 +102,14 @@ var blockKitSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	})
 	path, err := filepath.Abs(filepath.Join("testdata", "slack-schemas", "block-kit.schema.json"))
 	if err != nil {
-		return nil, err
+		t.Fatalf("schema path: %v", err)
 	}
-	return c.Compile(path)
-})
+	sch, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("compile Block Kit schema: %v", err)
+	}
+	return sch
+}
 
 type ecmaRegexp regexp2.Regexp
 
@@ -167,12 +171,8 @@ func checkMrkdwn(t testing.TB, i int, text string, limit int) {
 }
 
 // validateSchema checks blocks against the Block Kit JSON schema.
-func validateSchema(t testing.TB, blocks []slack.Block) {
+func validateSchema(t testing.TB, sch *jsonschema.Schema, blocks []slack.Block) {
 	t.Helper()
-	sch, err := blockKitSchema()
-	if err != nil {
-		t.Fatalf("compile Block Kit schema: %v", err)
-	}
 	b, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatalf("marshal blocks: %v", err)
@@ -188,12 +188,13 @@ func validateSchema(t testing.TB, blocks []slack.Block) {
 
 func TestBlocksValidForSlack(t *testing.T) {
 	_, r := loadBuiltin(t)
+	sch := blockKitSchema(t)
 	for _, level := range levels {
 		t.Run(level, func(t *testing.T) {
 			out := render(t, r, levelSample(r, level))
 			blocks := out.Blocks()
 			checkBlocks(t, blocks)
-			validateSchema(t, blocks)
+			validateSchema(t, sch, blocks)
 			if got, want := blocks[0].(*slack.HeaderBlock).Text.Text, out.Title; got != want {
 				t.Errorf("header: got %q, want %q", got, want)
 			}
@@ -508,7 +509,7 @@ func TestEscaping(t *testing.T) {
 	t.Run("blocks", func(t *testing.T) {
 		blocks := out.Blocks()
 		checkBlocks(t, blocks)
-		validateSchema(t, blocks)
+		validateSchema(t, blockKitSchema(t), blocks)
 		js, err := out.BlocksJSON()
 		if err != nil {
 			t.Fatalf("BlocksJSON: %v", err)
@@ -578,7 +579,7 @@ func TestBlocksSplitLongSections(t *testing.T) {
 	}
 	blocks := r.Blocks()
 	checkBlocks(t, blocks)
-	validateSchema(t, blocks)
+	validateSchema(t, blockKitSchema(t), blocks)
 
 	header := blocks[0].(*slack.HeaderBlock).Text.Text
 	if n := utf8.RuneCountInString(header); n < MaxHeader-1 || n > MaxHeader || !strings.HasSuffix(header, "…") {
