@@ -136,6 +136,10 @@ type NewDraft struct {
 	Team, Channel, Author, Role string
 	Prefix                      string // 1-16 letters or digits, e.g. "AM"
 	Values                      map[string]string
+	// Hold keeps the draft out of the outbox: saved, but waiting for the
+	// author to confirm (e.g. after reading the posting checks). Requeue
+	// puts it in the outbox.
+	Hold bool
 }
 
 // Page selects a page of a list: Limit 0 means 20, at most 100; Cursor is ""

@@ -145,7 +145,7 @@ func checkNames(kv ...string) error {
 }
 
 // Create stores a new draft: revision 1 with n.Values (edited by the author),
-// status draft, in the outbox (PostPending) to be posted to n.Channel, and a
+// status draft, in the outbox (PostPending, unless n.Hold) to be posted to n.Channel, and a
 // "created" event. Its ID is n.Prefix, "-" and the team's next sequence
 // number (unique within the team, never reused). Team, Channel, Author and a
 // Prefix of 1-16 letters or digits are required (ErrInvalid).
@@ -197,11 +197,13 @@ func createTx(tx *bolt.Tx, n NewDraft, values map[string]string, now time.Time) 
 	r := &record{
 		Draft: Draft{
 			Team: n.Team, ID: id, Channel: n.Channel, Author: n.Author, Role: n.Role,
-			Revision: 1, Values: values, Status: StatusDraft, PostPending: true,
+			Revision: 1, Values: values, Status: StatusDraft, PostPending: !n.Hold,
 			Created: now, Updated: now,
 		},
-		seq:    seq,
-		queued: now,
+		seq: seq,
+	}
+	if !n.Hold {
+		r.queued = now
 	}
 	rev := Revision{Number: 1, Values: values, Editor: n.Author, At: now, Changed: changedFields(nil, values)}
 	steps := []func() error{
@@ -210,7 +212,12 @@ func createTx(tx *bolt.Tx, n NewDraft, values map[string]string, now time.Time) 
 		func() error { return addEvent(tx, r, Event{Kind: EventCreated, User: n.Author, Revision: 1, At: now}) },
 		func() error { return tx.Bucket(bucketAuthor).Put(indexKey(n.Team, n.Author, seq), []byte(id)) },
 		func() error { return tx.Bucket(bucketChannel).Put(indexKey(n.Team, n.Channel, seq), []byte(id)) },
-		func() error { return outboxPut(tx, r) },
+		func() error {
+			if !r.PostPending {
+				return nil
+			}
+			return outboxPut(tx, r)
+		},
 		func() error { return putRecord(tx, r) },
 	}
 	for _, step := range steps {

@@ -144,6 +144,38 @@ func TestCreate(t *testing.T) {
 		}
 	})
 
+	t.Run("held out of the outbox until requeued", func(t *testing.T) {
+		n := newDraft("TH", "U1")
+		n.Hold = true
+		d := mustCreate(t, s, n)
+		if d.PostPending {
+			t.Errorf("held draft: PostPending true, want false")
+		}
+		pending, err := s.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pending {
+			if p.Team == "TH" {
+				t.Errorf("held draft %s is in the outbox", p.ID)
+			}
+		}
+		if _, err := s.Requeue(ctx, "TH", d.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		pending, err = s.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, p := range pending {
+			found = found || (p.Team == "TH" && p.ID == d.ID)
+		}
+		if !found {
+			t.Errorf("requeued draft %s not in the outbox", d.ID)
+		}
+	})
+
 	t.Run("ids are per team sequences", func(t *testing.T) {
 		var ids []string
 		for _, team := range []string{"T2", "T2", "T3", "T2"} {
