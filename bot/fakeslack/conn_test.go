@@ -139,6 +139,9 @@ func TestTooManyConnections(t *testing.T) {
 		}
 		t.Cleanup(func() { conn.Close() })
 	}
+	if err := s.WaitUntil(ctx, func() bool { return s.Connections() == MaxConnections }); err != nil {
+		t.Fatalf("waiting for %d sockets: %v (have %d)", MaxConnections, err, s.Connections())
+	}
 	if _, _, err := api.StartSocketModeContext(ctx); slackErr(err) != "too_many_websockets" {
 		t.Errorf("connection %d: %v, want too_many_websockets", MaxConnections+1, err)
 	}

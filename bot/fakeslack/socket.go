@@ -261,21 +261,28 @@ func (s *Server) Connects() int {
 // and ErrClosed after Close.
 func (s *Server) WaitConnected(ctx context.Context, n int) error {
 	return s.waitLocked(ctx, fmt.Sprintf("connection %d", n), func() bool {
-		return s.connects >= n && s.readyConnLocked() != nil
+		return s.connects >= n && len(s.readyIDsLocked()) > 0
 	})
 }
 
-func (s *Server) readyConnLocked() *sockConn {
+// readyIDsLocked returns the ids of the sockets that can take envelopes.
+func (s *Server) readyIDsLocked() []int {
 	ids := make([]int, 0, len(s.conns))
 	for id, c := range s.conns {
 		if c.ready && !c.closing {
 			ids = append(ids, id)
 		}
 	}
+	sort.Ints(ids)
+	return ids
+}
+
+// pickConnLocked chooses the socket for the next envelope, round robin.
+func (s *Server) pickConnLocked() *sockConn {
+	ids := s.readyIDsLocked()
 	if len(ids) == 0 {
 		return nil
 	}
-	sort.Ints(ids)
 	s.rr++
 	return s.conns[ids[s.rr%len(ids)]]
 }
@@ -369,7 +376,7 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 	for {
 		var c *sockConn
 		if err := s.waitLocked(ctx, "an open socket", func() bool {
-			c = s.readyConnLocked()
+			c = s.pickConnLocked()
 			return c != nil
 		}); err != nil {
 			return nil, fmt.Errorf("send %s: %w", env.typ, err)
