@@ -717,3 +717,20 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestRequirementsShort keeps the built-in must-haves to seven per level,
+// leaving room for one extra requirement under the posting checker's
+// eight: long lists put off people who meet most but not all of them.
+func TestRequirementsShort(t *testing.T) {
+	_, r := loadBuiltin(t)
+	for _, level := range levels {
+		t.Run(level, func(t *testing.T) {
+			v := with(everyField(r, level), "extra_qualifications", "", "years_experience", "4")
+			for _, s := range render(t, r, v).Sections {
+				if s.Heading == "What you bring" && len(s.Bullets) > 7 {
+					t.Errorf("got %d must-haves, want at most 7: %q", len(s.Bullets), s.Bullets)
+				}
+			}
+		})
+	}
+}
