@@ -103,15 +103,15 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 		}}
 	}
 	fields := textFields(role, v)
-	text := postingText(r)
+	posting := newDoc("", postingText(r))
 	var fs []Finding
 	fs = append(fs, d.payFindings(role, v)...)
 	fs = append(fs, salaryFindings(v)...)
-	fs = append(fs, d.exclusionaryFindings(text, fields)...)
-	fs = append(fs, d.genderFindings(text, fields)...)
-	fs = append(fs, leftoverFindings(r, text, fields)...)
+	fs = append(fs, d.exclusionaryFindings(posting, fields)...)
+	fs = append(fs, d.genderFindings(posting, fields)...)
+	fs = append(fs, d.leftoverFindings(r, posting, fields)...)
 	fs = append(fs, requirementFindings(r, fields)...)
-	fs = append(fs, lengthFindings(text)...)
+	fs = append(fs, lengthFindings(posting)...)
 	fs = append(fs, readabilityFindings(r, role, v)...)
 	sortFindings(fs, role)
 	return fs

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -36,17 +35,22 @@ var loadData = sync.OnceValues(func() (*data, error) {
 
 // data is everything the checks need from the embedded files.
 type data struct {
-	reviewed      string
-	jurisdictions []jurisdiction
-	anywhere      remoteAnywhere
-	remoteWords   map[string]bool
-	aliases       []alias // longest first
-	phrases       []phrase
-	feminine      []string
-	masculine     []string
-	hyphenated    []string // coded stems containing a hyphen
-	alternatives  map[string]string
+	reviewed            string
+	jurisdictions       []jurisdiction
+	anywhere            remoteAnywhere
+	remoteWords         map[string]bool
+	aliases             []alias // longest first
+	phrases             []phrase
+	feminine            []string
+	masculine           []string
+	hyphenated          []string   // coded stems containing a hyphen
+	stemIndex           [256]stems // coded stems by first byte
+	alternatives        map[string]string
+	placeholderMatchers []matcher
 }
+
+// stems holds the coded stems that share a first byte.
+type stems struct{ feminine, masculine []string }
 
 // payLaws is the layout of paylaws.yaml.
 type payLaws struct {
@@ -116,8 +120,8 @@ type phraseEntry struct {
 // phrase is a compiled exclusionary phrase.
 type phrase struct {
 	phraseEntry
-	patterns []*regexp.Regexp
-	unless   []*regexp.Regexp
+	patterns []matcher
+	unless   []matcher
 }
 
 // genderList is the layout of gender-coded-en.json.
@@ -126,7 +130,19 @@ type genderList struct {
 	Masculine []string `json:"masculine_coded_stems"`
 }
 
-var idPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+// validID reports whether id is lower-case letters, digits and hyphens,
+// starting with a letter.
+func validID(id string) bool {
+	if id == "" || id[0] < 'a' || id[0] > 'z' {
+		return false
+	}
+	for _, c := range id {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // parseData parses and checks the three data files. The error names the
 // file and entry at fault and wraps ErrData.
@@ -140,6 +156,13 @@ func parseData(payFile, wordFile, genderJSON []byte) (*data, error) {
 	}
 	if err := d.parseWording(wordFile); err != nil {
 		return nil, fmt.Errorf("wording.yaml: %w: %w", ErrData, err)
+	}
+	for _, src := range placeholderPatterns {
+		m, err := newMatcher(src, false)
+		if err != nil {
+			return nil, fmt.Errorf("placeholder pattern %q: %w: %w", src, ErrData, err)
+		}
+		d.placeholderMatchers = append(d.placeholderMatchers, m)
 	}
 	return d, nil
 }
@@ -176,7 +199,7 @@ func (d *data) parsePayLaws(b []byte) error {
 	}
 	ids := map[string]bool{}
 	for _, j := range p.Jurisdictions {
-		if !idPattern.MatchString(j.ID) || ids[j.ID] {
+		if !validID(j.ID) || ids[j.ID] {
 			return fmt.Errorf("jurisdiction id %q is empty, badly formed or used twice", j.ID)
 		}
 		ids[j.ID] = true
@@ -268,6 +291,12 @@ func (d *data) parseGender(b []byte) error {
 	}
 	d.feminine = lowerAll(g.Feminine)
 	d.masculine = lowerAll(g.Masculine)
+	for _, s := range d.feminine {
+		d.stemIndex[s[0]].feminine = append(d.stemIndex[s[0]].feminine, s)
+	}
+	for _, s := range d.masculine {
+		d.stemIndex[s[0]].masculine = append(d.stemIndex[s[0]].masculine, s)
+	}
 	return nil
 }
 
@@ -286,7 +315,7 @@ func (d *data) parseWording(b []byte) error {
 	}
 	ids := map[string]bool{}
 	for _, e := range w.Exclusionary {
-		if !idPattern.MatchString(e.ID) || ids[e.ID] {
+		if !validID(e.ID) || ids[e.ID] {
 			return fmt.Errorf("phrase id %q is empty, badly formed or used twice", e.ID)
 		}
 		ids[e.ID] = true
@@ -298,18 +327,18 @@ func (d *data) parseWording(b []byte) error {
 		}
 		p := phrase{phraseEntry: e}
 		for _, src := range e.Patterns {
-			re, err := regexp.Compile("(?i)" + src)
+			m, err := newMatcher(src, true)
 			if err != nil {
 				return fmt.Errorf("phrase %s: pattern %q: %w", e.ID, src, err)
 			}
-			p.patterns = append(p.patterns, re)
+			p.patterns = append(p.patterns, m)
 		}
 		for _, src := range e.Unless {
-			re, err := regexp.Compile("(?i)" + src)
+			m, err := newMatcher(src, true)
 			if err != nil {
 				return fmt.Errorf("phrase %s: unless %q: %w", e.ID, src, err)
 			}
-			p.unless = append(p.unless, re)
+			p.unless = append(p.unless, m)
 		}
 		d.phrases = append(d.phrases, p)
 	}

@@ -46,12 +46,12 @@ func TestPhraseExamples(t *testing.T) {
 				t.Errorf("phrase %s has no examples", p.ID)
 			}
 			for _, ex := range p.Examples {
-				if got := p.find(ex); len(got) == 0 {
+				if got := p.find(newDoc("", ex)); len(got) == 0 {
 					t.Errorf("find(%q) = nothing, want a match", ex)
 				}
 			}
 			for _, ex := range p.Not {
-				if got := p.find(ex); len(got) != 0 {
+				if got := p.find(newDoc("", ex)); len(got) != 0 {
 					t.Errorf("find(%q) = %q, want no match", ex, got)
 				}
 			}

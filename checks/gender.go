@@ -40,7 +40,7 @@ func GenderCoding(text string) Coding {
 	if err != nil {
 		return Coding{Verdict: VerdictNeutral}
 	}
-	c, _ := d.genderCoding(text)
+	c, _ := d.genderCoding(newDoc("", text))
 	return c
 }
 
@@ -51,15 +51,16 @@ type codedWord struct {
 }
 
 // genderCoding returns the coding of text and the coded words in order.
-func (d *data) genderCoding(text string) (Coding, []codedWord) {
+func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 	var c Coding
 	var found []codedWord
-	for _, w := range d.genderWords(normalizeQuotes(text)) {
-		if stem := longestStem(w, d.feminine); stem != "" {
+	for _, w := range d.genderWords(doc.words()) {
+		cand := &d.stemIndex[w[0]]
+		if stem := longestStem(w, cand.feminine); stem != "" {
 			c.Feminine = append(c.Feminine, w)
 			found = append(found, codedWord{word: w, stem: stem})
 		}
-		if stem := longestStem(w, d.masculine); stem != "" {
+		if stem := longestStem(w, cand.masculine); stem != "" {
 			c.Masculine = append(c.Masculine, w)
 			found = append(found, codedWord{word: w, stem: stem, masculine: true})
 		}
@@ -85,9 +86,9 @@ func verdict(balance int) string {
 // genderWords splits text into lower-case words the way the gender-decoder
 // does: hyphenated words are split unless they start with a hyphenated
 // stem, and a trailing "'s" is kept (it does not stop a stem matching).
-func (d *data) genderWords(text string) []string {
+func (d *data) genderWords(toks []token) []string {
 	var out []string
-	for _, t := range words(text) {
+	for _, t := range toks {
 		w := t.lower
 		if !strings.Contains(w, "-") || longestStem(w, d.hyphenated) != "" {
 			out = append(out, w)
@@ -117,8 +118,8 @@ func longestStem(w string, stems []string) string {
 // posting as a whole, and one for each field whose value uses words coded
 // that way (the author can change those). Strongly coded postings get
 // warnings, mildly coded ones tips.
-func (d *data) genderFindings(text string, fields []source) []Finding {
-	c, found := d.genderCoding(text)
+func (d *data) genderFindings(posting *doc, fields []*doc) []Finding {
+	c, found := d.genderCoding(posting)
 	if c.Verdict == VerdictNeutral {
 		return nil
 	}
@@ -150,7 +151,7 @@ func (d *data) genderFindings(text string, fields []source) []Finding {
 		Suggestion: d.genderSuggestion(leaning, other),
 	}}
 	for _, f := range fields {
-		fc, ffound := d.genderCoding(f.text)
+		fc, ffound := d.genderCoding(f)
 		if len(fc.Masculine)+len(fc.Feminine) == 0 {
 			continue
 		}

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -11,26 +10,28 @@ import (
 
 // placeholderPatterns find text left over from drafting: bracketed or
 // braced placeholders, "TBD", "lorem ipsum", "XXX", "???", "insert … here".
-var placeholderPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`\[[^\[\]\n]{0,40}\]`),
-	regexp.MustCompile(`\{\{?[^{}\n]{0,40}\}\}?`),
-	regexp.MustCompile(`<[A-Za-z][A-Za-z _-]{0,39}>`),
-	regexp.MustCompile(`(?i)\b(?:TBD|TBC|TBA|TODO|FIXME|lorem|ipsum)\b`),
-	regexp.MustCompile(`(?i)\bx{3,}\b`),
-	regexp.MustCompile(`\?{3,}`),
-	regexp.MustCompile(`(?i)\binsert [a-z' ]{1,30}? here\b`),
+// parseData compiles them.
+var placeholderPatterns = []string{
+	`\[[^\[\]\n]{0,40}\]`,
+	`\{\{?[^{}\n]{0,40}\}\}?`,
+	`<[A-Za-z][A-Za-z _-]{0,39}>`,
+	`(?i)\b(?:TBD|TBC|TBA|TODO|FIXME|lorem|ipsum)\b`,
+	`(?i)\bx{3,}\b`,
+	`\?{3,}`,
+	`(?i)\binsert [a-z' ]{1,30}? here\b`,
 }
 
 // placeholders returns the distinct leftover placeholders in s, in text
 // order.
-func placeholders(s string) []string {
+func (d *data) placeholders(doc *doc) []string {
+	s := doc.text
 	type hit struct {
 		at   int
 		text string
 	}
 	var hits []hit
-	for _, re := range placeholderPatterns {
-		for _, loc := range re.FindAllStringIndex(s, -1) {
+	for _, m := range d.placeholderMatchers {
+		for _, loc := range m.findAll(doc) {
 			if s[loc[0]] == '[' && strings.HasPrefix(s[loc[1]:], "(") {
 				continue // a Markdown link, "[apply here](https://…)"
 			}
@@ -52,8 +53,8 @@ var repeatsAllowed = map[string]bool{"that": true, "had": true}
 
 // repeatedWords returns the distinct doubled words in s ("the the"), lower
 // case. Only words separated by spaces count: "no. No" is not a repeat.
-func repeatedWords(s string) []string {
-	toks := words(s)
+func repeatedWords(d *doc) []string {
+	s, toks := d.text, d.words()
 	var out []string
 	for i := 1; i < len(toks); i++ {
 		a, b := toks[i-1], toks[i]
@@ -82,14 +83,14 @@ func isLetters(s string) bool {
 // leftoverFindings reports placeholders, doubled words, empty bullets and
 // empty sections. As for phrases, what is in a field's value is reported
 // against that field and the rest against the posting.
-func leftoverFindings(r templates.Rendered, text string, fields []source) []Finding {
+func (d *data) leftoverFindings(r templates.Rendered, posting *doc, fields []*doc) []Finding {
 	var fs []Finding
 	kinds := []struct {
-		find       func(string) []string
+		find       func(*doc) []string
 		message    func([]string) string
 		suggestion string
 	}{
-		{placeholders, func(ms []string) string {
+		{d.placeholders, func(ms []string) string {
 			return "Leftover placeholder text: " + quoteList(ms) + "."
 		}, "Replace it with the real text, or remove it."},
 		{repeatedWords, func(ms []string) string {
@@ -99,7 +100,7 @@ func leftoverFindings(r templates.Rendered, text string, fields []source) []Find
 	for _, k := range kinds {
 		inFields := map[string]bool{}
 		for _, f := range fields {
-			ms := k.find(f.text)
+			ms := k.find(f)
 			if len(ms) == 0 {
 				continue
 			}
@@ -109,7 +110,7 @@ func leftoverFindings(r templates.Rendered, text string, fields []source) []Find
 			fs = append(fs, Finding{Rule: RuleLeftover, Severity: Warning, Field: f.field, Message: k.message(ms), Suggestion: k.suggestion})
 		}
 		var rest []string
-		for _, m := range k.find(text) {
+		for _, m := range k.find(posting) {
 			if !inFields[m] {
 				rest = append(rest, m)
 			}

@@ -2,30 +2,31 @@ package checks
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strings"
 )
 
-var spaceRuns = regexp.MustCompile(`[ \t]{2,}`)
-
 // find returns the distinct phrases (lower case, spaces collapsed) that p
 // matches in text, in text order, leaving out matches an unless pattern
 // excuses. Runs of spaces and tabs count as one space.
-func (p *phrase) find(text string) []string {
-	text = spaceRuns.ReplaceAllString(text, " ")
+func (p *phrase) find(d *doc) []string {
+	text := d.text
 	var excuses [][]int
-	for _, re := range p.unless {
-		excuses = append(excuses, re.FindAllStringIndex(text, -1)...)
-	}
+	excused := false
 	type hit struct {
 		at   int
 		text string
 	}
 	var hits []hit
-	for _, re := range p.patterns {
+	for _, m := range p.patterns {
 	next:
-		for _, loc := range re.FindAllStringIndex(text, -1) {
+		for _, loc := range m.findAll(d) {
+			if !excused {
+				for _, u := range p.unless {
+					excuses = append(excuses, u.findAll(d)...)
+				}
+				excused = true
+			}
 			for _, u := range excuses {
 				if u[0] < loc[1] && loc[0] < u[1] {
 					continue next
@@ -48,13 +49,13 @@ func (p *phrase) find(text string) []string {
 // phrase found in a field's value is reported against that field; one found
 // only in the posting comes from the template's own wording and is reported
 // with no field.
-func (d *data) exclusionaryFindings(text string, fields []source) []Finding {
+func (d *data) exclusionaryFindings(posting *doc, fields []*doc) []Finding {
 	var fs []Finding
 	for i := range d.phrases {
 		p := &d.phrases[i]
 		inFields := map[string]bool{}
 		for _, f := range fields {
-			ms := p.find(f.text)
+			ms := p.find(f)
 			if len(ms) == 0 {
 				continue
 			}
@@ -64,7 +65,7 @@ func (d *data) exclusionaryFindings(text string, fields []source) []Finding {
 			fs = append(fs, p.finding(f.field, ms))
 		}
 		var rest []string
-		for _, m := range p.find(text) {
+		for _, m := range p.find(posting) {
 			if !inFields[m] {
 				rest = append(rest, m)
 			}

@@ -89,7 +89,7 @@ func TestPhraseFindOrderAndDedup(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no jargon phrase")
 	}
-	got := d.phrases[i].find("Guru, ninja, and another  NINJA, then a rock   star.")
+	got := d.phrases[i].find(newDoc("", "Guru, ninja, and another  NINJA, then a rock   star."))
 	want := []string{"guru", "ninja", "rock star"}
 	if !slices.Equal(got, want) {
 		t.Errorf("find = %q, want %q", got, want)

@@ -58,7 +58,7 @@ func isRequirementHeading(h string) bool {
 // than maxRequirements bullets. The finding belongs to the first field
 // whose lines appear among those bullets (the author's own additions) when
 // they are what takes the count over the limit, else to the posting.
-func requirementFindings(r templates.Rendered, fields []source) []Finding {
+func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
 	var bullets []string
 	for _, s := range r.Sections {
 		if !isRequirementHeading(s.Heading) {
@@ -109,8 +109,8 @@ func comparable(s string) string {
 }
 
 // lengthFindings gives a tip when the posting is far from 300–900 words.
-func lengthFindings(text string) []Finding {
-	n := len(words(text))
+func lengthFindings(posting *doc) []Finding {
+	n := len(posting.words())
 	switch {
 	case n < minWords:
 		return []Finding{{
@@ -146,7 +146,7 @@ func readabilityFindings(r templates.Rendered, role *templates.Role, v templates
 		}
 	}
 	for _, f := range longTextFields(role, v) {
-		if len(words(f.text)) < minFieldWords {
+		if len(f.words()) < minFieldWords {
 			continue
 		}
 		if ease := ReadingEase(f.text); ease < hardToRead {
@@ -162,12 +162,12 @@ func readabilityFindings(r templates.Rendered, role *templates.Role, v templates
 
 // longTextFields returns the non-empty long-text values in form order (all
 // values in key order when role is nil).
-func longTextFields(role *templates.Role, v templates.Values) []source {
+func longTextFields(role *templates.Role, v templates.Values) []*doc {
 	all := textFields(role, v)
 	if role == nil {
 		return all
 	}
-	var out []source
+	var out []*doc
 	for _, s := range all {
 		if f, ok := role.Field(s.field); ok && f.Kind == templates.LongText {
 			out = append(out, s)

@@ -20,7 +20,14 @@ type token struct {
 // so patterns need only one spelling. It keeps byte offsets meaningful for
 // the result, not for s.
 func normalizeQuotes(s string) string {
-	if !strings.ContainsAny(s, "\u2018\u2019\u201c\u201d\u2013\u2014\u00a0") {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii || !strings.ContainsAny(s, "\u2018\u2019\u201c\u201d\u2013\u2014\u00a0") {
 		return s
 	}
 	return strings.NewReplacer(
@@ -126,20 +133,73 @@ func proseText(r templates.Rendered) string {
 	return normalizeQuotes(b.String())
 }
 
-// source is the text of one field's value.
-type source struct {
-	field string
-	text  string
+// doc is one text the checks read: a field's value or the whole posting.
+// Its words are worked out once, on first use; a doc belongs to one Check
+// call.
+type doc struct {
+	field string // "" for the posting
+	text  string // typographic quotes made ASCII, runs of blanks made one space
+	lower string // strings.ToLower(text)
+	toks  []token
+	split bool // toks is set
+	ascii map[string]bool
+}
+
+// newDoc prepares raw text for the checks.
+func newDoc(field, raw string) *doc {
+	t := collapseBlanks(normalizeQuotes(raw))
+	return &doc{field: field, text: t, lower: strings.ToLower(t)}
+}
+
+// words returns the words of the text (see words).
+func (d *doc) words() []token {
+	if !d.split {
+		d.toks, d.split = words(d.text), true
+	}
+	return d.toks
+}
+
+// hasASCIIWord reports whether w occurs in the lower-case text as a whole
+// word in the sense of \b: a run of ASCII letters, digits and "_".
+func (d *doc) hasASCIIWord(w string) bool {
+	if d.ascii == nil {
+		d.ascii = map[string]bool{}
+		for _, f := range strings.FieldsFunc(d.lower, func(r rune) bool { return r > 127 || !isASCIIWord(byte(r)) }) {
+			d.ascii[f] = true
+		}
+	}
+	return d.ascii[w]
+}
+
+// collapseBlanks turns runs of spaces and tabs into one space.
+func collapseBlanks(s string) string {
+	if !strings.Contains(s, "  ") && !strings.Contains(s, "\t") {
+		return s
+	}
+	var b strings.Builder
+	blank := false
+	for _, r := range s {
+		if r == ' ' || r == '\t' {
+			if !blank {
+				b.WriteByte(' ')
+			}
+			blank = true
+			continue
+		}
+		blank = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // textFields returns the non-empty values of the role's text fields in form
 // order; with no role, every non-empty value in key order.
-func textFields(role *templates.Role, v templates.Values) []source {
-	var out []source
+func textFields(role *templates.Role, v templates.Values) []*doc {
+	var out []*doc
 	if role == nil {
 		for _, k := range sortedKeys(v) {
 			if t := strings.TrimSpace(v[k]); t != "" {
-				out = append(out, source{field: k, text: normalizeQuotes(t)})
+				out = append(out, newDoc(k, t))
 			}
 		}
 		return out
@@ -149,7 +209,7 @@ func textFields(role *templates.Role, v templates.Values) []source {
 			continue
 		}
 		if t := strings.TrimSpace(v[f.ID]); t != "" {
-			out = append(out, source{field: f.ID, text: normalizeQuotes(t)})
+			out = append(out, newDoc(f.ID, t))
 		}
 	}
 	return out

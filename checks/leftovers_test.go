@@ -1,0 +1,133 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+func TestPlaceholders(t *testing.T) {
+	d := mustData(t)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"Join [Company] today", []string{"[Company]"}},
+		{"Salary: […]", []string{"[…]"}},
+		{"Starts TBD, pay tbc", []string{"TBD", "tbc"}},
+		{"Lorem ipsum dolor", []string{"Lorem", "ipsum"}},
+		{"Hello {company_name} and {{ team }}", []string{"{company_name}", "{{ team }}"}},
+		{"Contact <hiring manager>", []string{"<hiring manager>"}},
+		{"Call XXX or ???", []string{"XXX", "???"}},
+		{"insert benefits here", []string{"insert benefits here"}},
+		{"Apply [here](https://example.com/jobs)", nil},
+		{"A 401(k) match and 25 days off", nil},
+		{"Our TBDX product", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := d.placeholders(newDoc("", tt.text)); !slices.Equal(got, tt.want) {
+				t.Errorf("placeholders(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRepeatedWords(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"Join the the team", []string{"the the"}},
+		{"Join The the team and and", []string{"the the", "and and"}},
+		{"We know that that matters", nil},
+		{"No. No surprises", nil},
+		{"one\none", nil},
+		{"Call 555 555", nil},
+		{"the team, the team", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := repeatedWords(newDoc("", tt.text)); !slices.Equal(got, tt.want) {
+				t.Errorf("repeatedWords(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLeftoverFindings(t *testing.T) {
+	type want struct {
+		field   string
+		message string
+	}
+	tests := []struct {
+		name string
+		kv   []string
+		edit func(*templates.Rendered)
+		want []want
+	}{
+		{"clean sample", nil, nil, nil},
+		{"placeholder in a field", []string{"company_bio", "We sell to [number] restaurants."}, nil,
+			[]want{{"company_bio", `"[number]"`}}},
+		{"TBD in the template", nil,
+			func(r *templates.Rendered) { r.Sections[3].Paragraphs[0] = "Salary TBD." },
+			[]want{{"", `"TBD"`}}},
+		{"repeated word in a field", []string{"how_to_apply", "Send us a a short note."}, nil,
+			[]want{{"how_to_apply", `"a a"`}}},
+		{"empty bullet in the posting", nil,
+			func(r *templates.Rendered) { r.Sections[1].Bullets = append(r.Sections[1].Bullets, " ") },
+			[]want{{"", `"What you'll do" has 1 empty bullet point`}}},
+		{"empty bullet in a field", []string{"extra_responsibilities", "- Visit restaurants\n-\n- "}, nil,
+			[]want{{"extra_responsibilities", "2 empty bullet points"}}},
+		{"empty section", nil,
+			func(r *templates.Rendered) {
+				r.Sections = append(r.Sections, templates.Section{Heading: "Benefits"})
+			},
+			[]want{{"", `"Benefits" is empty`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := samplePosting()
+			if tt.edit != nil {
+				tt.edit(&r)
+			}
+			fs := ofRule(Check(testRole(t), change(sampleValues(), tt.kv...), r), RuleLeftover)
+			if len(fs) != len(tt.want) {
+				t.Fatalf("got %d findings %v, want %d", len(fs), fs, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if fs[i].Field != w.field || fs[i].Severity != Warning {
+					t.Errorf("finding %d = field %q severity %q, want %q warning", i, fs[i].Field, fs[i].Severity, w.field)
+				}
+				if !strings.Contains(fs[i].Message, w.message) {
+					t.Errorf("message %q does not contain %q", fs[i].Message, w.message)
+				}
+			}
+		})
+	}
+}
+
+func TestBulletLines(t *testing.T) {
+	tests := []struct {
+		in        string
+		wantLines []string
+		wantEmpty int
+	}{
+		{"one\ntwo", []string{"one", "two"}, 0},
+		{"- one\n* two\n• three\n1. four\n2) five", []string{"one", "two", "three", "four", "five"}, 0},
+		{"- one\n-\n- \n* ", []string{"one"}, 3},
+		{"\n\n", nil, 0},
+		{"-5% churn", []string{"-5% churn"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			lines, empty := bulletLines(tt.in)
+			if !slices.Equal(lines, tt.wantLines) || empty != tt.wantEmpty {
+				t.Errorf("bulletLines(%q) = %q, %d; want %q, %d", tt.in, lines, empty, tt.wantLines, tt.wantEmpty)
+			}
+		})
+	}
+}

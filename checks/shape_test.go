@@ -1,0 +1,245 @@
+package checks
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+func TestIsRequirementHeading(t *testing.T) {
+	tests := []struct {
+		heading string
+		want    bool
+	}{
+		{"What you bring", true},
+		{"What you\u2019ll bring", true},
+		{"WHAT YOU BRING:", true},
+		{"Requirements", true},
+		{"Minimum qualifications", true},
+		{"Who you are", true},
+		{"What we're looking for", true},
+		{"Skills and experience", true},
+		{"About you", true},
+		{"Nice to have", false},
+		{"Bonus points", false},
+		{"Preferred qualifications", false},
+		{"What we offer", false},
+		{"What you'll do", false},
+		{"About the role", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.heading, func(t *testing.T) {
+			if got := isRequirementHeading(tt.heading); got != tt.want {
+				t.Errorf("isRequirementHeading(%q) = %v, want %v", tt.heading, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRequirementFindings(t *testing.T) {
+	// The sample's "What you bring" has 6 bullets, the last one being the
+	// extra_qualifications value.
+	add := func(n int, heading string) func(*templates.Rendered) {
+		return func(r *templates.Rendered) {
+			for i := range n {
+				b := fmt.Sprintf("Requirement number %d", i+1)
+				if heading == "" {
+					r.Sections[2].Bullets = append(r.Sections[2].Bullets, b)
+					continue
+				}
+				r.Sections = append(r.Sections, templates.Section{Heading: heading, Bullets: []string{b}})
+			}
+		}
+	}
+	tests := []struct {
+		name      string
+		kv        []string
+		edit      func(*templates.Rendered)
+		wantCount int // 0: no finding
+		wantField string
+	}{
+		{"six requirements", nil, nil, 0, ""},
+		{"eight requirements", nil, add(2, ""), 0, ""},
+		{"nine requirements, the field's line takes it over", nil, add(3, ""), 9, "extra_qualifications"},
+		{"ten requirements, the template alone is over", nil, add(4, ""), 10, ""},
+		{"nice-to-have bullets do not count", nil, add(5, "Nice to have"), 0, ""},
+		{"a second requirements section counts", nil, add(4, "Requirements"), 10, ""},
+		{"the field's lines take it over", []string{"extra_qualifications", "A driving licence, as most visits are by car\nRequirement number 1\nRequirement number 2\nRequirement number 3."},
+			add(3, ""), 9, "extra_qualifications"},
+		{"empty bullets do not count", nil, func(r *templates.Rendered) {
+			r.Sections[2].Bullets = append(r.Sections[2].Bullets, "", "", "")
+		}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := samplePosting()
+			if tt.edit != nil {
+				tt.edit(&r)
+			}
+			fs := ofRule(Check(testRole(t), change(sampleValues(), tt.kv...), r), RuleRequirements)
+			if tt.wantCount == 0 {
+				if len(fs) != 0 {
+					t.Errorf("got %v, want no requirements finding", fs)
+				}
+				return
+			}
+			if len(fs) != 1 {
+				t.Fatalf("got %v, want one requirements finding", fs)
+			}
+			if fs[0].Severity != Tip || fs[0].Field != tt.wantField {
+				t.Errorf("got severity %q field %q, want tip %q", fs[0].Severity, fs[0].Field, tt.wantField)
+			}
+			if want := fmt.Sprintf("lists %d requirements", tt.wantCount); !strings.Contains(fs[0].Message, want) {
+				t.Errorf("message %q does not contain %q", fs[0].Message, want)
+			}
+		})
+	}
+}
+
+func TestLengthFindings(t *testing.T) {
+	tests := []struct {
+		name        string
+		words       int
+		wantMessage string // "" for no finding
+	}{
+		{"empty", 0, "0 words"},
+		{"short", 299, "299 words"},
+		{"lower edge", 300, ""},
+		{"upper edge", 900, ""},
+		{"long", 1200, "1,200 words"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := lengthFindings(newDoc("", strings.Repeat("word ", tt.words)))
+			if tt.wantMessage == "" {
+				if len(fs) != 0 {
+					t.Errorf("got %v, want none", fs)
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].Severity != Tip || fs[0].Field != "" || !strings.Contains(fs[0].Message, tt.wantMessage) {
+				t.Errorf("got %v, want one whole-posting tip mentioning %q", fs, tt.wantMessage)
+			}
+		})
+	}
+}
+
+func TestSyllables(t *testing.T) {
+	tests := []struct {
+		word string
+		want int
+	}{
+		{"the", 1}, {"cat", 1}, {"make", 1}, {"makes", 1}, {"table", 2},
+		{"jumped", 1}, {"wanted", 2}, {"needed", 2}, {"boxes", 2}, {"changes", 2},
+		{"agree", 2}, {"account", 2}, {"manager", 3}, {"restaurant", 3},
+		{"responsibility", 6}, {"communication", 5}, {"you'll", 1}, {"data-driven", 4},
+		{"2025", 1}, {"yes", 1}, {"every", 3}, {"rhythm", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word, func(t *testing.T) {
+			if got := syllables(tt.word); got != tt.want {
+				t.Errorf("syllables(%q) = %d, want %d", tt.word, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadingEase(t *testing.T) {
+	hard := "Comprehensive organizational responsibilities necessitate extraordinary interdepartmental communication capabilities, " +
+		"particularly regarding sophisticated implementation methodologies and administrative documentation."
+	tests := []struct {
+		name     string
+		text     string
+		want     float64 // exact, when above -1000
+		min, max float64 // range otherwise
+	}{
+		{"empty", "", 0, 0, 0},
+		{"no words", "... !!", 0, 0, 0},
+		// 6 words, 1 sentence, 6 syllables: 206.835 − 1.015×6 − 84.6×1.
+		{"simple sentence", "The cat sat on the mat.", 206.835 - 1.015*6 - 84.6, 0, 0},
+		// Each line is a sentence: 2 sentences of 3 words.
+		{"bullets are sentences", "Sell good food\nMeet new friends", 206.835 - 1.015*3 - 84.6, 0, 0},
+		// 7 words in 2 sentences, all of one syllable.
+		{"decimal point does not end a sentence", "We grew 2.5 times. We are glad.", 206.835 - 1.015*3.5 - 84.6, 0, 0},
+		{"hard text", hard, math.Inf(-1), -400, 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ReadingEase(tt.text)
+			if !math.IsInf(tt.want, -1) {
+				if math.Abs(got-tt.want) > 1e-9 {
+					t.Errorf("ReadingEase(%q) = %v, want %v", tt.text, got, tt.want)
+				}
+				return
+			}
+			if got < tt.min || got > tt.max {
+				t.Errorf("ReadingEase(%q) = %v, want between %v and %v", tt.text, got, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func TestReadabilityFindings(t *testing.T) {
+	hard := "Comprehensive organizational responsibilities necessitate extraordinary interdepartmental communication capabilities, " +
+		"particularly regarding sophisticated implementation methodologies, administrative documentation and institutional accountability considerations."
+	tests := []struct {
+		name       string
+		kv         []string
+		edit       func(*templates.Rendered)
+		wantFields []string // nil: no finding
+	}{
+		{"clean sample", nil, nil, nil},
+		{"hard posting", nil, func(r *templates.Rendered) {
+			for i := range r.Sections {
+				r.Sections[i].Paragraphs = []string{hard, hard, hard}
+				r.Sections[i].Bullets = nil
+			}
+			r.Intro = hard
+		}, []string{""}},
+		{"hard field", []string{"company_bio", strings.Repeat(hard+" ", 3)}, nil, []string{"company_bio"}},
+		{"short hard field is not scored", []string{"company_bio", "Comprehensive organizational responsibilities."}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := samplePosting()
+			if tt.edit != nil {
+				tt.edit(&r)
+			}
+			fs := ofRule(Check(testRole(t), change(sampleValues(), tt.kv...), r), RuleReadability)
+			var fields []string
+			for _, f := range fs {
+				fields = append(fields, f.Field)
+				if f.Severity != Tip || !strings.Contains(f.Message, "Flesch reading ease") {
+					t.Errorf("got %v, want a readability tip naming the score", f)
+				}
+			}
+			if strings.Join(fields, ",") != strings.Join(tt.wantFields, ",") || len(fields) != len(tt.wantFields) {
+				t.Errorf("fields = %q, want %q", fields, tt.wantFields)
+			}
+		})
+	}
+}
+
+func TestSplitSentences(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"One. Two! Three?", []string{"One.", " Two!", " Three?"}},
+		{"Wait... what?! Yes", []string{"Wait...", " what?!", " Yes"}},
+		{"Pay is 2.5k.", []string{"Pay is 2.5k."}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := splitSentences(tt.in)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+				t.Errorf("splitSentences(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
