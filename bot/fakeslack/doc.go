@@ -14,7 +14,10 @@
 //	sm := socketmode.New(api) // set every slack option before this line
 //
 // Start listens on 127.0.0.1:0; the zero Options work. APIURL is what the
-// bot takes as SLACK_API_URL.
+// bot takes as SLACK_API_URL; AppToken and BotToken are the only valid
+// tokens (random per server). Options.Now sets the clock used for trigger
+// and response_url expiry and message timestamps, so expiry is tested
+// without waiting; SetAckDeadline shortens the ack deadline mid-test.
 //
 // # The workspace
 //
@@ -135,15 +138,29 @@
 // "push" stacks a new one, "clear" closes the stack; a slash command ack
 // with text or blocks is shown to the user (ephemeral, or in_channel).
 //
+// # Waiting and concurrency
+//
+// A Server is safe for concurrent use. Tests never sleep: WaitForCall,
+// WaitForCallAfter, WaitForMessage, WaitForEphemeral, WaitForView,
+// WaitConnected, Delivery.WaitAck and WaitUntil block until the condition
+// holds or the context ends (then they return the context's error,
+// wrapped), and return ErrClosed once the server is closed. The predicates
+// given to the WaitFor… methods run under the server's lock and must not
+// call Server methods; the condition given to WaitUntil runs without it
+// and may.
+//
 // # Transcript
 //
 // Every call (method, parameters without the token, response, time),
-// envelope, ack, timeout and connection event is recorded in order.
-// Calls, WaitForCall, WaitForCallAfter (with Mark), WaitForMessage,
-// WaitForEphemeral, WaitForView and the general WaitUntil let a test wait
-// on the transcript or the workspace with a context deadline instead of
-// sleeping. Transcript and WriteTranscript print it for a failing test;
-// Problems sums up what a well-behaved bot never causes.
+// envelope, ack (payload, latency), timeout and connection event is
+// recorded in order (Transcript, Calls, Acks, Deliveries, Unacked,
+// ResponseURLPosts). Mark returns the latest sequence number, so
+// WaitForCallAfter(ctx, mark, "chat.postMessage", nil) waits for the next
+// post. WriteTranscript (and String) print it for a failing test; tokens
+// never appear. A test of a correct bot can assert that UnknownMethods,
+// ValidationFailures, LateAcks and Problems are empty: Problems sums up late
+// and missing acks, acks of unknown or already-acked envelopes, malformed
+// frames, unknown methods and rejected payloads.
 //
 // # Faults
 //
