@@ -77,7 +77,9 @@ type Options struct {
 	// ../shared/slack-schemas from the module root and upward from the
 	// working directory; "-" disables JSON-schema validation.
 	SchemaDir string
-	// Logf, when set, receives debug lines (e.g. t.Logf). Tokens are never logged.
+	// Logf, when set, receives debug lines (e.g. t.Logf). Tokens are never
+	// logged. It may be called with the server's lock held: it must not call
+	// Server methods.
 	Logf func(format string, args ...any)
 	// Logger, when set, receives the same lines at debug level.
 	Logger *slog.Logger

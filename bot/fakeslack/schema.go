@@ -31,11 +31,13 @@ type schemaSet struct {
 // ecmaRegexp runs JSON-schema patterns as ECMAScript regular expressions.
 type ecmaRegexp regexp2.Regexp
 
+// MatchString reports a match; a regexp2 timeout counts as no match.
 func (re *ecmaRegexp) MatchString(s string) bool {
 	ok, err := (*regexp2.Regexp)(re).MatchString(s)
 	return err == nil && ok
 }
 
+// String returns the pattern.
 func (re *ecmaRegexp) String() string { return (*regexp2.Regexp)(re).String() }
 
 // loadSchemas compiles the Block Kit schema found in dir.
