@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/jobdesc/jobdesc/checks"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -16,8 +17,11 @@ import (
 func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback) response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == callbackDraft {
+		switch cb.View.CallbackID {
+		case callbackDraft:
 			return b.submitDraft(ctx, cb)
+		case callbackCheck:
+			return b.confirmDraft(ctx, cb)
 		}
 	case slack.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
@@ -26,6 +30,8 @@ func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback) res
 				return b.editClicked(cb, a.Value)
 			case actionExport:
 				return b.exportClicked(cb, a.Value)
+			case actionBackToEdit:
+				return b.backToEdit(cb, a.Value)
 			}
 		}
 	}
@@ -55,6 +61,15 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 	if errs := role.Validate(values); len(errs) > 0 {
 		return response{ack: slack.NewErrorsViewSubmissionResponse(errs)}
 	}
+	rendered, err := role.Render(values)
+	if err != nil {
+		b.log.Error("rendering a submission failed", "user", cb.User.ID, "role", role.ID, "err", err)
+		return fail("Sorry, this role's template is broken, so the draft can't be rendered. Please tell whoever looks after jobdesc.")
+	}
+	findings := checks.Check(role, values, rendered)
+	if blockers := checks.Blockers(findings); len(blockers) > 0 {
+		return response{ack: slack.NewErrorsViewSubmissionResponse(blockerErrors(role, blockers, firstBlock))}
+	}
 	team, user := cb.Team.ID, cb.User.ID
 	log := []any{"user", user, "team", team, "role", role.ID}
 
@@ -70,12 +85,19 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 	}
 
 	if meta.Draft == "" {
+		// With warnings or tips the draft is saved but held until the
+		// author has read them.
+		hold := len(findings) > 0
 		d, err := b.store.Create(ctx, drafts.NewDraft{
-			Team: team, Channel: meta.Channel, Author: user, Role: role.ID, Prefix: role.Prefix, Values: values,
+			Team: team, Channel: meta.Channel, Author: user, Role: role.ID, Prefix: role.Prefix, Values: values, Hold: hold,
 		})
 		if err != nil {
 			b.log.Error("saving draft failed", append(log, "err", err)...)
 			return fail("Sorry, jobdesc could not save your draft just now. Please press the button again.")
+		}
+		if hold {
+			meta.Draft, meta.Base = d.ID, d.Revision
+			return response{ack: slack.NewUpdateViewSubmissionResponse(ptr(checkView(role, d, findings, meta)))}
 		}
 		return response{
 			ack: slack.NewClearViewSubmissionResponse(),
@@ -102,6 +124,21 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 		b.log.Error("saving revision failed", append(log, "draft", meta.Draft, "err", err)...)
 		return fail("Sorry, jobdesc could not save your changes just now. Please press the button again.")
 	}
+	if before.Message.TS == "" && !before.PostPending {
+		// Not posted yet (held for the checks, or its post failed): show
+		// the checks again, or post it.
+		if len(findings) > 0 {
+			meta.Base = d.Revision
+			return response{ack: slack.NewUpdateViewSubmissionResponse(ptr(checkView(role, d, findings, meta)))}
+		}
+		return response{
+			ack: slack.NewClearViewSubmissionResponse(),
+			log: append(log, "draft", d.ID),
+			then: func(ctx context.Context) error {
+				return b.requeueAndPost(ctx, d, meta.Channel)
+			},
+		}
+	}
 	return response{
 		ack: slack.NewClearViewSubmissionResponse(),
 		log: append(log, "draft", d.ID),
@@ -109,6 +146,64 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 			return b.revised(ctx, before, d, role, user)
 		},
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// confirmDraft posts a held draft when its author presses "Post for review"
+// on the check view.
+func (b *Bot) confirmDraft(ctx context.Context, cb slack.InteractionCallback) response {
+	meta, err := decodeMeta(cb.View.PrivateMetadata)
+	if err != nil || meta.Draft == "" {
+		b.log.Error("check view without a draft", "user", cb.User.ID, "err", err)
+		return response{}
+	}
+	team, user := cb.Team.ID, cb.User.ID
+	return response{
+		ack: slack.NewClearViewSubmissionResponse(),
+		log: []any{"user", user, "team", team, "draft", meta.Draft},
+		then: func(ctx context.Context) error {
+			d, err := b.store.Get(ctx, team, meta.Draft)
+			if err != nil {
+				return fmt.Errorf("get held draft: %w", err)
+			}
+			if d.Message.TS != "" {
+				return nil // posted already (e.g. a second click)
+			}
+			return b.requeueAndPost(ctx, d, meta.Channel)
+		},
+	}
+}
+
+// requeueAndPost puts a held draft in the outbox and posts it.
+func (b *Bot) requeueAndPost(ctx context.Context, d drafts.Draft, channel string) error {
+	d, err := b.store.Requeue(ctx, d.Team, d.ID, channel)
+	if err != nil {
+		return fmt.Errorf("queue draft for posting: %w", err)
+	}
+	return b.post(ctx, d)
+}
+
+// backToEdit turns the check view back into the form, with the held
+// draft's values.
+func (b *Bot) backToEdit(cb slack.InteractionCallback, id string) response {
+	team, user := cb.Team.ID, cb.User.ID
+	viewID, hash := cb.View.ID, cb.View.Hash
+	return response{log: []any{"user", user, "team", team, "draft", id}, then: func(ctx context.Context) error {
+		d, err := b.store.Get(ctx, team, id)
+		if err != nil {
+			return fmt.Errorf("get held draft: %w", err)
+		}
+		role, ok := b.catalog.Role(d.Role)
+		if !ok {
+			return fmt.Errorf("role %q of %s not in the catalogue", d.Role, d.ID)
+		}
+		v := draftModal(role, d.Values, modalMeta{Channel: d.Channel, Role: d.Role, Draft: d.ID, Base: d.Revision})
+		return b.call(ctx, "views.update", func(ctx context.Context) error {
+			_, err := b.api.UpdateViewContext(ctx, v, "", hash, viewID)
+			return err
+		})
+	}}
 }
 
 // canEdit says whether user may edit d: its author, or an approver (anyone
@@ -141,7 +236,17 @@ func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templat
 	if len(before.Approvals) > 0 || before.Status == drafts.StatusApproved {
 		text += fmt.Sprintf(" Earlier approvals were for revision %d, so they were reset: please review again.", before.Revision)
 	}
-	_, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, text, nil)
+	if _, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, text, nil); err != nil {
+		return err
+	}
+	// The checks of the new revision, when there are any or the edit
+	// resolved earlier ones.
+	pb, errB := b.prepare(before)
+	pa, errA := b.prepare(d)
+	if errA != nil || (len(pa.findings) == 0 && (errB != nil || len(pb.findings) == 0)) {
+		return errA
+	}
+	_, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, findingsReply(pa.role, d, pa.findings), nil)
 	return err
 }
 
@@ -174,10 +279,11 @@ func (b *Bot) exportClicked(cb slack.InteractionCallback, id string) response {
 		if err != nil {
 			return errors.Join(fmt.Errorf("get draft: %w", err), b.notice(ctx, cb, fmt.Sprintf("Sorry, I could not export %s just now.", id)))
 		}
-		r, err := b.render(d)
+		p, err := b.prepare(d)
 		if err != nil {
 			return errors.Join(err, b.notice(ctx, cb, fmt.Sprintf("Sorry, %s could not be rendered: its role template is missing or broken.", id)))
 		}
+		r := p.rendered
 		if err := b.store.RecordExport(ctx, team, id, user); err != nil {
 			b.log.Warn("recording export failed", "draft", id, "user", user, "err", err)
 		}
@@ -210,15 +316,24 @@ func (b *Bot) notice(ctx context.Context, cb slack.InteractionCallback, text str
 	})
 }
 
-// render renders a draft's current revision with its role.
-func (b *Bot) render(d drafts.Draft) (templates.Rendered, error) {
+// prepared is a draft's current revision rendered and checked.
+type prepared struct {
+	role     *templates.Role
+	rendered templates.Rendered
+	findings []checks.Finding
+}
+
+// prepare renders a draft's current revision with its role and runs the
+// posting checks on it.
+func (b *Bot) prepare(d drafts.Draft) (prepared, error) {
 	role, ok := b.catalog.Role(d.Role)
 	if !ok {
-		return templates.Rendered{}, fmt.Errorf("render %s: role %q not in the catalogue", d.ID, d.Role)
+		return prepared{}, fmt.Errorf("render %s: role %q not in the catalogue", d.ID, d.Role)
 	}
-	r, err := role.Render(role.Normalize(d.Values))
+	values := role.Normalize(d.Values)
+	r, err := role.Render(values)
 	if err != nil {
-		return templates.Rendered{}, fmt.Errorf("render %s: %w", d.ID, err)
+		return prepared{}, fmt.Errorf("render %s: %w", d.ID, err)
 	}
-	return r, nil
+	return prepared{role: role, rendered: r, findings: checks.Check(role, values, r)}, nil
 }

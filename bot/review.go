@@ -43,13 +43,13 @@ func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 	if !d.PostPending || d.Message.TS != "" {
 		return nil // posted meanwhile
 	}
-	r, err := b.render(d)
+	p, err := b.prepare(d)
 	if err != nil {
 		return err
 	}
 	shown := d
 	shown.Status = drafts.StatusInReview
-	ts, err := b.postMessage(ctx, d.Channel, "", reviewText(shown, r), reviewMessage(shown, r, b.policy(), ""))
+	ts, err := b.postMessage(ctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
 	if err != nil {
 		code := slackError(err)
 		if tmpl, ok := channelProblems[code]; ok {
@@ -66,6 +66,11 @@ func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 		return fmt.Errorf("record %s posted at %s: %w", d.ID, ts, err)
 	}
 	b.log.Info("draft posted for review", "draft", d.ID, "team", d.Team, "user", d.Author, "channel", d.Channel, "ts", ts)
+	if len(p.findings) > 0 {
+		if _, err := b.postMessage(ctx, d.Channel, ts, findingsReply(p.role, d, p.findings), nil); err != nil {
+			return fmt.Errorf("post the checks of %s: %w", d.ID, err)
+		}
+	}
 	return nil
 }
 
@@ -103,11 +108,11 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 	if d.Message.TS == "" {
 		return nil
 	}
-	r, err := b.render(d)
+	p, err := b.prepare(d)
 	if err != nil {
 		return err
 	}
-	return b.updateMessage(ctx, d.Message.Channel, d.Message.TS, reviewText(d, r), reviewMessage(d, r, b.policy(), ""))
+	return b.updateMessage(ctx, d.Message.Channel, d.Message.TS, reviewText(d, p.rendered), reviewMessage(d, p.rendered, b.policy(), checkSummary(p.findings)))
 }
 
 // eventsAPI handles Events API envelopes after the ack.

@@ -153,7 +153,21 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fail(fmt.Errorf("demo: submission not acked: %w", err))
 	}
-	p.step("@alice presses %q: the draft is saved to disk, then the modal closes (response_action %q, acked in %s)", "Post for review", ack.ResponseAction(), ack.Latency.Round(time.Microsecond))
+	if ack.ResponseAction() == "update" {
+		checkView, _ := slack.View(view.ID)
+		p.step("@alice presses %q: the draft is saved to disk and the posting checks run (acked in %s). The modal turns into %q:", "Post for review", ack.Latency.Round(time.Microsecond), modalTitle(checkView))
+		p.block(blocksToText(checkView.Blocks))
+		d, err = slack.SubmitView(ctx, alice, checkView, nil)
+		if err != nil {
+			return fail(fmt.Errorf("demo: confirm the checks: %w", err))
+		}
+		if ack, err = d.WaitAck(ctx); err != nil {
+			return fail(fmt.Errorf("demo: confirmation not acked: %w", err))
+		}
+		p.step("@alice presses %q on it: the modal closes (response_action %q)", "Post for review", ack.ResponseAction())
+	} else {
+		p.step("@alice presses %q: the draft is saved to disk, then the modal closes (response_action %q, acked in %s)", "Post for review", ack.ResponseAction(), ack.Latency.Round(time.Microsecond))
+	}
 
 	posted, err := slack.WaitForCallAfter(ctx, mark, "chat.postMessage", func(c fakeslack.Call) bool { return c.OK && c.Param("channel") == channel })
 	if err != nil {

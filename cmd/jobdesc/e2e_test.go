@@ -242,6 +242,10 @@ func (h *harness) newDraft(ctx context.Context, user, channel string, edit map[s
 	v := h.openModal(ctx, user, channel, "account-manager")
 	mark := h.slack.Mark()
 	ack := h.submit(ctx, user, v, exampleValues(h.t, "account-manager", edit))
+	if ack.ResponseAction() == "update" {
+		// The posting checks found warnings or tips: post it anyway.
+		ack = h.confirmChecks(ctx, user, v.ID)
+	}
 	if got := ack.ResponseAction(); got != "clear" {
 		h.t.Fatalf("submission ack: response_action %q (%s), want clear", got, ack.Payload)
 	}
@@ -256,6 +260,17 @@ func (h *harness) newDraft(ctx context.Context, user, channel string, edit map[s
 		h.t.Fatalf("posted message %s not in the fake", resp.TS)
 	}
 	return m
+}
+
+// confirmChecks presses "Post for review" on the "Check before posting"
+// view the modal turned into.
+func (h *harness) confirmChecks(ctx context.Context, user, viewID string) fakeslack.Ack {
+	h.t.Helper()
+	cv, ok := h.slack.View(viewID)
+	if !ok || cv.CallbackID != "jobdesc.check" {
+		h.t.Fatalf("view %s is %q, want the check view", viewID, cv.CallbackID)
+	}
+	return h.submit(ctx, user, cv, nil)
 }
 
 // waitStatus waits until the review message's status line contains want.

@@ -52,8 +52,14 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Fatalf("no address logged: %v", err)
 	}
 
-	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
-		t.Errorf("healthz while connected: %d %q, want 200 ok", code, body)
+	// The fake counts the connection when it sends hello; the bot when it
+	// reads it.
+	if err := poll(ctx, func() bool { code, _ := get(t, base+"/healthz"); return code == 200 }); err != nil {
+		code, body := get(t, base+"/healthz")
+		t.Fatalf("healthz while connected: %d %q, want 200 ok", code, body)
+	}
+	if _, body := get(t, base+"/healthz"); !strings.Contains(body, "ok") {
+		t.Errorf("healthz body %q, want ok", body)
 	}
 
 	m := h.newDraft(ctx, alice, hiring, nil)
