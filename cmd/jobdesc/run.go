@@ -39,9 +39,9 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load templates: %w", err)
 	}
-	store, err := drafts.Open(cfg.DBPath)
+	store, err := openBackend(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", cfg.DBPath, err)
+		return err
 	}
 	defer func() {
 		if err := store.Close(); err != nil {
@@ -85,16 +85,39 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}()
 	}
 	if cfg.BackupDir != "" {
-		go backupLoop(ctx, store, cfg.BackupDir, cfg.BackupInterval, log)
+		bs, ok := store.(backupStore)
+		if !ok {
+			return usageError("JOBDESC_BACKUP_DIR: this store does not take file backups; back up its cluster instead")
+		}
+		go backupLoop(ctx, bs, cfg.BackupDir, cfg.BackupInterval, log)
 	}
 
 	fmt.Fprintf(stdout, "jobdesc %s: roles %d, database %s\n", version(), len(catalog.Roles()), cfg.DBPath)
 	return b.Run(ctx)
 }
 
+// backend is what run needs of a drafts store: the bot's interface, plus
+// health, metrics, backups and closing. drafts.Store (bbolt) implements it.
+type backend interface {
+	bot.Store
+	Ping(ctx context.Context) error
+	CountByStatus(ctx context.Context) (map[drafts.Status]int, error)
+	Sweep(ctx context.Context) (int, error)
+	Close() error
+}
+
+// openBackend opens the configured drafts store.
+func openBackend(_ context.Context, cfg Config) (backend, error) {
+	s, err := drafts.Open(cfg.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
+	}
+	return s, nil
+}
+
 // healthHandler answers 200 only when the socket is connected and the store
 // answers; 503 with the reason otherwise.
-func healthHandler(b *bot.Bot, store *drafts.Store) http.Handler {
+func healthHandler(b *bot.Bot, store backend) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !b.Connected() {
@@ -129,7 +152,7 @@ func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string,
 }
 
 // draftsCollector exposes drafts by status, read from the store at scrape time.
-type draftsCollector struct{ store *drafts.Store }
+type draftsCollector struct{ store backend }
 
 var draftsDesc = prometheus.NewDesc("jobdesc_drafts", "Drafts in the store, by status.", []string{"status"}, nil)
 
@@ -148,8 +171,13 @@ func (c draftsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// backupStore is a store that can copy itself into a folder.
+type backupStore interface {
+	BackupToDir(dir string) (string, error)
+}
+
 // backupLoop writes a hot backup into dir every interval until ctx ends.
-func backupLoop(ctx context.Context, store *drafts.Store, dir string, every time.Duration, log *slog.Logger) {
+func backupLoop(ctx context.Context, store backupStore, dir string, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
