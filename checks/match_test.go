@@ -1,0 +1,112 @@
+package checks
+
+import (
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRequiredLiterals(t *testing.T) {
+	tests := []struct {
+		expr string
+		want [][]lit // nil: cannot tell
+	}{
+		{`abc`, [][]lit{{{s: "abc"}}}},
+		{`(?i)ABC`, [][]lit{{{s: "abc"}}}},
+		{`\bhe (?:will|can)\b`, [][]lit{{{s: "he will", start: true, end: true}, {s: "he can", start: true, end: true}}}},
+		{`sales?\d+ years`, [][]lit{{{s: "sales"}, {s: "sale"}}, {{s: " years"}}}},
+		{`x*`, nil},
+		{`a|b*`, nil},
+		{`\d+`, nil},
+		{`m[ae]n\b`, [][]lit{{{s: "man", end: true}, {s: "men", end: true}}}},
+		{`(?:ab|cd)+z`, [][]lit{{{s: "ab"}, {s: "cd"}}, {{s: "z"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			re, err := syntax.Parse(tt.expr, syntax.Perl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := requiredLiterals(re.Simplify())
+			if !slices.EqualFunc(got, tt.want, func(a, b []lit) bool { return slices.Equal(a, b) }) {
+				t.Errorf("requiredLiterals(%q) = %v, want %v", tt.expr, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMayMatchBoundaries(t *testing.T) {
+	tests := []struct {
+		l    lit
+		text string
+		want bool
+	}{
+		{lit{s: "his", start: true, end: true}, "this and that", false},
+		{lit{s: "his", start: true, end: true}, "with his team", true},
+		{lit{s: "his", start: true, end: true}, "His.", true},
+		{lit{s: "young", start: true}, "younger staff", true},
+		{lit{s: "young", start: true}, "the youngest", true},
+		{lit{s: "young", start: true, end: true}, "youngstown", false},
+		{lit{s: "man", end: true}, "salesman", true},
+		{lit{s: "he will", start: true, end: true}, "the willow", false},
+		{lit{s: "(s)he", end: true}, "(s)he will", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.l.s+" in "+tt.text, func(t *testing.T) {
+			if got := mayMatch([]lit{tt.l}, newDoc("", tt.text)); got != tt.want {
+				t.Errorf("mayMatch(%v, %q) = %v, want %v", tt.l, tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+// corpus returns texts that exercise the data's patterns: every example and
+// counter-example, the sample posting and some awkward cases.
+func corpus(t testing.TB) []string {
+	t.Helper()
+	d := mustData(t)
+	texts := []string{postingText(samplePosting()), "", "HE WILL", "His/Her", "x", "xxx XXXX", "[", "{{}}", "<a>"}
+	for _, p := range d.phrases {
+		texts = append(texts, p.Examples...)
+		texts = append(texts, p.Not...)
+	}
+	return texts
+}
+
+// checkPrefilter fails when the literal pre-check changes what a pattern
+// finds in text.
+func checkPrefilter(t *testing.T, d *data, text string) {
+	t.Helper()
+	var all []matcher
+	for _, p := range d.phrases {
+		all = append(all, p.patterns...)
+		all = append(all, p.unless...)
+	}
+	all = append(all, d.placeholderMatchers...)
+	doc := newDoc("", text)
+	for _, m := range all {
+		want := m.re.FindAllStringIndex(doc.text, -1)
+		if got := m.findAll(doc); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("pattern %s on %q: pre-check gives %v, the regexp alone %v (literals %v)", m.re, text, got, want, m.lits)
+		}
+	}
+}
+
+func TestPrefilterNeverChangesMatches(t *testing.T) {
+	d := mustData(t)
+	for _, text := range corpus(t) {
+		checkPrefilter(t, d, text)
+		checkPrefilter(t, d, strings.ToUpper(text))
+	}
+}
+
+func FuzzPrefilterNeverChangesMatches(f *testing.F) {
+	for _, text := range corpus(f) {
+		f.Add(text)
+	}
+	d := mustData(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		checkPrefilter(t, d, text)
+	})
+}
