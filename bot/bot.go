@@ -104,6 +104,7 @@ type Bot struct {
 	locks     keyedMutex
 	posting   sync.Map // draft key → chan struct{} closed when done: posts under way, so the outbox never posts twice at once
 	inflight  sync.WaitGroup
+	prepared  cache[prepared] // rendered and checked revisions
 
 	botUser, team, workspace string // from auth.test
 }
@@ -142,14 +143,15 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 		smOpts = append(smOpts, socketmode.OptionPingInterval(cfg.PingInterval))
 	}
 	return &Bot{
-		cfg:     cfg,
-		api:     api,
-		sm:      socketmode.New(api, smOpts...),
-		http:    hc,
-		store:   store,
-		catalog: catalog,
-		log:     log,
-		metrics: metrics,
+		cfg:      cfg,
+		api:      api,
+		sm:       socketmode.New(api, smOpts...),
+		http:     hc,
+		store:    store,
+		catalog:  catalog,
+		log:      log,
+		metrics:  metrics,
+		prepared: cache[prepared]{max: 512},
 	}, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/slack-go/slack"
 
@@ -67,6 +69,9 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 		return fail("Sorry, this role's template is broken, so the draft can't be rendered. Please tell whoever looks after jobdesc.")
 	}
 	findings := checks.Check(role, values, rendered)
+	remember := func(d drafts.Draft) {
+		b.prepared.put(revisionKey(d), prepared{role: role, rendered: rendered, findings: findings})
+	}
 	if blockers := checks.Blockers(findings); len(blockers) > 0 {
 		return response{ack: slack.NewErrorsViewSubmissionResponse(blockerErrors(role, blockers, firstBlock))}
 	}
@@ -95,6 +100,7 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 			b.log.Error("saving draft failed", append(log, "err", err)...)
 			return fail("Sorry, jobdesc could not save your draft just now. Please press the button again.")
 		}
+		remember(d)
 		if hold {
 			meta.Draft, meta.Base = d.ID, d.Revision
 			return response{ack: slack.NewUpdateViewSubmissionResponse(ptr(checkView(role, d, findings, meta)))}
@@ -124,6 +130,7 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 		b.log.Error("saving revision failed", append(log, "draft", meta.Draft, "err", err)...)
 		return fail("Sorry, jobdesc could not save your changes just now. Please press the button again.")
 	}
+	remember(d)
 	if before.Message.TS == "" && !before.PostPending {
 		// Not posted yet (held for the checks, or its post failed): show
 		// the checks again, or post it.
@@ -324,8 +331,13 @@ type prepared struct {
 }
 
 // prepare renders a draft's current revision with its role and runs the
-// posting checks on it.
+// posting checks on it. A revision's values never change, so the result is
+// kept for the reactions and edits that follow.
 func (b *Bot) prepare(d drafts.Draft) (prepared, error) {
+	key := revisionKey(d)
+	if p, ok := b.prepared.get(key); ok {
+		return p, nil
+	}
 	role, ok := b.catalog.Role(d.Role)
 	if !ok {
 		return prepared{}, fmt.Errorf("render %s: role %q not in the catalogue", d.ID, d.Role)
@@ -335,5 +347,40 @@ func (b *Bot) prepare(d drafts.Draft) (prepared, error) {
 	if err != nil {
 		return prepared{}, fmt.Errorf("render %s: %w", d.ID, err)
 	}
-	return prepared{role: role, rendered: r, findings: checks.Check(role, values, r)}, nil
+	p := prepared{role: role, rendered: r, findings: checks.Check(role, values, r)}
+	b.prepared.put(key, p)
+	return p, nil
+}
+
+func revisionKey(d drafts.Draft) string {
+	return d.Team + "/" + d.ID + "#" + strconv.Itoa(d.Revision)
+}
+
+// cache is a small bounded map: when full, an arbitrary entry makes room.
+type cache[V any] struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]V
+}
+
+func (c *cache[V]) get(k string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.items[k]
+	return v, ok
+}
+
+func (c *cache[V]) put(k string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items = map[string]V{}
+	}
+	if len(c.items) >= c.max {
+		for old := range c.items {
+			delete(c.items, old)
+			break
+		}
+	}
+	c.items[k] = v
 }

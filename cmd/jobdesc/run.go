@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
@@ -136,8 +137,9 @@ func healthHandler(b *bot.Bot, store backend) http.Handler {
 	})
 }
 
-// serveHTTP listens on addr and serves /healthz and /metrics in the
-// background; it returns the bound address.
+// serveHTTP listens on addr and serves /healthz, /metrics and
+// /debug/pprof/ in the background; it returns the bound address. Keep addr
+// private to the operator's network.
 func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -146,6 +148,9 @@ func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string,
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health)
 	mux.Handle("GET /metrics", metrics)
+	// Profiles for finding where time goes under load (cmd/loadtest -cpuprofile).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return srv, ln.Addr().String(), nil

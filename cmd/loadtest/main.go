@@ -1,0 +1,498 @@
+// Command loadtest measures jobdesc under a burst, the way a large org's
+// Monday morning would hit it: it builds the jobdesc binary, starts the fake
+// Slack on loopback and the bot as a child process (so its memory is what a
+// user would see), then sends a burst of slash commands, then submissions of
+// the modals they opened, then approval reactions, and prints per step the
+// p50 / p90 / p99 / max latency, errors and timeouts, plus start-up time and
+// resident memory idle and at peak.
+//
+//	go run ./cmd/loadtest -n 200 -c 50
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	n, c     int
+	bin      string
+	validate   bool
+	timeout    time.Duration
+	cpuprofile string
+}
+
+// result is one run's measurements.
+type result struct {
+	Startup        time.Duration
+	RSSIdleKB      int
+	RSSPeakKB      int
+	Steps          []step
+	Errors         []string
+	ValidationErrs int
+}
+
+type step struct {
+	Name      string
+	Latencies []time.Duration
+	Errors    int
+	Timeouts  int
+}
+
+func (s step) quantile(q float64) time.Duration {
+	if len(s.Latencies) == 0 {
+		return 0
+	}
+	l := slices.Clone(s.Latencies)
+	slices.Sort(l)
+	i := int(q*float64(len(l))+0.5) - 1
+	return l[min(max(i, 0), len(l)-1)]
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.n, "n", 200, "requests per step")
+	fs.IntVar(&o.c, "c", 50, "requests in flight at once")
+	fs.StringVar(&o.bin, "bin", "", "jobdesc binary to test (default: build ./cmd/jobdesc)")
+	fs.BoolVar(&o.validate, "validate", false, "also validate every payload against Slack's JSON schemas (costs the fake CPU the bot then lacks)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each expected call")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the bot's CPU profile during the burst to this file (go tool pprof FILE)")
+	selfProfile := fs.String("fakeprofile", "", "write the CPU profile of this process (the fake Slack and the load) to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *selfProfile != "" {
+		f, err := os.Create(*selfProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if o.n < 1 || o.c < 1 {
+		return errors.New("-n and -c must be at least 1")
+	}
+	if o.bin == "" {
+		dir, err := os.MkdirTemp("", "jobdesc-loadtest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.bin = filepath.Join(dir, "jobdesc")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", o.bin, "./cmd/jobdesc")
+		cmd.Stderr = stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build jobdesc: %w", err)
+		}
+	}
+	res, err := measure(ctx, o)
+	if err != nil {
+		return err
+	}
+	report(stdout, o, res)
+	if len(res.Errors) > 0 {
+		return fmt.Errorf("%d errors", len(res.Errors))
+	}
+	return nil
+}
+
+// measure runs one burst against a fresh fake Slack and bot process.
+func measure(ctx context.Context, o options) (*result, error) {
+	schema := "-"
+	if o.validate {
+		schema = ""
+	}
+	slack, err := fakeslack.Start(fakeslack.Options{SchemaDir: schema})
+	if err != nil {
+		return nil, err
+	}
+	defer slack.Close()
+	users := make([]string, o.n)
+	for i := range users {
+		users[i] = fmt.Sprintf("U1%05d", i)
+		slack.AddUser(users[i], fmt.Sprintf("user%d", i))
+	}
+
+	dir, err := os.MkdirTemp("", "jobdesc-loadtest-db-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.Command(o.bin)
+	cmd.Env = append(os.Environ(),
+		"SLACK_APP_TOKEN="+slack.AppToken(), "SLACK_BOT_TOKEN="+slack.BotToken(), "SLACK_API_URL="+slack.APIURL(),
+		"JOBDESC_DB_PATH="+filepath.Join(dir, "jobdesc.db"), "JOBDESC_LOG_LEVEL=warn",
+	)
+	var pprofAddr string
+	if o.cpuprofile != "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		pprofAddr = ln.Addr().String()
+		ln.Close()
+		cmd.Env = append(cmd.Env, "JOBDESC_HTTP_ADDR="+pprofAddr)
+	}
+	var logs strings.Builder
+	cmd.Stderr = &lockedWriter{w: &logs}
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start jobdesc: %w", err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	res := &result{}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := slack.WaitConnected(wctx, 1); err != nil {
+		return nil, fmt.Errorf("jobdesc did not connect: %w\n%s", err, logs.String())
+	}
+	for _, e := range slack.Transcript() {
+		if e.Kind == fakeslack.KindConnect {
+			res.Startup = e.At.Sub(started)
+			break
+		}
+	}
+	res.RSSIdleKB, _ = rss(cmd.Process.Pid, "VmRSS")
+
+	values, err := exampleValues()
+	if err != nil {
+		return nil, err
+	}
+	profDone := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() {
+			profDone <- fetchProfile(ctx, "http://"+pprofAddr+"/debug/pprof/profile?seconds=5", o.cpuprofile)
+		}()
+	} else {
+		profDone <- nil
+	}
+
+	// Step 1: slash commands → ack, → views.open.
+	ack := step{Name: "slash command → ack"}
+	open := step{Name: "slash command → views.open arrives"}
+	views := make([]fakeslack.View, o.n)
+	var mu sync.Mutex
+	burst(o, func(i int) {
+		d, err := slack.SlashCommand(ctx, users[i], fakeslack.ChannelHiring, "/jobdesc", "account-manager")
+		if err != nil {
+			mu.Lock()
+			ack.Errors++
+			res.Errors = append(res.Errors, "slash: "+err.Error())
+			mu.Unlock()
+			return
+		}
+		a, aerr := waitAck(ctx, d, o.timeout)
+		call, cerr := waitCall(ctx, slack, o.timeout, "views.open", func(c fakeslack.Call) bool { return c.Param("trigger_id") == d.TriggerID })
+		mu.Lock()
+		defer mu.Unlock()
+		record(&ack, res, a.Latency, aerr, a.Late)
+		if cerr == nil && !call.OK {
+			cerr = errors.New("views.open: " + call.Error)
+		}
+		record(&open, res, call.At.Sub(d.SentAt), cerr, false)
+		if cerr == nil {
+			views[i] = viewOf(slack, call)
+		}
+	})
+
+	// Step 2: submissions → chat.postMessage.
+	post := step{Name: "modal submit → chat.postMessage arrives"}
+	posted := make([]string, o.n)
+	burst(o, func(i int) {
+		if views[i].ID == "" {
+			return
+		}
+		company := fmt.Sprintf("Loadtest Company %d", i)
+		v := clone(values)
+		v["company_name"] = company
+		d, err := slack.SubmitView(ctx, users[i], views[i], v)
+		var a fakeslack.Ack
+		if err == nil {
+			a, err = waitAck(ctx, d, o.timeout)
+		}
+		if err == nil && a.ResponseAction() != "clear" {
+			err = fmt.Errorf("submission answered %s", a.Payload)
+		}
+		var call fakeslack.Call
+		if err == nil {
+			call, err = waitCall(ctx, slack, o.timeout, "chat.postMessage", func(c fakeslack.Call) bool {
+				return c.Param("thread_ts") == "" && strings.Contains(c.Param("text"), company+" (")
+			})
+		}
+		if err == nil && !call.OK {
+			err = errors.New("chat.postMessage: " + call.Error)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		record(&post, res, call.At.Sub(d.SentAt), err, a.Late)
+		if err == nil {
+			posted[i] = jsonField(call.Response, "ts")
+		}
+	})
+
+	// Step 3: ✅ reactions → chat.update.
+	update := step{Name: "✅ reaction → chat.update arrives"}
+	burst(o, func(i int) {
+		if posted[i] == "" {
+			return
+		}
+		reviewer := users[(i+1)%len(users)]
+		d, err := slack.React(ctx, reviewer, fakeslack.ChannelHiring, posted[i], "white_check_mark")
+		var a fakeslack.Ack
+		if err == nil {
+			a, err = waitAck(ctx, d, o.timeout)
+		}
+		var call fakeslack.Call
+		if err == nil {
+			call, err = waitCall(ctx, slack, o.timeout, "chat.update", func(c fakeslack.Call) bool {
+				return c.Param("ts") == posted[i] && c.At.After(d.SentAt)
+			})
+		}
+		if err == nil && !call.OK {
+			err = errors.New("chat.update: " + call.Error)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		record(&update, res, call.At.Sub(d.SentAt), err, a.Late)
+	})
+
+	res.RSSPeakKB, _ = rss(cmd.Process.Pid, "VmHWM")
+	if err := <-profDone; err != nil { // the profile covers the first 5 s of the burst
+		res.Errors = append(res.Errors, "cpu profile: "+err.Error())
+	}
+	res.Steps = []step{ack, open, post, update}
+	res.ValidationErrs = len(slack.ValidationFailures())
+	for _, p := range slack.Problems() {
+		res.Errors = append(res.Errors, "fake slack: "+p)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			res.Errors = append(res.Errors, "jobdesc exit after SIGTERM: "+err.Error())
+		}
+	case <-time.After(15 * time.Second):
+		res.Errors = append(res.Errors, "jobdesc did not exit within 15 s of SIGTERM")
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		res.Errors = append(res.Errors, "jobdesc logged errors:\n"+logs.String())
+	}
+	return res, nil
+}
+
+// fetchProfile saves a CPU profile of the bot.
+func fetchProfile(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// burst runs f(0..n-1) with c calls in flight at once.
+func burst(o options, f func(i int)) {
+	sem := make(chan struct{}, o.c)
+	var wg sync.WaitGroup
+	for i := range o.n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// errTimeout marks an expected answer that did not come in time.
+var errTimeout = errors.New("timed out")
+
+func waitAck(ctx context.Context, d *fakeslack.Delivery, timeout time.Duration) (fakeslack.Ack, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	a, err := d.WaitAck(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return a, errTimeout
+	}
+	return a, err
+}
+
+func waitCall(ctx context.Context, s *fakeslack.Server, timeout time.Duration, method string, pred func(fakeslack.Call) bool) (fakeslack.Call, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := s.WaitForCall(ctx, method, pred)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return c, fmt.Errorf("%s: %w", method, errTimeout)
+	}
+	return c, err
+}
+
+func record(s *step, res *result, d time.Duration, err error, late bool) {
+	switch {
+	case errors.Is(err, errTimeout):
+		s.Timeouts++
+		res.Errors = append(res.Errors, s.Name+": "+err.Error())
+	case err != nil:
+		s.Errors++
+		res.Errors = append(res.Errors, s.Name+": "+err.Error())
+	case late:
+		s.Errors++
+		res.Errors = append(res.Errors, s.Name+": acked after Slack's deadline")
+		s.Latencies = append(s.Latencies, d)
+	default:
+		s.Latencies = append(s.Latencies, d)
+	}
+}
+
+func viewOf(s *fakeslack.Server, c fakeslack.Call) fakeslack.View {
+	var resp struct {
+		View struct{ ID string } `json:"view"`
+	}
+	_ = json.Unmarshal(c.Response, &resp)
+	v, _ := s.View(resp.View.ID)
+	return v
+}
+
+func jsonField(b []byte, name string) string {
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	s, _ := m[name].(string)
+	return s
+}
+
+// exampleValues are the account-manager role's sample values as the fake's
+// SubmitView takes them.
+func exampleValues() (map[string]any, error) {
+	cat, err := templates.Load("")
+	if err != nil {
+		return nil, err
+	}
+	role, ok := cat.Role("account-manager")
+	if !ok {
+		return nil, errors.New("no account-manager role")
+	}
+	values := map[string]any{}
+	for id, v := range role.Normalize(role.Example()) {
+		f, _ := role.Field(id)
+		switch {
+		case v == "":
+			values[id] = nil
+		case f.Kind == templates.MultiChoice:
+			values[id] = strings.Split(v, ",")
+		default:
+			values[id] = v
+		}
+	}
+	return values, nil
+}
+
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// rss reads a memory figure (VmRSS, VmHWM) in kB from /proc.
+func rss(pid int, field string) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			return strconv.Atoi(strings.Fields(line)[1])
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+func report(w io.Writer, o options, res *result) {
+	fmt.Fprintf(w, "jobdesc under a burst: -n %d -c %d (schema validation in the fake: %v)\n\n", o.n, o.c, o.validate)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tn\tp50\tp90\tp99\tmax\terrors\ttimeouts\t")
+	for _, s := range res.Steps {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t\n", s.Name, len(s.Latencies),
+			ms(s.quantile(.5)), ms(s.quantile(.9)), ms(s.quantile(.99)), ms(s.quantile(1)), s.Errors, s.Timeouts)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nprocess start → socket connected: %s\n", ms(res.Startup))
+	fmt.Fprintf(w, "resident memory: idle %.1f MB, peak %.1f MB\n", float64(res.RSSIdleKB)/1024, float64(res.RSSPeakKB)/1024)
+	fmt.Fprintf(w, "payloads Slack would reject: %d\n", res.ValidationErrs)
+	for i, e := range res.Errors {
+		if i == 10 {
+			fmt.Fprintf(w, "… and %d more errors\n", len(res.Errors)-10)
+			break
+		}
+		fmt.Fprintln(w, "error:", e)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// lockedWriter lets the child's stderr be written while it is read.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
