@@ -43,8 +43,8 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	n, c     int
-	bin      string
+	n, c       int
+	bin        string
 	validate   bool
 	timeout    time.Duration
 	cpuprofile string
@@ -58,6 +58,49 @@ type result struct {
 	Steps          []step
 	Errors         []string
 	ValidationErrs int
+	// CPU used during the burst by this process (the fake Slack and the
+	// load) and by the bot.
+	SelfCPU, BotCPU cpuTime
+	BurstWall       time.Duration
+}
+
+// cpuTime is user and system CPU time.
+type cpuTime struct{ User, Sys time.Duration }
+
+func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.User - d.User, c.Sys - d.Sys} }
+
+func (c cpuTime) String() string {
+	return fmt.Sprintf("%.2f s user + %.2f s sys", c.User.Seconds(), c.Sys.Seconds())
+}
+
+// selfCPU returns this process's CPU time so far.
+func selfCPU() cpuTime {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return cpuTime{}
+	}
+	return cpuTime{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
+}
+
+// procCPU returns a process's CPU time so far from /proc/PID/stat (in
+// clock ticks of 10 ms).
+func procCPU(pid int) (cpuTime, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return cpuTime{}, err
+	}
+	// The command name (field 2) may hold spaces: count fields after ")".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return cpuTime{}, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return cpuTime{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return cpuTime{time.Duration(u) * tick, time.Duration(s) * tick}, nil
 }
 
 type step struct {
@@ -203,6 +246,9 @@ func measure(ctx context.Context, o options) (*result, error) {
 		profDone <- nil
 	}
 
+	burstStart, selfStart := time.Now(), selfCPU()
+	botStart, botErr := procCPU(cmd.Process.Pid)
+
 	// Step 1: slash commands → ack, → views.open.
 	ack := step{Name: "slash command → ack"}
 	open := step{Name: "slash command → views.open arrives"}
@@ -292,6 +338,10 @@ func measure(ctx context.Context, o options) (*result, error) {
 		record(&update, res, call.At.Sub(d.SentAt), err, a.Late)
 	})
 
+	res.BurstWall, res.SelfCPU = time.Since(burstStart), selfCPU().sub(selfStart)
+	if botEnd, err := procCPU(cmd.Process.Pid); err == nil && botErr == nil {
+		res.BotCPU = botEnd.sub(botStart)
+	}
 	res.RSSPeakKB, _ = rss(cmd.Process.Pid, "VmHWM")
 	if err := <-profDone; err != nil { // the profile covers the first 5 s of the burst
 		res.Errors = append(res.Errors, "cpu profile: "+err.Error())
@@ -472,6 +522,8 @@ func report(w io.Writer, o options, res *result) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nprocess start → socket connected: %s\n", ms(res.Startup))
+	fmt.Fprintf(w, "burst: %s wall; CPU of this process (fake Slack and load): %s; of jobdesc: %s\n",
+		ms(res.BurstWall), res.SelfCPU, res.BotCPU)
 	fmt.Fprintf(w, "resident memory: idle %.1f MB, peak %.1f MB\n", float64(res.RSSIdleKB)/1024, float64(res.RSSPeakKB)/1024)
 	fmt.Fprintf(w, "payloads Slack would reject: %d\n", res.ValidationErrs)
 	for i, e := range res.Errors {
