@@ -68,6 +68,11 @@ type Config struct {
 	AckBudget time.Duration
 	// PingInterval is the Socket Mode watchdog (default slack-go's 30 s).
 	PingInterval time.Duration
+	// Connections is how many Socket Mode connections to hold (default 2,
+	// at most 10 per app across all replicas). Slack spreads envelopes
+	// across them: their parsing runs in parallel, and while Slack
+	// refreshes one connection the others keep serving.
+	Connections int
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +91,9 @@ func (c Config) withDefaults() Config {
 	if c.AckBudget <= 0 {
 		c.AckBudget = 2500 * time.Millisecond
 	}
+	if c.Connections <= 0 {
+		c.Connections = 2
+	}
 	return c
 }
 
@@ -93,18 +101,17 @@ func (c Config) withDefaults() Config {
 type Bot struct {
 	cfg     Config
 	api     *slack.Client
-	sm      *socketmode.Client
+	sockets []*socket
 	http    *http.Client
 	store   Store
 	catalog *templates.Catalog
 	log     *slog.Logger
 	metrics *Metrics
 
-	connected atomic.Bool
-	locks     keyedMutex
-	posting   sync.Map // draft key → chan struct{} closed when done: posts under way, so the outbox never posts twice at once
-	inflight  sync.WaitGroup
-	prepared  cache[prepared] // rendered and checked revisions
+	locks    keyedMutex
+	posting  sync.Map // draft key → chan struct{} closed when done: posts under way, so the outbox never posts twice at once
+	inflight sync.WaitGroup
+	prepared cache[prepared] // rendered and checked revisions
 
 	botUser, team, workspace string // from auth.test
 }
@@ -142,10 +149,14 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	if cfg.PingInterval > 0 {
 		smOpts = append(smOpts, socketmode.OptionPingInterval(cfg.PingInterval))
 	}
+	sockets := make([]*socket, cfg.Connections)
+	for i := range sockets {
+		sockets[i] = &socket{sm: socketmode.New(api, smOpts...)}
+	}
 	return &Bot{
 		cfg:      cfg,
 		api:      api,
-		sm:       socketmode.New(api, smOpts...),
+		sockets:  sockets,
 		http:     hc,
 		store:    store,
 		catalog:  catalog,
@@ -170,8 +181,27 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
-// Connected reports whether the Socket Mode connection is up.
-func (b *Bot) Connected() bool { return b.connected.Load() }
+// socket is one Socket Mode connection.
+type socket struct {
+	sm        *socketmode.Client
+	connected atomic.Bool
+}
+
+// socketEvent is an event and the connection it came on (acks go back on it).
+type socketEvent struct {
+	s   *socket
+	evt socketmode.Event
+}
+
+// Connected reports whether at least one Socket Mode connection is up.
+func (b *Bot) Connected() bool {
+	for _, s := range b.sockets {
+		if s.connected.Load() {
+			return true
+		}
+	}
+	return false
+}
 
 // Run connects to Slack and serves until ctx is cancelled, then stops taking
 // envelopes, lets in-flight work finish (bounded by DrainTimeout) and
@@ -192,8 +222,25 @@ func (b *Bot) Run(ctx context.Context) error {
 	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSocket()
 
-	sockErr := make(chan error, 1)
-	go func() { sockErr <- b.sm.RunContext(sockCtx) }()
+	sockErr := make(chan error, len(b.sockets))
+	events := make(chan socketEvent)
+	for _, s := range b.sockets {
+		go func() { sockErr <- s.sm.RunContext(sockCtx) }()
+		go func() {
+			for {
+				select {
+				case <-sockCtx.Done():
+					return
+				case evt := <-s.sm.Events:
+					select {
+					case events <- socketEvent{s, evt}:
+					case <-sockCtx.Done():
+						return
+					}
+				}
+			}
+		}()
+	}
 
 	b.goSafe(work, "outbox", func(ctx context.Context) error { return b.flushOutbox(ctx) })
 	b.goSafe(ctx, "sweep", func(ctx context.Context) error { return b.sweepLoop(ctx) })
@@ -203,18 +250,22 @@ func (b *Bot) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return b.drain(stopWork, stopSocket, sockErr)
 		case err := <-sockErr:
-			b.connected.Store(false)
+			// Only a rejected token ends a connection's Run: stop them all.
+			stopSocket()
 			stopWork()
 			b.inflight.Wait()
+			for range len(b.sockets) - 1 {
+				<-sockErr
+			}
+			for _, s := range b.sockets {
+				s.connected.Store(false)
+			}
 			if err == nil || errors.Is(err, context.Canceled) {
 				return nil
 			}
 			return fmt.Errorf("socket mode: %w", err)
-		case evt, ok := <-b.sm.Events:
-			if !ok {
-				return b.drain(stopWork, stopSocket, sockErr)
-			}
-			b.route(work, evt)
+		case se := <-events:
+			b.route(work, se.s, se.evt)
 		}
 	}
 }
@@ -231,31 +282,34 @@ func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan erro
 		<-done
 	}
 	stopSocket()
-	b.connected.Store(false)
-	if err := <-sockErr; err != nil && !errors.Is(err, context.Canceled) {
-		b.log.Warn("socket mode stopped", "err", err)
+	for _, s := range b.sockets {
+		s.connected.Store(false)
+		if err := <-sockErr; err != nil && !errors.Is(err, context.Canceled) {
+			b.log.Warn("socket mode stopped", "err", err)
+		}
 	}
 	b.log.Info("stopped")
 	return nil
 }
 
-// route handles one event from the socket: connection state here, envelopes
-// on their own goroutine.
-func (b *Bot) route(ctx context.Context, evt socketmode.Event) {
+// route handles one event from a connection: connection state here,
+// envelopes on their own goroutine.
+func (b *Bot) route(ctx context.Context, s *socket, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		b.connected.Store(false)
+		s.connected.Store(false)
 	case socketmode.EventTypeConnected:
 		b.metrics.connects.Inc()
 	case socketmode.EventTypeHello:
-		if !b.connected.Swap(true) {
-			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser)
+		if !b.Connected() {
+			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser, "connections", len(b.sockets))
 		}
+		s.connected.Store(true)
 	case socketmode.EventTypeConnectionError:
-		b.connected.Store(false)
+		s.connected.Store(false)
 		b.log.Warn("socket mode connection failed; retrying", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
-		b.connected.Store(false)
+		s.connected.Store(false)
 		b.log.Error("slack rejected the app token")
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
 		b.log.Warn("socket mode error", "type", string(evt.Type), "err", evt.Data)
@@ -265,7 +319,7 @@ func (b *Bot) route(ctx context.Context, evt socketmode.Event) {
 		}
 		b.metrics.envelopes.WithLabelValues(string(evt.Type)).Inc()
 		b.inflight.Add(1)
-		go b.serve(ctx, evt, time.Now())
+		go b.serve(ctx, s, evt, time.Now())
 	}
 }
 
@@ -279,7 +333,7 @@ type response struct {
 
 // serve runs one envelope: the quick phase within the ack budget, the ack,
 // then the slow work. Panics are recovered and logged.
-func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Time) {
+func (b *Bot) serve(ctx context.Context, s *socket, evt socketmode.Event, received time.Time) {
 	defer b.inflight.Done()
 	req := evt.Request
 	log := b.log.With("envelope", req.EnvelopeID, "type", string(evt.Type))
@@ -302,10 +356,10 @@ func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Tim
 	select {
 	case r = <-quick:
 		timer.Stop()
-		b.ack(ctx, log, req, r.ack, received)
+		b.ack(ctx, log, s, req, r.ack, received)
 	case <-timer.C:
 		// Slack shows the user an error after 3 s: ack now with a fallback.
-		b.ack(ctx, log, req, fallbackAck(evt, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."), received)
+		b.ack(ctx, log, s, req, fallbackAck(evt, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."), received)
 		log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
 		r = <-quick
 	}
@@ -323,12 +377,12 @@ func (b *Bot) serve(ctx context.Context, evt socketmode.Event, received time.Tim
 	}
 }
 
-func (b *Bot) ack(ctx context.Context, log *slog.Logger, req *socketmode.Request, payload any, received time.Time) {
+func (b *Bot) ack(ctx context.Context, log *slog.Logger, s *socket, req *socketmode.Request, payload any, received time.Time) {
 	var err error
 	if payload == nil {
-		err = b.sm.AckCtx(ctx, req.EnvelopeID, nil)
+		err = s.sm.AckCtx(ctx, req.EnvelopeID, nil)
 	} else {
-		err = b.sm.AckCtx(ctx, req.EnvelopeID, payload)
+		err = s.sm.AckCtx(ctx, req.EnvelopeID, payload)
 	}
 	b.metrics.ackLatency.Observe(time.Since(received).Seconds())
 	if err != nil {

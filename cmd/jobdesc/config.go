@@ -26,6 +26,7 @@ type Config struct {
 	ChangesReaction   string        `envconfig:"JOBDESC_CHANGES_REACTION" default:"x" desc:"Reaction name that requests changes"`
 	ApprovalsRequired int           `envconfig:"JOBDESC_APPROVALS_REQUIRED" default:"1" desc:"Approvals on the current revision needed before a draft is Approved"`
 	Approvers         []string      `envconfig:"JOBDESC_APPROVERS" desc:"Comma-separated user ids allowed to approve; empty means anyone but the author"`
+	Connections       int           `envconfig:"JOBDESC_SOCKET_CONNECTIONS" default:"2" desc:"Socket Mode connections this process holds (1-10; Slack allows 10 per app across all replicas)"`
 	LogLevel          string        `envconfig:"JOBDESC_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	HTTPAddr          string        `envconfig:"JOBDESC_HTTP_ADDR" desc:"Address for /healthz and /metrics, e.g. :8080; empty means off"`
 	BackupDir         string        `envconfig:"JOBDESC_BACKUP_DIR" desc:"Folder for scheduled hot backups of the database; empty means off"`
@@ -68,6 +69,8 @@ func (c Config) check() error {
 		return usageError("SLACK_API_URL must end with / (e.g. https://slack.com/api/), got %q", c.APIURL)
 	case c.ApprovalsRequired < 1 || c.ApprovalsRequired > 20:
 		return usageError("JOBDESC_APPROVALS_REQUIRED must be from 1 to 20, got %d", c.ApprovalsRequired)
+	case c.Connections < 1 || c.Connections > 10:
+		return usageError("JOBDESC_SOCKET_CONNECTIONS must be from 1 to 10, got %d", c.Connections)
 	case c.ApproveReaction == c.ChangesReaction:
 		return usageError("JOBDESC_APPROVE_REACTION and JOBDESC_CHANGES_REACTION must differ, both are %q", c.ApproveReaction)
 	case c.BackupDir != "" && c.BackupInterval < time.Minute:

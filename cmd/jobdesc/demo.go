@@ -82,7 +82,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := Config{
 		AppToken: slack.AppToken(), BotToken: slack.BotToken(), APIURL: slack.APIURL(),
 		DBPath: path, TemplatesDir: os.Getenv("JOBDESC_TEMPLATES_DIR"),
-		ApproveReaction: "white_check_mark", ChangesReaction: "x", ApprovalsRequired: 1, LogLevel: "info",
+		ApproveReaction: "white_check_mark", ChangesReaction: "x", ApprovalsRequired: 1, LogLevel: "info", Connections: 2,
 	}
 	go func() { botDone <- run(botCtx, cfg, io.Discard, logw) }()
 	fail := func(err error) error {

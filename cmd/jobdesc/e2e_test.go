@@ -81,7 +81,7 @@ func testConfig(s *fakeslack.Server, db string) Config {
 	return Config{
 		AppToken: s.AppToken(), BotToken: s.BotToken(), APIURL: s.APIURL(),
 		DBPath: db, ApproveReaction: approve, ChangesReaction: changes,
-		ApprovalsRequired: 1, LogLevel: "debug", BackupInterval: 24 * time.Hour,
+		ApprovalsRequired: 1, LogLevel: "debug", BackupInterval: 24 * time.Hour, Connections: 2,
 	}
 }
 

@@ -63,6 +63,7 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		ChangesReaction:   cfg.ChangesReaction,
 		ApprovalsRequired: cfg.ApprovalsRequired,
 		Approvers:         cfg.Approvers,
+		Connections:       cfg.Connections,
 	}, store, catalog, log, metrics)
 	if err != nil {
 		return fmt.Errorf("configure bot: %w", err)

@@ -279,6 +279,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 
 	// Step 2: submissions → chat.postMessage.
 	post := step{Name: "modal submit → chat.postMessage arrives"}
+	submitAck := step{Name: "modal submit → ack"}
 	posted := make([]string, o.n)
 	burst(o, func(i int) {
 		if views[i].ID == "" {
@@ -306,6 +307,9 @@ func measure(ctx context.Context, o options) (*result, error) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if d != nil && a.EnvelopeID != "" {
+			submitAck.Latencies = append(submitAck.Latencies, a.Latency)
+		}
 		record(&post, res, call.At.Sub(d.SentAt), err, a.Late)
 		if err == nil {
 			posted[i] = jsonField(call.Response, "ts")
@@ -314,6 +318,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 
 	// Step 3: ✅ reactions → chat.update.
 	update := step{Name: "✅ reaction → chat.update arrives"}
+	reactAck := step{Name: "✅ reaction → ack"}
 	burst(o, func(i int) {
 		if posted[i] == "" {
 			return
@@ -335,6 +340,9 @@ func measure(ctx context.Context, o options) (*result, error) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if d != nil && a.EnvelopeID != "" {
+			reactAck.Latencies = append(reactAck.Latencies, a.Latency)
+		}
 		record(&update, res, call.At.Sub(d.SentAt), err, a.Late)
 	})
 
@@ -346,7 +354,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	if err := <-profDone; err != nil { // the profile covers the first 5 s of the burst
 		res.Errors = append(res.Errors, "cpu profile: "+err.Error())
 	}
-	res.Steps = []step{ack, open, post, update}
+	res.Steps = []step{ack, open, submitAck, post, reactAck, update}
 	res.ValidationErrs = len(slack.ValidationFailures())
 	for _, p := range slack.Problems() {
 		res.Errors = append(res.Errors, "fake slack: "+p)
