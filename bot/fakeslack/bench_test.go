@@ -1,8 +1,16 @@
 package fakeslack
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -73,6 +81,155 @@ func BenchmarkEnvelopeRoundTrip(b *testing.B) {
 		d, err := s.SlashCommand(ctx, UserAlice, ChannelHiring, "/jobdesc", "account-manager")
 		if err != nil {
 			b.Fatalf("SlashCommand: %v", err)
+		}
+		if _, err := d.WaitAck(ctx); err != nil {
+			b.Fatalf("WaitAck: %v", err)
+		}
+	}
+}
+
+// benchBody reads a testdata file: modal.json is the account-manager modal
+// jobdesc opens, message-blocks.json the job description it posts.
+func benchBody(b *testing.B, name string) []byte {
+	b.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		b.Fatalf("read testdata: %v", err)
+	}
+	return raw
+}
+
+// benchPost calls a Web API method with the bot token as slack-go does and
+// returns the answer's body; it fails the benchmark on an error answer.
+func benchPost(b *testing.B, client *http.Client, s *Server, method, contentType string, body []byte) []byte {
+	b.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.APIURL()+method, bytes.NewReader(body))
+	if err != nil {
+		b.Fatalf("new request: %v", err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+s.BotToken())
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Fatalf("%s: %v", method, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.Fatalf("%s: read answer: %v", method, err)
+	}
+	if !bytes.HasPrefix(out, []byte(`{"ok":true`)) && !bytes.Contains(out, []byte(`"ok":true`)) {
+		b.Fatalf("%s answered %.300s", method, out)
+	}
+	return out
+}
+
+// benchOpenModal opens the account-manager modal for user with a fresh
+// trigger and returns the views.open answer.
+func benchOpenModal(b *testing.B, client *http.Client, s *Server, user string, view []byte) []byte {
+	b.Helper()
+	s.mu.Lock()
+	trig := s.newTriggerLocked(user, "")
+	s.mu.Unlock()
+	body := append(append([]byte(`{"trigger_id":"`+trig+`","view":`), view...), '}')
+	return benchPost(b, client, s, "views.open", "application/json", body)
+}
+
+// BenchmarkViewsOpen measures views.open of jobdesc's 10 kB account-manager
+// modal (parsing, validation in code, storing and answering the view).
+func BenchmarkViewsOpen(b *testing.B) {
+	s := benchServer(b, Options{SchemaDir: "-"})
+	view := benchBody(b, "modal.json")
+	client := &http.Client{}
+	b.SetBytes(int64(len(view)))
+	for b.Loop() {
+		benchOpenModal(b, client, s, UserAlice, view)
+	}
+}
+
+// BenchmarkPostJobDescription measures chat.postMessage of the 4 kB job
+// description jobdesc posts, form-encoded as slack-go sends it.
+func BenchmarkPostJobDescription(b *testing.B) {
+	s := benchServer(b, Options{SchemaDir: "-"})
+	form := url.Values{"channel": {ChannelHiring}, "text": {"Account Manager at Acme (draft 1)"}, "blocks": {string(benchBody(b, "message-blocks.json"))}}
+	body := []byte(form.Encode())
+	client := &http.Client{}
+	for b.Loop() {
+		benchPost(b, client, s, "chat.postMessage", "application/x-www-form-urlencoded", body)
+	}
+}
+
+// BenchmarkView measures reading a view back (View), as tests and the
+// load test do after views.open.
+func BenchmarkView(b *testing.B) {
+	s := benchServer(b, Options{SchemaDir: "-"})
+	benchOpenModal(b, &http.Client{}, s, UserAlice, benchBody(b, "modal.json"))
+	id := s.OpenViews(UserAlice)[0].ID
+	for b.Loop() {
+		if v, ok := s.View(id); !ok || len(v.Raw) == 0 {
+			b.Fatalf("View(%s) = %v, %v", id, v, ok)
+		}
+	}
+}
+
+// rawAcker is a minimal Socket Mode app: it acks every envelope with a
+// fixed payload, finding the envelope_id without decoding the frame, so a
+// benchmark measures the fake rather than a client library.
+func rawAcker(b *testing.B, s *Server, payload string) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	api := newAPI(s, s.BotToken())
+	_, link, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		b.Fatalf("apps.connections.open: %v", err)
+	}
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, link, http.Header{"Origin": {"https://api.slack.com"}})
+	if err != nil {
+		b.Fatalf("dial: %v", err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	go func() {
+		key := []byte(`"envelope_id":"`)
+		for {
+			_, frame, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			i := bytes.Index(frame, key)
+			if i < 0 {
+				continue
+			}
+			id := frame[i+len(key):]
+			id = id[:bytes.IndexByte(id, '"')]
+			ack := `{"envelope_id":"` + string(id) + `"`
+			if payload != "" {
+				ack += `,"payload":` + payload
+			}
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(ack+"}")); err != nil {
+				return
+			}
+		}
+	}()
+	if err := s.WaitConnected(ctx, 1); err != nil {
+		b.Fatalf("WaitConnected: %v", err)
+	}
+}
+
+// BenchmarkSubmitView measures a view_submission of the account-manager
+// modal (state built from the user's values, envelope written, ack read).
+// The app answers with response_action "errors", so the modal stays open.
+func BenchmarkSubmitView(b *testing.B) {
+	s := benchServer(b, Options{SchemaDir: "-"})
+	rawAcker(b, s, `{"response_action":"errors","errors":{"company_name":"taken"}}`)
+	benchOpenModal(b, &http.Client{}, s, UserAlice, benchBody(b, "modal.json"))
+	view := s.OpenViews(UserAlice)[0]
+	ctx := context.Background()
+	values := map[string]any{"company_name": "Acme", "job_title": "Key Account Manager"}
+	for b.Loop() {
+		d, err := s.SubmitView(ctx, UserAlice, view, values)
+		if err != nil {
+			b.Fatalf("SubmitView: %v", err)
 		}
 		if _, err := d.WaitAck(ctx); err != nil {
 			b.Fatalf("WaitAck: %v", err)
