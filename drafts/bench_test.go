@@ -267,7 +267,7 @@ func BenchmarkSweep(b *testing.B) {
 			now := s.now()
 			for i := range n {
 				key := fmt.Sprintf("%s%d", prefix, i)
-				exp := now.Add(seenTTL).UnixNano()
+				exp := now.Add(SeenTTL).UnixNano()
 				if err := tx.Bucket(bucketSeen).Put([]byte(key), seenExpKey(exp, "")); err != nil {
 					return err
 				}
@@ -286,7 +286,7 @@ func BenchmarkSweep(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		claimMany(fmt.Sprintf("old%d-", round), 1000)
-		c.Add(seenTTL + time.Second)
+		c.Add(SeenTTL + time.Second)
 		claimMany(fmt.Sprintf("live%d-", round), 1000)
 		round++
 		b.StartTimer()

@@ -1,9 +1,10 @@
 // Package drafts holds jobdesc's domain (drafts, revisions, reviews and their
 // audit trail) and its durable store, a single bbolt file.
 //
-// No bbolt type appears in this package's API, so a replicated backend can
-// implement the same semantics later. The contract, which such a backend
-// must keep:
+// No bbolt type appears in this package's API, so a replicated backend
+// (drafts/etcd) implements the same semantics; rules.go exports the domain
+// rules both apply, and package drafts/storetest is the contract as a test
+// suite that runs unchanged against each. The contract:
 //
 //   - Every Store method is one atomic, serializable transaction. A write
 //     that returned a nil error is durable (fsynced); one that returned an
@@ -19,6 +20,11 @@
 //     otherwise an active change request → changes_requested; at least the
 //     required approvals → approved; else in_review.
 //   - Results never share memory with the store or with the arguments.
+//   - Exactly once across processes sharing a store: Claim records a key
+//     (a Slack event or envelope id) with create-if-absent semantics for
+//     a day; ReviewOnce claims an event key and applies a review in one
+//     transaction; ClaimPost lets one process post an outbox draft, for a
+//     ttl, until MarkPosted or MarkPostFailed releases it.
 //
 // The bbolt layout (schema 2) keeps each draft record small (current state
 // only, in a compact binary encoding, see codec.go); revisions and events

@@ -7,10 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,9 +36,7 @@ func putRecord(tx *bolt.Tx, r *record) error {
 
 // addEvent appends e to r's audit trail; r must be put afterwards.
 func addEvent(tx *bolt.Tx, r *record, e Event) error {
-	if len(e.Note) > maxNoteBytes {
-		e.Note = strings.ToValidUTF8(e.Note[:maxNoteBytes], "")
-	}
+	e.Note = TrimNote(e.Note)
 	if err := tx.Bucket(bucketEvents).Put(histKey(r.Team, r.ID, r.nEvents), encodeEvent(&e)); err != nil {
 		return fmt.Errorf("put event of %s: %w", r.ID, err)
 	}
@@ -85,89 +79,18 @@ func history(tx *bolt.Tx, d *Draft) error {
 	return nil
 }
 
-// changedFields returns the sorted field ids whose values differ; a missing
-// field equals an empty one.
-func changedFields(old, new map[string]string) []string {
-	var out []string
-	for k, v := range new {
-		if old[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k, v := range old {
-		if _, ok := new[k]; !ok && v != "" {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func users(rs []Review) string {
-	us := make([]string, len(rs))
-	for i, r := range rs {
-		us[i] = r.User
-	}
-	return strings.Join(us, ", ")
-}
-
-func hasUser(rs []Review, user string) bool {
-	return slices.ContainsFunc(rs, func(r Review) bool { return r.User == user })
-}
-
-func withoutUser(rs []Review, user string) []Review {
-	return slices.DeleteFunc(rs, func(r Review) bool { return r.User == user })
-}
-
-// deriveStatus applies the review rule: a draft never posted stays a draft;
-// otherwise an active change request wins, then enough approvals, else it is
-// in review.
-func deriveStatus(r *record, required int) Status {
-	switch {
-	case r.Status == StatusDraft:
-		return StatusDraft
-	case len(r.ChangeRequests) > 0:
-		return StatusChangesRequested
-	case len(r.Approvals) >= max(required, 1):
-		return StatusApproved
-	default:
-		return StatusInReview
-	}
-}
-
-func checkNames(kv ...string) error {
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := checkName(kv[i], kv[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Create stores a new draft: revision 1 with n.Values (edited by the author),
 // status draft, in the outbox (PostPending, unless n.Hold) to be posted to n.Channel, and a
 // "created" event. Its ID is n.Prefix, "-" and the team's next sequence
 // number (unique within the team, never reused). Team, Channel, Author and a
 // Prefix of 1-16 letters or digits are required (ErrInvalid).
 func (s *Store) Create(ctx context.Context, n NewDraft) (Draft, error) {
-	if err := checkNames("team", n.Team, "channel", n.Channel, "author", n.Author); err != nil {
+	values, err := ValidateNew(n)
+	if err != nil {
 		return Draft{}, fmt.Errorf("create draft: %w", err)
-	}
-	if err := checkPrefix(n.Prefix); err != nil {
-		return Draft{}, fmt.Errorf("create draft: %w", err)
-	}
-	if len(n.Role) > maxName || strings.IndexByte(n.Role, 0) >= 0 {
-		return Draft{}, fmt.Errorf("create draft: role %q: %w", n.Role, ErrInvalid)
-	}
-	if err := checkValues(n.Values); err != nil {
-		return Draft{}, fmt.Errorf("create draft: %w", err)
-	}
-	values := maps.Clone(n.Values)
-	if values == nil {
-		values = map[string]string{}
 	}
 	var out Draft
-	err := s.write(ctx, func(tx *bolt.Tx) error {
+	err = s.write(ctx, func(tx *bolt.Tx) error {
 		r, err := createTx(tx, n, values, s.now())
 		if err != nil {
 			return err
@@ -190,26 +113,19 @@ func createTx(tx *bolt.Tx, n NewDraft, values map[string]string, now time.Time) 
 		}
 		seq = binary.BigEndian.Uint64(v) + 1
 	}
-	id := n.Prefix + "-" + strconv.FormatUint(seq, 10)
+	d, rev, created := NewDraftState(n, values, seq, now)
+	id := d.ID
 	if tx.Bucket(bucketDrafts).Get(draftKey(n.Team, id)) != nil {
 		return nil, reject(corrupt(bucketSeq, []byte(n.Team), fmt.Errorf("next id %s is taken", id)))
 	}
-	r := &record{
-		Draft: Draft{
-			Team: n.Team, ID: id, Channel: n.Channel, Author: n.Author, Role: n.Role,
-			Revision: 1, Values: values, Status: StatusDraft, PostPending: !n.Hold,
-			Created: now, Updated: now,
-		},
-		seq: seq,
-	}
+	r := &record{Draft: d, seq: seq}
 	if !n.Hold {
 		r.queued = now
 	}
-	rev := Revision{Number: 1, Values: values, Editor: n.Author, At: now, Changed: changedFields(nil, values)}
 	steps := []func() error{
 		func() error { return seqs.Put([]byte(n.Team), binary.BigEndian.AppendUint64(nil, seq)) },
 		func() error { return tx.Bucket(bucketRevs).Put(histKey(n.Team, id, 1), encodeRevision(&rev)) },
-		func() error { return addEvent(tx, r, Event{Kind: EventCreated, User: n.Author, Revision: 1, At: now}) },
+		func() error { return addEvent(tx, r, created) },
 		func() error { return tx.Bucket(bucketAuthor).Put(indexKey(n.Team, n.Author, seq), []byte(id)) },
 		func() error { return tx.Bucket(bucketChannel).Put(indexKey(n.Team, n.Channel, seq), []byte(id)) },
 		func() error {
@@ -307,26 +223,13 @@ func (s *Store) list(ctx context.Context, bucket []byte, team, what, name string
 	if err := checkNames("team", team, what, name); err != nil {
 		return nil, "", err
 	}
-	limit := p.Limit
-	switch {
-	case limit < 0:
-		return nil, "", fmt.Errorf("page limit %d: %w", limit, ErrInvalid)
-	case limit == 0:
-		limit = 20
-	case limit > 100:
-		limit = 100
-	}
-	before := uint64(math.MaxUint64)
-	if p.Cursor != "" {
-		v, err := strconv.ParseUint(p.Cursor, 36, 64)
-		if err != nil || v == 0 {
-			return nil, "", fmt.Errorf("page cursor %q: %w", p.Cursor, ErrInvalid)
-		}
-		before = v
+	limit, before, err := ParsePage(p)
+	if err != nil {
+		return nil, "", err
 	}
 	var out []Draft
 	var next string
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		out, next = make([]Draft, 0, min(limit, 32)), ""
 		prefix := indexPrefix(team, name)
 		c := tx.Bucket(bucket).Cursor()
@@ -339,7 +242,7 @@ func (s *Store) list(ctx context.Context, bucket []byte, team, what, name string
 		var last uint64
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 			if len(out) == limit {
-				next = strconv.FormatUint(last, 36)
+				next = PageCursor(last)
 				break
 			}
 			if len(k) != len(prefix)+8 {
@@ -426,35 +329,17 @@ func (s *Store) Revise(ctx context.Context, team, id string, base int, editor st
 		vals = map[string]string{}
 	}
 	d, _, err := s.update(ctx, team, id, func(tx *bolt.Tx, r *record, now time.Time) (bool, []Event, error) {
-		if base != r.Revision {
-			return false, nil, reject(fmt.Errorf("draft %s is at revision %d, the edit was based on revision %d: %w", id, r.Revision, base, ErrConflict))
+		rev, e, err := ApplyRevise(&r.Draft, base, editor, vals, now)
+		if err != nil {
+			return false, nil, reject(err)
 		}
-		changed := changedFields(r.Values, vals)
-		if len(changed) == 0 {
+		if rev == nil {
 			return false, nil, nil
 		}
-		var notes []string
-		notes = append(notes, "changed "+strings.Join(changed, ", "))
-		switch {
-		case r.Status == StatusApproved:
-			notes = append(notes, fmt.Sprintf("approvals reset: revision %d was approved by %s; back in review", r.Revision, users(r.Approvals)))
-		case len(r.Approvals) > 0:
-			notes = append(notes, "approvals reset: "+users(r.Approvals))
-		}
-		if len(r.ChangeRequests) > 0 {
-			notes = append(notes, "change requests cleared: "+users(r.ChangeRequests))
-		}
-		r.Revision++
-		r.Values = vals
-		r.Approvals, r.ChangeRequests = nil, nil
-		if r.Status != StatusDraft {
-			r.Status = StatusInReview
-		}
-		rev := Revision{Number: r.Revision, Values: vals, Editor: editor, At: now, Changed: changed}
-		if err := tx.Bucket(bucketRevs).Put(histKey(team, id, r.Revision), encodeRevision(&rev)); err != nil {
+		if err := tx.Bucket(bucketRevs).Put(histKey(team, id, r.Revision), encodeRevision(rev)); err != nil {
 			return false, nil, err
 		}
-		return true, []Event{{Kind: EventRevised, User: editor, Note: strings.Join(notes, "; ")}}, nil
+		return true, []Event{*e}, nil
 	})
 	if err != nil {
 		return Draft{}, fmt.Errorf("revise draft: %w", err)
@@ -463,20 +348,22 @@ func (s *Store) Revise(ctx context.Context, team, id string, base int, editor st
 }
 
 // review runs a review change; see Approve.
-func (s *Store) review(ctx context.Context, op, team, id, user string, fn func(r *record, now time.Time) (bool, Event)) (Draft, bool, error) {
+func (s *Store) review(ctx context.Context, kind ReviewKind, team, id, user string, required int) (Draft, bool, error) {
 	if err := checkNames("team", team, "id", id, "user", user); err != nil {
-		return Draft{}, false, fmt.Errorf("%s: %w", op, err)
+		return Draft{}, false, fmt.Errorf("%s: %w", kind.op(), err)
 	}
 	d, changed, err := s.update(ctx, team, id, func(tx *bolt.Tx, r *record, now time.Time) (bool, []Event, error) {
-		ch, e := fn(r, now)
-		if !ch {
+		e, err := ApplyReview(&r.Draft, kind, user, required, now)
+		if err != nil {
+			return false, nil, reject(err)
+		}
+		if e == nil {
 			return false, nil, nil
 		}
-		e.User = user
-		return true, []Event{e}, nil
+		return true, []Event{*e}, nil
 	})
 	if err != nil {
-		return Draft{}, false, fmt.Errorf("%s: %w", op, err)
+		return Draft{}, false, fmt.Errorf("%s: %w", kind.op(), err)
 	}
 	return d, changed, nil
 }
@@ -488,33 +375,14 @@ func (s *Store) review(ctx context.Context, op, team, id, user string, fn func(r
 // at least required approvals (required < 1 counts as 1); a draft not yet
 // posted stays a draft. It returns ErrNotFound, ErrInvalid or ErrCorrupt.
 func (s *Store) Approve(ctx context.Context, team, id, user string, required int) (Draft, bool, error) {
-	return s.review(ctx, "approve draft", team, id, user, func(r *record, now time.Time) (bool, Event) {
-		if hasUser(r.Approvals, user) {
-			return false, Event{}
-		}
-		e := Event{Kind: EventApproved}
-		if hasUser(r.ChangeRequests, user) {
-			r.ChangeRequests = withoutUser(r.ChangeRequests, user)
-			e.Note = "replaces their change request"
-		}
-		r.Approvals = append(r.Approvals, Review{User: user, Revision: r.Revision, At: now})
-		r.Status = deriveStatus(r, required)
-		return true, e
-	})
+	return s.review(ctx, ReviewApprove, team, id, user, required)
 }
 
 // Withdraw removes user's approval of the current revision and reports
 // whether there was one; the status is derived again as in Approve (an
 // approved draft that falls short of required goes back to in_review).
 func (s *Store) Withdraw(ctx context.Context, team, id, user string, required int) (Draft, bool, error) {
-	return s.review(ctx, "withdraw approval", team, id, user, func(r *record, now time.Time) (bool, Event) {
-		if !hasUser(r.Approvals, user) {
-			return false, Event{}
-		}
-		r.Approvals = withoutUser(r.Approvals, user)
-		r.Status = deriveStatus(r, required)
-		return true, Event{Kind: EventApprovalWithdrawn}
-	})
+	return s.review(ctx, ReviewWithdraw, team, id, user, required)
 }
 
 // RequestChanges records user's change request on the current revision and
@@ -522,33 +390,14 @@ func (s *Store) Withdraw(ctx context.Context, team, id, user string, required in
 // one). It replaces the same user's approval; a posted draft becomes
 // changes_requested until the request is withdrawn or the draft is revised.
 func (s *Store) RequestChanges(ctx context.Context, team, id, user string) (Draft, bool, error) {
-	return s.review(ctx, "request changes", team, id, user, func(r *record, now time.Time) (bool, Event) {
-		if hasUser(r.ChangeRequests, user) {
-			return false, Event{}
-		}
-		e := Event{Kind: EventChangesRequested}
-		if hasUser(r.Approvals, user) {
-			r.Approvals = withoutUser(r.Approvals, user)
-			e.Note = "replaces their approval"
-		}
-		r.ChangeRequests = append(r.ChangeRequests, Review{User: user, Revision: r.Revision, At: now})
-		r.Status = deriveStatus(r, 1)
-		return true, e
-	})
+	return s.review(ctx, ReviewRequestChanges, team, id, user, 1)
 }
 
 // WithdrawChangeRequest removes user's change request on the current
 // revision and reports whether there was one; the status is derived again
 // as in Approve.
 func (s *Store) WithdrawChangeRequest(ctx context.Context, team, id, user string, required int) (Draft, bool, error) {
-	return s.review(ctx, "withdraw change request", team, id, user, func(r *record, now time.Time) (bool, Event) {
-		if !hasUser(r.ChangeRequests, user) {
-			return false, Event{}
-		}
-		r.ChangeRequests = withoutUser(r.ChangeRequests, user)
-		r.Status = deriveStatus(r, required)
-		return true, Event{Kind: EventChangesWithdrawn}
-	})
+	return s.review(ctx, ReviewWithdrawChangeRequest, team, id, user, required)
 }
 
 // MarkPosted records that the draft was posted as message m: it sets
@@ -567,24 +416,26 @@ func (s *Store) MarkPosted(ctx context.Context, team, id string, m Message) (Dra
 		if owner := msgs.Get(k); owner != nil && string(owner) != id {
 			return false, nil, reject(fmt.Errorf("message %s/%s already belongs to draft %s: %w", m.Channel, m.TS, owner, ErrConflict))
 		}
-		if r.Message == m && !r.PostPending {
+		wasPending, queued := r.PostPending, r.queued
+		e := ApplyPosted(&r.Draft, m, now)
+		if e == nil {
 			return false, nil, nil
 		}
-		if err := outboxDelete(tx, r); err != nil {
-			return false, nil, err
+		if wasPending {
+			if err := tx.Bucket(bucketOutbox).Delete(outboxKey(queued.UnixNano(), team, id)); err != nil {
+				return false, nil, err
+			}
 		}
+		r.queued = time.Time{}
 		if err := msgs.Put(k, []byte(id)); err != nil {
 			return false, nil, err
 		}
-		r.Message = m
-		if r.Status == StatusDraft {
-			r.Status = StatusInReview
-		}
-		return true, []Event{{Kind: EventPosted, Note: m.Channel + "/" + m.TS}}, nil
+		return true, []Event{*e}, nil
 	})
 	if err != nil {
 		return Draft{}, fmt.Errorf("mark posted: %w", err)
 	}
+	s.releasePost(team, id)
 	return d, nil
 }
 
@@ -604,6 +455,7 @@ func (s *Store) MarkPostFailed(ctx context.Context, team, id, reason string) (Dr
 	if err != nil {
 		return Draft{}, fmt.Errorf("mark post failed: %w", err)
 	}
+	s.releasePost(team, id)
 	return d, nil
 }
 
@@ -704,21 +556,12 @@ func (s *Store) RecordExport(ctx context.Context, team, id, user string) error {
 // repeated claim is answered by a read, without a write. It returns
 // ErrInvalid for an empty key or one longer than 1024 bytes.
 func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
-	if key == "" || len(key) > maxClaimKey {
-		return false, fmt.Errorf("claim %q: key must have 1-%d bytes: %w", key, maxClaimKey, ErrInvalid)
-	}
-	k := []byte(key)
-	live := func(tx *bolt.Tx, now time.Time) (exp int64, found, isLive bool) {
-		v := tx.Bucket(bucketSeen).Get(k)
-		if len(v) != 8 {
-			return 0, v != nil, false
-		}
-		exp = int64(binary.BigEndian.Uint64(v))
-		return exp, true, exp > now.UnixNano()
+	if err := ValidateClaimKey(key); err != nil {
+		return false, err
 	}
 	var seen bool
 	if err := s.view(ctx, func(tx *bolt.Tx) error {
-		_, _, seen = live(tx, s.now())
+		_, _, seen = seenLive(tx, key, s.now())
 		return nil
 	}); err != nil {
 		return false, fmt.Errorf("claim: %w", err)
@@ -728,32 +571,184 @@ func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
 	}
 	var claimed bool
 	err := s.write(ctx, func(tx *bolt.Tx) error {
-		claimed = false
-		now := s.now()
-		old, found, isLive := live(tx, now)
-		if isLive {
-			return nil
-		}
-		exps := tx.Bucket(bucketSeenExp)
-		if found {
-			if err := exps.Delete(seenExpKey(old, key)); err != nil {
-				return err
-			}
-		}
-		exp := now.Add(seenTTL).UnixNano()
-		if err := tx.Bucket(bucketSeen).Put(k, binary.BigEndian.AppendUint64(nil, uint64(exp))); err != nil {
-			return err
-		}
-		if err := exps.Put(seenExpKey(exp, key), nil); err != nil {
-			return err
-		}
-		claimed = true
-		return nil
+		var err error
+		claimed, err = claimTx(tx, key, s.now())
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("claim: %w", err)
 	}
 	return claimed, nil
+}
+
+// seenLive reads key's seen-record: its expiry, whether there is one, and
+// whether it is still live at now.
+func seenLive(tx *bolt.Tx, key string, now time.Time) (exp int64, found, isLive bool) {
+	v := tx.Bucket(bucketSeen).Get([]byte(key))
+	if len(v) != 8 {
+		return 0, v != nil, false
+	}
+	exp = int64(binary.BigEndian.Uint64(v))
+	return exp, true, exp > now.UnixNano()
+}
+
+// claimTx claims key inside tx and reports whether it was free.
+func claimTx(tx *bolt.Tx, key string, now time.Time) (bool, error) {
+	old, found, isLive := seenLive(tx, key, now)
+	if isLive {
+		return false, nil
+	}
+	exps := tx.Bucket(bucketSeenExp)
+	if found {
+		if err := exps.Delete(seenExpKey(old, key)); err != nil {
+			return false, err
+		}
+	}
+	exp := now.Add(SeenTTL).UnixNano()
+	if err := tx.Bucket(bucketSeen).Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(exp))); err != nil {
+		return false, err
+	}
+	if err := exps.Put(seenExpKey(exp, key), nil); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ReviewOnce applies a review change (kind: what Approve, Withdraw,
+// RequestChanges or WithdrawChangeRequest do) and claims key (as Claim
+// does) in the same transaction, so a redelivered event is applied at most
+// once even if the process dies in between. When key was claimed already it
+// changes nothing and returns first false with the draft as it is. An empty
+// key applies the change unconditionally (first true). changed says whether
+// the review changed the draft. It returns ErrNotFound, ErrInvalid (bad
+// names, key or kind) or ErrCorrupt.
+func (s *Store) ReviewOnce(ctx context.Context, key, team, id, user string, kind ReviewKind, required int) (d Draft, changed, first bool, err error) {
+	if key == "" {
+		d, changed, err = s.review(ctx, kind, team, id, user, required)
+		return d, changed, err == nil, err
+	}
+	if err := checkNames("team", team, "id", id, "user", user); err != nil {
+		return Draft{}, false, false, fmt.Errorf("%s: %w", kind.op(), err)
+	}
+	if err := ValidateClaimKey(key); err != nil {
+		return Draft{}, false, false, fmt.Errorf("%s: %w", kind.op(), err)
+	}
+	if !kind.valid() {
+		return Draft{}, false, false, fmt.Errorf("%s: review kind %q: %w", kind.op(), kind, ErrInvalid)
+	}
+	d, changed, err = s.update(ctx, team, id, func(tx *bolt.Tx, r *record, now time.Time) (bool, []Event, error) {
+		first = false
+		claimed, err := claimTx(tx, key, now)
+		if err != nil || !claimed {
+			return false, nil, err
+		}
+		first = true
+		e, err := ApplyReview(&r.Draft, kind, user, required, now)
+		if err != nil || e == nil {
+			return false, nil, err
+		}
+		return true, []Event{*e}, nil
+	})
+	if err != nil {
+		return Draft{}, false, false, fmt.Errorf("%s: %w", kind.op(), err)
+	}
+	return d, changed, first, nil
+}
+
+// ClaimPost claims, for ttl (at least a second), the right to post a draft
+// that is in the outbox, so that of several processes sharing a store
+// exactly one posts it. It returns true when the draft is pending and no
+// live claim holds it; false when it is not pending (posted, failed, held)
+// or another claim is live. MarkPosted and MarkPostFailed release the
+// claim; a claim whose holder died lapses after ttl. The bbolt store is
+// used by one process, so its claims live in memory; a claim granted while
+// the draft was being posted may see it posted already: re-read it. It
+// returns ErrNotFound, ErrInvalid or ErrReadOnly.
+func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duration) (bool, error) {
+	if err := checkNames("team", team, "id", id); err != nil {
+		return false, fmt.Errorf("claim post: %w", err)
+	}
+	if ttl < time.Second {
+		return false, fmt.Errorf("claim post: ttl %s is under a second: %w", ttl, ErrInvalid)
+	}
+	if s.readOnly {
+		return false, fmt.Errorf("claim post: %w", ErrReadOnly)
+	}
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	var pending bool
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		r, err := loadRecord(tx, team, id)
+		if err != nil {
+			return err
+		}
+		pending = r.PostPending
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim post: %w", err)
+	}
+	if !pending {
+		return false, nil
+	}
+	k := team + "\x00" + id
+	now := s.now()
+	if exp, ok := s.posting[k]; ok && exp.After(now) {
+		return false, nil
+	}
+	if s.posting == nil {
+		s.posting = map[string]time.Time{}
+	}
+	for k2, exp := range s.posting {
+		if !exp.After(now) {
+			delete(s.posting, k2)
+		}
+	}
+	s.posting[k] = now.Add(ttl)
+	return true, nil
+}
+
+// releasePost drops a draft's post claim.
+func (s *Store) releasePost(team, id string) {
+	s.pmu.Lock()
+	delete(s.posting, team+"\x00"+id)
+	s.pmu.Unlock()
+}
+
+// Walk calls fn with every draft of every team, with its full history, in
+// key order (by team, then id), from one read transaction (a consistent
+// snapshot; writers are not blocked). It stops at fn's first error and
+// returns it; it also returns ErrCorrupt for a record that does not decode.
+// It works on a read-only store (jobdesc migrate reads one).
+func (s *Store) Walk(ctx context.Context, fn func(Draft) error) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDrafts).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			team, id, ok := splitKey(k)
+			if !ok {
+				return corrupt(bucketDrafts, k, errors.New("bad key"))
+			}
+			r, err := loadRecord(tx, team, string(id))
+			if err != nil {
+				return err
+			}
+			d := r.Draft
+			if err := history(tx, &d); err != nil {
+				return err
+			}
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("walk drafts: %w", err)
+	}
+	return nil
 }
 
 func seenExpKey(exp int64, key string) []byte {

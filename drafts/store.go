@@ -19,8 +19,6 @@ const (
 	schemaVersion = 2
 	// lockTimeout is how long Open waits for another process's lock.
 	lockTimeout = time.Second
-	// seenTTL is how long a Claim key is remembered.
-	seenTTL = 24 * time.Hour
 	// maxGroup caps the writes committed together by one transaction.
 	maxGroup = 256
 )
@@ -58,6 +56,9 @@ type Store struct {
 	gmu     sync.Mutex // guards queue and leading
 	queue   []*call
 	leading bool
+
+	pmu     sync.Mutex           // guards posting
+	posting map[string]time.Time // team\x00id → expiry of its post claim (ClaimPost)
 }
 
 // Open opens the store file at path, creating it with mode 0600 if it does
