@@ -178,7 +178,7 @@ func newHTTPClient() *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+	return &http.Client{Transport: trimmingTransport{next: t}, Timeout: 30 * time.Second}
 }
 
 // socket is one Socket Mode connection.

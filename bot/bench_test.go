@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/slack-go/slack"
+
+	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/templates"
+)
+
+// benchBot is a bot on a real store whose quick phases can run without a
+// connection.
+func benchBot(b *testing.B) (*Bot, *templates.Role) {
+	b.Helper()
+	store, err := drafts.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	cat, err := templates.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bot, err := New(Config{AppToken: "xapp-1", BotToken: "xoxb-1"}, store, cat, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	role, _ := cat.Role("account-manager")
+	return bot, role
+}
+
+// submission is a view_submission of the role's modal with its example
+// values, as Slack would send it.
+func submission(b *testing.B, role *templates.Role) []byte {
+	b.Helper()
+	view := draftModal(role, nil, modalMeta{Channel: "C1", Role: role.ID})
+	state := map[string]map[string]slack.BlockAction{}
+	for id, v := range role.Normalize(role.Example()) {
+		f, _ := role.Field(id)
+		a := slack.BlockAction{Value: v}
+		switch f.Kind {
+		case templates.SingleChoice:
+			a = slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v}}
+		case templates.MultiChoice:
+			a = slack.BlockAction{SelectedOptions: []slack.OptionBlockObject{{Value: v}}}
+		}
+		state[id] = map[string]slack.BlockAction{id: a}
+	}
+	payload := map[string]any{
+		"type": "view_submission", "team": map[string]string{"id": "T1"}, "user": map[string]string{"id": "U1"},
+		"trigger_id": "1.2.3",
+		"view": map[string]any{
+			"id": "V1", "hash": "h", "type": "modal", "callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata,
+			"blocks": view.Blocks, "state": map[string]any{"values": state},
+		},
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return raw
+}
+
+// BenchmarkParseSubmission is slack-go's decoding of one view_submission
+// payload, which socketmode does on its connection's goroutine.
+func BenchmarkParseSubmission(b *testing.B) {
+	_, role := benchBot(b)
+	raw := submission(b, role)
+	b.ReportAllocs()
+	for b.Loop() {
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(raw, &cb); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSubmitQuickPhase is everything before a submission's ack:
+// reading the values, validation, rendering, the posting checks, and the
+// claim and save on a real store file.
+func BenchmarkSubmitQuickPhase(b *testing.B) {
+	bot, role := benchBot(b)
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(submission(b, role), &cb); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		cb.View.Hash = strconv.Itoa(i)
+		r := bot.submitDraft(ctx, cb)
+		if resp, ok := r.ack.(*slack.ViewSubmissionResponse); !ok || resp.ResponseAction != slack.RAClear {
+			b.Fatalf("ack %#v, want clear", r.ack)
+		}
+	}
+}
+
+// BenchmarkDraftModal builds the role's modal for a slash command.
+func BenchmarkDraftModal(b *testing.B) {
+	_, role := benchBot(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		v := draftModal(role, role.Normalize(nil), modalMeta{Channel: "C1", Role: role.ID})
+		if _, err := json.Marshal(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
