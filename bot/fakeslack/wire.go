@@ -1,0 +1,162 @@
+package fakeslack
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// rawJSON is JSON the fake already encoded: compact and valid. appendJSON
+// copies it as is, where encoding/json would scan and compact it again.
+type rawJSON []byte
+
+// MarshalJSON returns r, so a rawJSON inside a value given to json.Marshal
+// still encodes correctly (only more slowly).
+func (r rawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// encodeJSON renders v as appendJSON does.
+func encodeJSON(v any) []byte { return appendJSON(nil, v) }
+
+// encodeJSONSize renders v as appendJSON does into a buffer of size bytes
+// to start with (a guess at the result's length saves regrowing it).
+func encodeJSONSize(v any, size int) []byte { return appendJSON(make([]byte, 0, size), v) }
+
+// sizeHint guesses the encoded length of m for encodeJSONSize: its rawJSON
+// values' lengths plus some for every other field.
+func sizeHint(m map[string]any) int {
+	n := 2
+	for k, v := range m {
+		n += len(k) + 4
+		if r, ok := v.(rawJSON); ok {
+			n += len(r)
+		} else {
+			n += 64
+		}
+	}
+	return n
+}
+
+// appendJSON appends v encoded exactly as json.Marshal encodes it (object
+// keys sorted, HTML characters escaped), but without reflection for the
+// types the fake builds payloads from — maps, slices, strings, numbers,
+// booleans — and without re-scanning rawJSON. Other types go through
+// json.Marshal; a value json.Marshal cannot encode becomes null.
+func appendJSON(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case rawJSON:
+		if len(x) == 0 {
+			return append(b, "null"...)
+		}
+		return append(b, x...)
+	case string:
+		return appendJSONString(b, x)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+			return strconv.AppendFloat(b, x, 'f', -1, 64)
+		}
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		var small [16]string
+		keys := small[:0]
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSON(b, x[k])
+		}
+		return append(b, '}')
+	case []any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, e)
+		}
+		return append(b, ']')
+	case []string:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, e)
+		}
+		return append(b, ']')
+	case []map[string]any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, e)
+		}
+		return append(b, ']')
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, out...)
+}
+
+// appendJSONString appends s as a JSON string, escaped as json.Marshal
+// escapes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+				return appendMarshalledString(b, s)
+			}
+			i += size
+			continue
+		}
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return appendMarshalledString(b, s)
+		}
+		i++
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendMarshalledString(b []byte, s string) []byte {
+	out, _ := json.Marshal(s) // never fails for a string
+	return append(b, out...)
+}
