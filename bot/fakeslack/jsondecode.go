@@ -1,0 +1,382 @@
+package fakeslack
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The fake decodes every view and block list an app sends into generic
+// maps to validate it. encoding/json does that by reflection at a few tens
+// of MB/s, which under a burst made the fake, not the app, the bottleneck.
+// jsonDecoder is a one-pass decoder for exactly that case: it yields what
+// json.Unmarshal yields into an any (map[string]any, []any, string,
+// float64, bool, nil; strings unescaped and invalid UTF-8 replaced as
+// encoding/json does) and gives up — the caller then asks encoding/json, so
+// results and error messages stay encoding/json's — on invalid JSON,
+// numbers out of float64 range and nesting deeper than encoding/json
+// allows.
+
+// maxJSONDepth is encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+type jsonDecoder struct {
+	data  []byte
+	pos   int
+	depth int
+	ok    bool
+}
+
+// decodeJSONFast decodes data as json.Unmarshal into an any would; ok is
+// false when it left the input to encoding/json.
+func decodeJSONFast(data []byte) (v any, ok bool) {
+	d := jsonDecoder{data: data, ok: true}
+	v = d.value()
+	d.space()
+	if !d.ok || d.pos != len(data) {
+		return nil, false
+	}
+	return v, true
+}
+
+// decodeObject decodes a JSON object into m as json.Unmarshal does; it
+// returns the error encoding/json reports for invalid input.
+func decodeObject(data []byte) (map[string]any, error) {
+	if v, ok := decodeJSONFast(data); ok {
+		if m, isObj := v.(map[string]any); isObj {
+			return m, nil
+		}
+	}
+	var m map[string]any
+	err := json.Unmarshal(data, &m)
+	return m, err
+}
+
+// decodeArray decodes a JSON array into a []any as json.Unmarshal does; it
+// returns the error encoding/json reports for invalid input.
+func decodeArray(data []byte) ([]any, error) {
+	if v, ok := decodeJSONFast(data); ok {
+		if a, isArr := v.([]any); isArr {
+			return a, nil
+		}
+	}
+	var a []any
+	err := json.Unmarshal(data, &a)
+	return a, err
+}
+
+// decodeFields decodes a JSON object, returning each member's value and
+// its JSON text (data sub-slices), as json.Unmarshal into a map[string]any
+// and a map[string]json.RawMessage would; ok is false when it left the
+// input to encoding/json.
+func decodeFields(data []byte) (values map[string]any, raw map[string][]byte, ok bool) {
+	d := jsonDecoder{data: data, ok: true}
+	d.space()
+	if d.pos >= len(data) || data[d.pos] != '{' {
+		return nil, nil, false
+	}
+	d.pos++
+	values, raw = map[string]any{}, map[string][]byte{}
+	d.members(func(key string) {
+		d.space()
+		start := d.pos
+		values[key] = d.value()
+		raw[key] = data[start:d.pos:d.pos]
+	})
+	d.space()
+	if !d.ok || d.pos != len(data) {
+		return nil, nil, false
+	}
+	return values, raw, true
+}
+
+func (d *jsonDecoder) fail() { d.ok = false; d.pos = len(d.data) }
+
+func (d *jsonDecoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *jsonDecoder) value() any {
+	d.space()
+	if d.pos >= len(d.data) {
+		d.fail()
+		return nil
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		if d.depth++; d.depth > maxJSONDepth {
+			d.fail()
+			return nil
+		}
+		d.pos++
+		m := map[string]any{}
+		d.members(func(key string) { m[key] = d.value() })
+		d.depth--
+		return m
+	case c == '[':
+		if d.depth++; d.depth > maxJSONDepth {
+			d.fail()
+			return nil
+		}
+		d.pos++
+		a := []any{}
+		d.space()
+		if d.pos < len(d.data) && d.data[d.pos] == ']' {
+			d.pos++
+			d.depth--
+			return a
+		}
+		for d.ok {
+			a = append(a, d.value())
+			d.space()
+			if d.pos >= len(d.data) {
+				d.fail()
+				break
+			}
+			c := d.data[d.pos]
+			d.pos++
+			if c == ']' {
+				break
+			}
+			if c != ',' {
+				d.fail()
+			}
+		}
+		d.depth--
+		return a
+	case c == '"':
+		return d.str()
+	case c == 't':
+		return d.literal("true", true)
+	case c == 'f':
+		return d.literal("false", false)
+	case c == 'n':
+		return d.literal("null", nil)
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	}
+	d.fail()
+	return nil
+}
+
+// members reads the members of an object whose '{' was read, calling
+// member for each key with the position at the value.
+func (d *jsonDecoder) members(member func(key string)) {
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return
+	}
+	for d.ok {
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			d.fail()
+			return
+		}
+		key := d.str()
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			d.fail()
+			return
+		}
+		d.pos++
+		member(key)
+		d.space()
+		if d.pos >= len(d.data) {
+			d.fail()
+			return
+		}
+		c := d.data[d.pos]
+		d.pos++
+		if c == '}' {
+			return
+		}
+		if c != ',' {
+			d.fail()
+		}
+	}
+}
+
+func (d *jsonDecoder) literal(word string, v any) any {
+	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+		d.fail()
+		return nil
+	}
+	d.pos += len(word)
+	return v
+}
+
+// str reads a string, decoded as encoding/json decodes it.
+func (d *jsonDecoder) str() string {
+	start := d.pos + 1
+	i := start
+	for i < len(d.data) {
+		c := d.data[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			return string(d.data[start:i])
+		case c == '\\':
+			return d.escapedStr(start, i)
+		case c < 0x20:
+			d.fail()
+			return ""
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(d.data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return d.escapedStr(start, i)
+			}
+			i += size
+		}
+	}
+	d.fail()
+	return ""
+}
+
+// escapedStr continues str from i, the first byte that is not copied as
+// is (a backslash or invalid UTF-8).
+func (d *jsonDecoder) escapedStr(start, i int) string {
+	buf := make([]byte, 0, i-start+64)
+	buf = append(buf, d.data[start:i]...)
+	for i < len(d.data) {
+		c := d.data[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			return string(buf)
+		case c == '\\':
+			if i+1 >= len(d.data) {
+				d.fail()
+				return ""
+			}
+			switch e := d.data[i+1]; e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r := getu4(d.data[i:])
+				if r < 0 {
+					d.fail()
+					return ""
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, getu4(d.data[i:])); dec != unicode.ReplacementChar {
+						r = dec
+						i += 6
+					} else {
+						r = unicode.ReplacementChar
+					}
+				}
+				buf = utf8.AppendRune(buf, r)
+				continue
+			default:
+				d.fail()
+				return ""
+			}
+			i += 2
+		case c < 0x20:
+			d.fail()
+			return ""
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(d.data[i:])
+			buf = utf8.AppendRune(buf, r) // invalid UTF-8 becomes U+FFFD
+			i += size
+		}
+	}
+	d.fail()
+	return ""
+}
+
+// getu4 decodes \uXXXX at the start of s, or returns -1.
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
+
+// number reads a number with JSON's grammar, converted as encoding/json
+// converts it (strconv.ParseFloat); out of range gives up.
+func (d *jsonDecoder) number() any {
+	start, i := d.pos, d.pos
+	digits := func() int {
+		n := 0
+		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if d.data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d.data) && d.data[i] == '0':
+		i++
+	case digits() == 0:
+		d.fail()
+		return nil
+	}
+	if i < len(d.data) && d.data[i] == '.' {
+		i++
+		if digits() == 0 {
+			d.fail()
+			return nil
+		}
+	}
+	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
+		i++
+		if i < len(d.data) && (d.data[i] == '+' || d.data[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			d.fail()
+			return nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(d.data[start:i]), 64)
+	if err != nil {
+		d.fail()
+		return nil
+	}
+	d.pos = i
+	return f
+}
