@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Fault is an injected failure for the next call(s) of a method.
@@ -77,6 +78,16 @@ type apiRequest struct {
 	body   []byte
 	token  string
 	isJSON bool
+
+	// Set by a method's prepare step, before the server's lock is taken.
+	view         *viewBody // the view parameter, parsed for viewSurface
+	viewErr      *apiError
+	viewSurface  string
+	viewPrepared bool
+	content      *messageContent // text and blocks of chat.* methods
+	// jsonValues are the top-level fields of a JSON body, decoded (nil when
+	// the body was not JSON or not decoded by the fast decoder).
+	jsonValues map[string]any
 }
 
 // apiError is a Slack error answer.
@@ -98,31 +109,34 @@ type methodFunc func(s *Server, r *apiRequest) (map[string]any, *apiError)
 
 type methodSpec struct {
 	token tokenKind
-	fn    methodFunc
+	// prepare, when set, does the work that reads no server state (decoding
+	// and validating views and blocks) before fn runs under the lock; fn
+	// still reports its errors in the order Slack checks them.
+	prepare func(s *Server, r *apiRequest)
+	fn      methodFunc
 }
 
-func methods() map[string]methodSpec {
-	return map[string]methodSpec{
-		"auth.test":             {botToken, (*Server).authTest},
-		"apps.connections.open": {appToken, (*Server).connectionsOpen},
-		"views.open":            {botToken, (*Server).viewsOpen},
-		"views.push":            {botToken, (*Server).viewsPush},
-		"views.update":          {botToken, (*Server).viewsUpdate},
-		"views.publish":         {botToken, (*Server).viewsPublish},
-		"chat.postMessage":      {botToken, (*Server).chatPostMessage},
-		"chat.update":           {botToken, (*Server).chatUpdate},
-		"chat.postEphemeral":    {botToken, (*Server).chatPostEphemeral},
-		"chat.getPermalink":     {botToken, (*Server).chatGetPermalink},
-		"reactions.add":         {botToken, (*Server).reactionsAdd},
-		"reactions.remove":      {botToken, (*Server).reactionsRemove},
-		"users.info":            {botToken, (*Server).usersInfo},
-		"conversations.info":    {botToken, (*Server).conversationsInfo},
-	}
+// methodTable is the Web API the fake implements.
+var methodTable = map[string]methodSpec{
+	"auth.test":             {botToken, nil, (*Server).authTest},
+	"apps.connections.open": {appToken, nil, (*Server).connectionsOpen},
+	"views.open":            {botToken, prepareView(surfaceModal), (*Server).viewsOpen},
+	"views.push":            {botToken, prepareView(surfaceModal), (*Server).viewsPush},
+	"views.update":          {botToken, prepareViewUpdate, (*Server).viewsUpdate},
+	"views.publish":         {botToken, prepareView(surfaceHome), (*Server).viewsPublish},
+	"chat.postMessage":      {botToken, prepareContent, (*Server).chatPostMessage},
+	"chat.update":           {botToken, prepareContent, (*Server).chatUpdate},
+	"chat.postEphemeral":    {botToken, prepareContent, (*Server).chatPostEphemeral},
+	"chat.getPermalink":     {botToken, nil, (*Server).chatGetPermalink},
+	"reactions.add":         {botToken, nil, (*Server).reactionsAdd},
+	"reactions.remove":      {botToken, nil, (*Server).reactionsRemove},
+	"users.info":            {botToken, nil, (*Server).usersInfo},
+	"conversations.info":    {botToken, nil, (*Server).conversationsInfo},
 }
 
 // Methods returns the Web API methods the fake implements, sorted.
 func Methods() []string {
-	m := methods()
+	m := methodTable
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -152,7 +166,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	spec, known := methods()[method]
+	spec, known := methodTable[method]
 	if !known {
 		s.mu.Lock()
 		s.unknown = append(s.unknown, method)
@@ -195,6 +209,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.finishCall(w, call, http.StatusOK, apiAnswer(nil, e), false)
 		return
 	}
+	if spec.prepare != nil {
+		spec.prepare(s, req)
+	}
+	params := paramsText(call.Params)
 
 	s.mu.Lock()
 	resp, aerr := spec.fn(s, req)
@@ -207,12 +225,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		call.Error = aerr.code
 		call.Messages = aerr.messages
 	}
-	call = s.recordCallLocked(call)
+	call = s.recordCallTextLocked(call, params)
 	if isValidationError(call.Error) {
 		s.problemLocked("%s rejected as %s: %s", method, call.Error, strings.Join(call.Messages, "; "))
 	}
 	s.mu.Unlock()
-	s.logf("fakeslack: %s -> %s", method, summarizeAnswer(call))
+	if s.logging() {
+		s.logf("fakeslack: %s -> %s", method, summarizeAnswer(call))
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -292,11 +312,37 @@ func apiAnswer(resp map[string]any, e *apiError) []byte {
 		}
 		out["ok"] = true
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return []byte(`{"ok":false,"error":"internal_error"}`)
+	return encodeJSONSize(out, sizeHint(out))
+}
+
+// readBody reads a request body of at most maxBody bytes, in one buffer
+// when the length is known.
+func readBody(r *http.Request) ([]byte, error) {
+	body := io.LimitReader(r.Body, maxBody)
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return buf, nil
 	}
-	return b
+	return io.ReadAll(body)
+}
+
+// paramValue is a top-level field of a JSON body as Call.Params holds it:
+// a string unquoted, any other value as its JSON text. raw was validated by
+// the decoder it came from.
+func paramValue(raw json.RawMessage) string {
+	if len(raw) >= 2 && raw[0] == '"' {
+		if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			return string(inner) // nothing to unescape
+		}
+		var str string
+		if json.Unmarshal(raw, &str) == nil {
+			return str
+		}
+	}
+	return string(raw)
 }
 
 func (s *Server) checkToken(token string, want tokenKind) *apiError {
@@ -317,7 +363,7 @@ func (s *Server) checkToken(token string, want tokenKind) *apiError {
 // still be recorded.
 func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 	req := &apiRequest{method: method, params: map[string]string{}}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, err := readBody(r)
 	if err != nil {
 		return req, errCode("request_timeout")
 	}
@@ -333,24 +379,38 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 	switch {
 	case ctype == "application/json":
 		req.isJSON = true
-		if len(bytes.TrimSpace(body)) > 0 {
-			var fields map[string]json.RawMessage
-			if err := json.Unmarshal(body, &fields); err != nil {
+		if len(bytes.TrimSpace(body)) == 0 {
+			break
+		}
+		values, fields, ok := decodeFields(body)
+		if !ok { // invalid, or beyond the fast decoder: encoding/json's answer
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(body, &raw); err != nil {
 				req.body = body
 				return req, &apiError{code: "invalid_json", messages: []string{"[ERROR] " + err.Error()}}
 			}
-			for k, raw := range fields {
-				var str string
-				if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &str) == nil {
-					req.params[k] = str
-				} else {
-					req.params[k] = string(raw)
+			fields = make(map[string][]byte, len(raw))
+			for k, v := range raw {
+				fields[k] = v
+			}
+			values = nil
+		}
+		for k, raw := range fields {
+			if str, ok := values[k].(string); ok {
+				req.params[k] = str
+			} else {
+				req.params[k] = paramValue(raw)
+			}
+		}
+		req.jsonValues = values
+		if _, ok := fields["token"]; ok {
+			rest := make(map[string]json.RawMessage, len(fields))
+			for k, v := range fields {
+				if k != "token" {
+					rest[k] = v
 				}
 			}
-			if _, ok := fields["token"]; ok {
-				delete(fields, "token")
-				body, _ = json.Marshal(fields)
-			}
+			body, _ = json.Marshal(rest)
 		}
 	default:
 		vals, err := url.ParseQuery(string(body))

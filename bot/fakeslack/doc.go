@@ -116,7 +116,10 @@
 // Envelopes carry envelope_id, type, accepts_response_payload and payload;
 // events_api envelopes also retry_attempt and retry_reason. Each envelope
 // goes to one open socket (round robin). The app's acks are recorded with
-// their payload and latency; an ack later than Options.AckDeadline (3 s)
+// their payload and latency, measured from the moment the frame was
+// written (Delivery.SentAt, taken holding the socket, just before the
+// write, so waiting for a busy socket does not count against the app) to
+// the moment the ack frame was read; an ack later than Options.AckDeadline (3 s)
 // is Late, listed by LateAcks and Problems, and its payload is ignored as
 // Slack ignores it. With Options.Redeliver an unacked events_api envelope
 // is redelivered with a new envelope_id, the same event_id and
@@ -147,7 +150,9 @@
 // wrapped), and return ErrClosed once the server is closed. The predicates
 // given to the WaitFor… methods run under the server's lock and must not
 // call Server methods; the condition given to WaitUntil runs without it
-// and may.
+// and may. The server's lock is held only to read and change the
+// workspace: payloads are decoded, validated and encoded outside it, and
+// views and messages keep their encoded JSON, so reading them costs a copy.
 //
 // # Transcript
 //

@@ -142,7 +142,8 @@ type Server struct {
 
 	users        map[string]*User
 	channels     map[string]*Channel
-	messages     []*message // every message, in order
+	messages     []*message          // every message, in order
+	messageIndex map[string]*message // by messageKey
 	views        map[string]*viewState
 	viewOrder    []string
 	homes        map[string]string   // user -> home view id
@@ -187,6 +188,7 @@ func Start(opts Options) (*Server, error) {
 		changed:      make(chan struct{}),
 		users:        map[string]*User{},
 		channels:     map[string]*Channel{},
+		messageIndex: map[string]*message{},
 		views:        map[string]*viewState{},
 		homes:        map[string]string{},
 		stacks:       map[string][]string{},
@@ -455,6 +457,10 @@ func (s *Server) broadcastLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
+
+// logging reports whether logf writes anywhere, so hot paths can skip
+// formatting its arguments.
+func (s *Server) logging() bool { return s.opts.Logf != nil || s.opts.Logger != nil }
 
 func (s *Server) logf(format string, args ...any) {
 	if s.opts.Logf != nil {

@@ -64,7 +64,7 @@ func (m *message) wire() map[string]any {
 		out["bot_profile"] = map[string]any{"id": m.BotID, "app_id": AppID, "name": BotUserName, "team_id": TeamID, "deleted": false}
 	}
 	if len(m.Blocks) > 0 {
-		out["blocks"] = json.RawMessage(m.Blocks)
+		out["blocks"] = rawJSON(m.Blocks) // checkMessageBlocks encoded it
 	}
 	if m.ThreadTS != "" {
 		out["thread_ts"] = m.ThreadTS
@@ -84,28 +84,31 @@ func (m *message) wire() map[string]any {
 }
 
 func (s *Server) findMessageLocked(channel, ts string) *message {
-	for _, m := range s.messages {
-		if m.Channel == channel && m.TS == ts && !m.Ephemeral && !m.deleted {
-			return m
-		}
+	if m := s.findAnyMessageLocked(channel, ts); m != nil && !m.Ephemeral {
+		return m
 	}
 	return nil
 }
 
 func (s *Server) findAnyMessageLocked(channel, ts string) *message {
-	for _, m := range s.messages {
-		if m.Channel == channel && m.TS == ts && !m.deleted {
-			return m
-		}
+	if m := s.messageIndex[messageKey(channel, ts)]; m != nil && !m.deleted {
+		return m
 	}
 	return nil
 }
+
+// messageKey indexes a message; message timestamps are unique (see
+// nextTSLocked), so there is one message per key.
+func messageKey(channel, ts string) string { return channel + "/" + ts }
 
 func (s *Server) addMessageLocked(m *message) *message {
 	if m.Reactions == nil {
 		m.Reactions = map[string][]string{}
 	}
 	s.messages = append(s.messages, m)
+	if k := messageKey(m.Channel, m.TS); s.messageIndex[k] == nil {
+		s.messageIndex[k] = m
+	}
 	s.broadcastLocked()
 	return m
 }
@@ -253,26 +256,53 @@ func (s *Server) resolveChannelLocked(id string) *Channel {
 	return nil
 }
 
+// messageContent is the text and blocks of a chat.postMessage-like call.
+type messageContent struct {
+	text      string
+	blocks    json.RawMessage
+	blocksSet bool // a blocks parameter was sent
+	err       *apiError
+}
+
+// prepareContent reads the text and blocks of chat.* methods before the
+// server's lock is taken.
+func prepareContent(s *Server, r *apiRequest) {
+	c := s.messageContent(r.params)
+	r.content = &c
+}
+
+// messageContentOf returns the request's text and blocks, read by
+// prepareContent or now.
+func (s *Server) messageContentOf(r *apiRequest) (text string, blocks json.RawMessage, blocksSet bool, e *apiError) {
+	c := r.content
+	if c == nil {
+		cc := s.messageContent(r.params)
+		c = &cc
+	}
+	return c.text, c.blocks, c.blocksSet, c.err
+}
+
 // messageContent reads text and blocks of chat.postMessage-like calls.
-// blocksSet is false when no blocks parameter was sent.
-func (s *Server) messageContent(p map[string]string) (text string, blocks json.RawMessage, blocksSet bool, e *apiError) {
-	text = p["text"]
+// blocksSet is false when no blocks parameter was sent. It reads no server
+// state.
+func (s *Server) messageContent(p map[string]string) messageContent {
+	text := p["text"]
 	if utf8.RuneCountInString(text) > MaxMessageText {
-		return "", nil, false, errCode("msg_too_long")
+		return messageContent{err: errCode("msg_too_long")}
 	}
 	raw, ok := p["blocks"]
 	if !ok || strings.TrimSpace(raw) == "" {
-		return text, nil, false, nil
+		return messageContent{text: text}
 	}
-	blocks, e = s.checkMessageBlocks([]byte(raw), "/blocks")
-	return text, blocks, true, e
+	blocks, e := s.checkMessageBlocks([]byte(raw), "/blocks")
+	return messageContent{text: text, blocks: blocks, blocksSet: true, err: e}
 }
 
 // checkMessageBlocks validates a message's blocks and returns them with
 // block_ids and action_ids filled in.
 func (s *Server) checkMessageBlocks(raw []byte, ptr string) (json.RawMessage, *apiError) {
-	var blocks []any
-	if err := json.Unmarshal(raw, &blocks); err != nil {
+	blocks, err := decodeArray(raw)
+	if err != nil {
 		return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects: " + err.Error()}}
 	}
 	msgs := checkBlocks(blocks, ptr, surfaceMessage)
@@ -283,11 +313,7 @@ func (s *Server) checkMessageBlocks(raw []byte, ptr string) (json.RawMessage, *a
 		return nil, &apiError{code: "invalid_blocks", messages: msgs}
 	}
 	normalizeBlocks(blocks)
-	out, err := json.Marshal(blocks)
-	if err != nil {
-		return nil, errCode("invalid_blocks_format")
-	}
-	return out, nil
+	return json.RawMessage(encodeJSONSize(blocks, len(raw)+len(raw)/8)), nil
 }
 
 func (s *Server) postableChannelLocked(id string) (*Channel, *apiError) {
@@ -312,7 +338,7 @@ func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	text, blocks, _, e := s.messageContent(r.params)
+	text, blocks, _, e := s.messageContentOf(r)
 	if e != nil {
 		return nil, e
 	}
@@ -346,7 +372,7 @@ func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
 		return nil, errCode("is_archived")
 	}
 	_, hasText := r.params["text"]
-	text, blocks, blocksSet, e := s.messageContent(r.params)
+	text, blocks, blocksSet, e := s.messageContentOf(r)
 	if e != nil {
 		return nil, e
 	}
@@ -376,7 +402,7 @@ func (s *Server) chatPostEphemeral(r *apiRequest) (map[string]any, *apiError) {
 	if c.IsIM && c.User != user {
 		return nil, errCode("user_not_in_channel")
 	}
-	text, blocks, _, e := s.messageContent(r.params)
+	text, blocks, _, e := s.messageContentOf(r)
 	if e != nil {
 		return nil, e
 	}

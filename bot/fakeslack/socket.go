@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,7 @@ type Delivery struct {
 	ViewID       string // view interactions
 	RetryAttempt int
 	RetryReason  string
-	SentAt       time.Time
+	SentAt       time.Time       // when the frame was written (the ack latency counts from here)
 	Payload      json.RawMessage // the envelope's payload
 	Frame        json.RawMessage // the whole frame written to the socket
 	Conn         int             // the socket it went to
@@ -40,7 +41,8 @@ type deliveryState struct {
 	ack      Ack
 	timedOut bool
 	timer    *time.Timer
-	onAck    func(Ack) // applies the ack's effects (called with s.mu held)
+	onAck    func(Ack)     // applies the ack's effects (called with s.mu held)
+	ackCh    chan struct{} // closed when acked
 }
 
 // WaitAck waits for the app's ack of the envelope and returns it, late or
@@ -48,16 +50,30 @@ type deliveryState struct {
 // and ErrClosed after Close.
 func (d *Delivery) WaitAck(ctx context.Context) (Ack, error) {
 	s := d.srv
-	var ack Ack
-	err := s.waitLocked(ctx, "ack of "+d.EnvelopeID, func() bool {
+	what := "ack of " + d.EnvelopeID
+	for {
+		s.mu.Lock()
 		st := s.deliveries[d.EnvelopeID]
 		if st != nil && st.acked {
-			ack = st.ack
-			return true
+			ack := st.ack
+			s.mu.Unlock()
+			return ack, nil
 		}
-		return false
-	})
-	return ack, err
+		ch, closed := s.changed, s.closed
+		if st != nil {
+			ch = st.ackCh // wake on this ack only, not on every change
+		}
+		s.mu.Unlock()
+		if closed {
+			return Ack{}, fmt.Errorf("wait for %s: %w", what, ErrClosed)
+		}
+		select {
+		case <-ch:
+		case <-s.ctx.Done():
+		case <-ctx.Done():
+			return Ack{}, fmt.Errorf("wait for %s: %w", what, ctx.Err())
+		}
+	}
 }
 
 // Acked reports whether the app acknowledged the envelope (late or not).
@@ -101,6 +117,11 @@ type sockConn struct {
 func (c *sockConn) write(frame []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(frame)
+}
+
+// writeLocked writes a data frame; c.wmu must be held.
+func (c *sockConn) writeLocked(frame []byte) error {
 	if err := c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return fmt.Errorf("set write deadline: %w", err)
 	}
@@ -364,14 +385,15 @@ type outEnvelope struct {
 }
 
 // send writes an envelope to one open socket, waiting (up to ctx) for one.
+// The payload and frame are encoded before any lock is taken; SentAt, from
+// which the ack's latency and the trigger's 3 s are measured, is taken with
+// the socket's write lock held, right before the frame is written, so time
+// spent queueing for the socket or the server's lock does not count
+// against the app.
 func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
-	payload := env.raw
+	payload := []byte(env.raw)
 	if payload == nil {
-		var err error
-		payload, err = json.Marshal(env.payload)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s payload: %w", env.typ, err)
-		}
+		payload = encodeJSONSize(env.payload, sizeHint(env.payload))
 	}
 	for {
 		var c *sockConn
@@ -384,44 +406,37 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 		d := &Delivery{
 			EnvelopeID: newUUID(), Type: env.typ, PayloadType: env.payloadType, EventID: env.eventID,
 			TriggerID: env.triggerID, ResponseURL: env.responseURL, ViewID: env.viewID,
-			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Payload: payload, Conn: c.id, srv: s,
+			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Conn: c.id, srv: s,
 		}
-		frame := map[string]any{
-			"envelope_id":              d.EnvelopeID,
-			"type":                     env.typ,
-			"accepts_response_payload": env.accepts,
-			"payload":                  payload,
+		var start, end int
+		d.Frame, start, end = envelopeFrame(d.EnvelopeID, env, payload)
+		d.Payload = json.RawMessage(d.Frame[start:end:end])
+		text := fmt.Sprintf("socket %d ← %s %s", c.id, env.typ, env.summary)
+		if env.retryAttempt > 0 {
+			text += fmt.Sprintf(" (retry_attempt %d)", env.retryAttempt)
 		}
-		if env.typ == "events_api" {
-			frame["retry_attempt"] = env.retryAttempt
-			frame["retry_reason"] = env.retryReason
-		}
-		var err error
-		d.Frame, err = json.Marshal(frame)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s envelope: %w", env.typ, err)
-		}
+		text += " envelope_id=" + d.EnvelopeID
 
+		c.wmu.Lock()
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
+			c.wmu.Unlock()
 			return nil, fmt.Errorf("send %s: %w", env.typ, ErrClosed)
 		}
 		d.SentAt = time.Now()
 		if t := s.triggers[env.triggerID]; t != nil {
 			t.issued = s.opts.Now()
 		}
-		st := &deliveryState{d: d, accepts: env.accepts, onAck: env.onAck}
+		st := &deliveryState{d: d, accepts: env.accepts, onAck: env.onAck, ackCh: make(chan struct{})}
 		s.deliveries[d.EnvelopeID] = st
 		s.deliveryLog = append(s.deliveryLog, d)
-		text := fmt.Sprintf("socket %d ← %s %s", c.id, env.typ, env.summary)
-		if env.retryAttempt > 0 {
-			text += fmt.Sprintf(" (retry_attempt %d)", env.retryAttempt)
-		}
-		s.entryLocked(Entry{At: d.SentAt, Kind: KindEnvelope, EnvelopeID: d.EnvelopeID, Text: text + " envelope_id=" + d.EnvelopeID, Data: d.Frame})
+		s.entryLocked(Entry{At: d.SentAt, Kind: KindEnvelope, EnvelopeID: d.EnvelopeID, Text: text, Data: d.Frame})
 		s.mu.Unlock()
+		err := c.writeLocked(d.Frame)
+		c.wmu.Unlock()
 
-		if err := c.write(d.Frame); err != nil {
+		if err != nil {
 			s.mu.Lock()
 			c.closing = true
 			delete(s.deliveries, d.EnvelopeID)
@@ -436,9 +451,35 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 			st.timer = time.AfterFunc(s.opts.AckDeadline, func() { s.ackDeadline(id) })
 		}
 		s.mu.Unlock()
-		s.logf("fakeslack: sent %s %s", env.typ, env.summary)
+		if s.logging() {
+			s.logf("fakeslack: sent %s %s", env.typ, env.summary)
+		}
 		return d, nil
 	}
+}
+
+// envelopeFrame encodes an envelope as json.Marshal would encode its map
+// (keys sorted), copying the encoded payload once; payload is
+// frame[start:end].
+func envelopeFrame(envelopeID string, env outEnvelope, payload []byte) (frame []byte, start, end int) {
+	b := make([]byte, 0, len(payload)+len(envelopeID)+len(env.typ)+len(env.retryReason)+128)
+	b = append(b, `{"accepts_response_payload":`...)
+	b = strconv.AppendBool(b, env.accepts)
+	b = append(b, `,"envelope_id":`...)
+	b = appendJSONString(b, envelopeID)
+	b = append(b, `,"payload":`...)
+	start = len(b)
+	b = append(b, payload...)
+	end = len(b)
+	if env.typ == "events_api" {
+		b = append(b, `,"retry_attempt":`...)
+		b = strconv.AppendInt(b, int64(env.retryAttempt), 10)
+		b = append(b, `,"retry_reason":`...)
+		b = appendJSONString(b, env.retryReason)
+	}
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, env.typ)
+	return append(b, '}'), start, end
 }
 
 // ackDeadline runs when an envelope's ack deadline passes.
@@ -489,9 +530,10 @@ func (s *Server) handleFrame(c *sockConn, data []byte) {
 		EnvelopeID string          `json:"envelope_id"`
 		Payload    json.RawMessage `json:"payload"`
 	}
+	err := json.Unmarshal(data, &f)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := json.Unmarshal(data, &f); err != nil || f.EnvelopeID == "" {
+	if err != nil || f.EnvelopeID == "" {
 		s.entryLocked(Entry{Kind: KindProblem, Text: fmt.Sprintf("socket %d: frame is not an ack", c.id), Data: json.RawMessage(quoteIfInvalid(data))})
 		s.problemLocked("socket %d: the app wrote a frame that is not an ack: %.200s", c.id, data)
 		return
@@ -517,6 +559,7 @@ func (s *Server) handleFrame(c *sockConn, data []byte) {
 	ack := Ack{EnvelopeID: f.EnvelopeID, Type: st.d.Type, Payload: payload, At: now, Latency: now.Sub(st.d.SentAt)}
 	ack.Late = ack.Latency > s.opts.AckDeadline
 	st.acked, st.ack = true, ack
+	close(st.ackCh)
 	s.acks = append(s.acks, ack)
 	text := fmt.Sprintf("socket %d → ack %s (%s %s) after %v", c.id, f.EnvelopeID, st.d.Type, st.d.PayloadType, ack.Latency.Round(time.Microsecond))
 	if ack.Late {

@@ -26,8 +26,15 @@ type stateTarget struct {
 	input             bool // the element of an input block
 }
 
-func stateTargets(blocks []any) []stateTarget {
-	var out []stateTarget
+// stateIndex lists a block list's stateful elements, in order, and how
+// many each block holds.
+type stateIndex struct {
+	targets  []stateTarget
+	perBlock map[string]int
+}
+
+func newStateIndex(blocks []any) stateIndex {
+	ix := stateIndex{perBlock: map[string]int{}}
 	for _, raw := range blocks {
 		b, ok := raw.(map[string]any)
 		if !ok {
@@ -40,16 +47,17 @@ func stateTargets(blocks []any) []stateTarget {
 				continue
 			}
 			aid, _ := e["action_id"].(string)
-			out = append(out, stateTarget{blockID: bid, actionID: aid, block: b, elem: e, input: b["type"] == "input"})
+			ix.targets = append(ix.targets, stateTarget{blockID: bid, actionID: aid, block: b, elem: e, input: b["type"] == "input"})
+			ix.perBlock[bid]++
 		}
 	}
-	return out
+	return ix
 }
 
 // initialState returns view.state.values as Slack reports them before the
 // user changed anything (initial values, else empty).
 func initialState(blocks []any) map[string]any {
-	st, _ := stateValues(blocks, nil, nil)
+	st, _ := stateValues(newStateIndex(blocks), nil, nil)
 	return st
 }
 
@@ -58,19 +66,14 @@ func initialState(blocks []any) map[string]any {
 // "block_id/action_id" for a block with several stateful elements). A nil
 // values map builds the initial state without checks. known answers whether
 // a user or conversation id exists (nil accepts any).
-func stateValues(blocks []any, values map[string]any, known func(kind, id string) bool) (map[string]any, error) {
+func stateValues(ix stateIndex, values map[string]any, known func(kind, id string) bool) (map[string]any, error) {
 	strict := values != nil
-	targets := stateTargets(blocks)
-	perBlock := map[string]int{}
-	for _, t := range targets {
-		perBlock[t.blockID]++
-	}
 	used := map[string]bool{}
 	out := map[string]any{}
-	for _, t := range targets {
+	for _, t := range ix.targets {
 		key := t.blockID
 		v, set := values[key]
-		if perBlock[t.blockID] > 1 || !set {
+		if ix.perBlock[t.blockID] > 1 || !set {
 			key = t.blockID + "/" + t.actionID
 			v, set = values[key]
 		}

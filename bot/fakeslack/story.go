@@ -171,33 +171,54 @@ func (s *Server) SubmitView(ctx context.Context, user string, view View, values 
 	if values == nil {
 		values = map[string]any{}
 	}
-	s.mu.Lock()
-	v, err := s.openViewLocked(user, view.ID)
-	if err == nil && v.typ != "modal" {
-		err = fmt.Errorf("view %s is a %s view, not a modal: %w", view.ID, v.typ, ErrInvalidInput)
+	known := func(kind, id string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.knownLocked(kind, id)
 	}
-	if err != nil {
+	for {
+		// Look the view up, build its state without the lock (the body
+		// never changes), then check nothing changed meanwhile.
+		s.mu.Lock()
+		v, err := s.openViewLocked(user, view.ID)
+		if err == nil && v.typ != "modal" {
+			err = fmt.Errorf("view %s is a %s view, not a modal: %w", view.ID, v.typ, ErrInvalidInput)
+		}
+		if err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("submit view: %w", err)
+		}
+		body := v.body
 		s.mu.Unlock()
-		return nil, fmt.Errorf("submit view: %w", err)
-	}
-	state, err := stateValues(v.blocks(), values, s.knownLocked)
-	if err != nil {
+
+		state, err := stateValues(body.state, values, known)
+		if err != nil {
+			return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
+		}
+		stateJSON := encodeJSONSize(state, len(body.initialState)+len(body.initialState)/2)
+
+		s.mu.Lock()
+		if again, err := s.openViewLocked(user, view.ID); err != nil || again != v || v.body != body {
+			s.mu.Unlock()
+			continue
+		}
+		trig := s.newTriggerLocked(user, v.id)
+		wire := v.snapshot()
+		userRef := s.userRefLocked(user)
 		s.mu.Unlock()
-		return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
+
+		payload := map[string]any{
+			"type": "view_submission", "team": teamWire(), "user": userRef, "api_app_id": AppID,
+			"token": VerificationToken, "trigger_id": trig, "view": wire.json(stateJSON), "response_urls": []any{},
+			"is_enterprise_install": false, "enterprise": nil,
+		}
+		id, callback := wire.id, body.callbackID
+		return s.send(ctx, outEnvelope{
+			typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
+			summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, callback, user),
+			onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
+		})
 	}
-	trig := s.newTriggerLocked(user, v.id)
-	payload := map[string]any{
-		"type": "view_submission", "team": teamWire(), "user": s.userRefLocked(user), "api_app_id": AppID,
-		"token": VerificationToken, "trigger_id": trig, "view": v.wire(state), "response_urls": []any{},
-		"is_enterprise_install": false, "enterprise": nil,
-	}
-	id, callback := v.id, v.str("callback_id")
-	s.mu.Unlock()
-	return s.send(ctx, outEnvelope{
-		typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
-		summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, callback, user),
-		onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
-	})
 }
 
 // applySubmissionAckLocked applies a view_submission ack's response_action.
@@ -220,13 +241,7 @@ func (s *Server) applySubmissionAckLocked(viewID, user string, a Ack) {
 	case "clear":
 		s.closeStackLocked(user)
 	case "errors":
-		inputs := map[string]bool{}
-		for _, b := range v.blocks() {
-			if m, ok := b.(map[string]any); ok && m["type"] == "input" {
-				id, _ := m["block_id"].(string)
-				inputs[id] = true
-			}
-		}
+		inputs := v.body.inputs
 		var msgs []string
 		if len(p.Errors) == 0 {
 			msgs = append(msgs, "[ERROR] response_action errors needs a non-empty errors object [json-pointer:/errors]")
@@ -279,14 +294,14 @@ func (s *Server) CloseView(ctx context.Context, user string, view View) (*Delive
 	}
 	cleared := len(s.stacks[user]) > 1
 	s.closeStackLocked(user)
-	if v.body["notify_on_close"] != true {
+	if !v.body.notifyOnClose {
 		s.entryLocked(Entry{Kind: KindUser, Text: fmt.Sprintf("%s closed view %s (notify_on_close unset: no view_closed)", user, v.id)})
 		s.mu.Unlock()
 		return nil, fmt.Errorf("close view %s: %w", view.ID, ErrNoEnvelope)
 	}
 	payload := map[string]any{
 		"type": "view_closed", "team": teamWire(), "user": s.userRefLocked(user), "api_app_id": AppID,
-		"token": VerificationToken, "view": v.wire(initialState(v.blocks())), "is_cleared": cleared,
+		"token": VerificationToken, "view": v.wireInitial(), "is_cleared": cleared,
 		"is_enterprise_install": false, "enterprise": nil,
 	}
 	id := v.id
@@ -393,7 +408,7 @@ func (s *Server) ClickViewButton(ctx context.Context, user string, view View, ac
 		s.mu.Unlock()
 		return nil, fmt.Errorf("click view button: %w", err)
 	}
-	blockID, button, err := findButton(v.blocks(), actionID)
+	blockID, button, err := findButton(v.body.blocks, actionID)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("click view button in %s: %w", v.id, err)
@@ -406,8 +421,8 @@ func (s *Server) ClickViewButton(ctx context.Context, user string, view View, ac
 	payload := map[string]any{
 		"type": "block_actions", "user": s.userRefLocked(user), "api_app_id": AppID, "token": VerificationToken,
 		"container": map[string]any{"type": "view", "view_id": v.id}, "trigger_id": trig, "team": teamWire(),
-		"enterprise": nil, "is_enterprise_install": false, "view": v.wire(initialState(v.blocks())),
-		"state":   map[string]any{"values": initialState(v.blocks())},
+		"enterprise": nil, "is_enterprise_install": false, "view": v.wireInitial(),
+		"state":   rawJSON(`{"values":` + string(v.body.initialState) + `}`),
 		"actions": []any{buttonAction(blockID, button, s.nextTSLocked())},
 	}
 	id := v.id
@@ -510,7 +525,7 @@ func (s *Server) OpenHome(ctx context.Context, user string) (*Delivery, error) {
 	event := map[string]any{"type": "app_home_opened", "user": user, "channel": dmChannelID(user), "tab": "home"}
 	if id, ok := s.homes[user]; ok {
 		v := s.views[id]
-		event["view"] = v.wire(initialState(v.blocks()))
+		event["view"] = v.wireInitial()
 	}
 	env := s.eventEnvelopeLocked(event, "app_home_opened by "+user)
 	s.mu.Unlock()

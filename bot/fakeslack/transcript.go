@@ -150,6 +150,30 @@ func (s *Server) String() string {
 }
 
 func (s *Server) recordCallLocked(c Call) Call {
+	return s.recordCallTextLocked(c, paramsText(c.Params))
+}
+
+// paramsText renders a call's parameters for its transcript line (each
+// value cut at 60 bytes); it needs no lock, so callers may render it first.
+func paramsText(params map[string]string) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		v := params[k]
+		if len(v) > 60 {
+			v = v[:60] + "…"
+		}
+		fmt.Fprintf(&b, " %s=%q", k, v)
+	}
+	return b.String()
+}
+
+// recordCallTextLocked records a call whose parameters paramsText rendered.
+func (s *Server) recordCallTextLocked(c Call, params string) Call {
 	c.Seq = len(s.entries) + 1
 	summary := c.Method
 	if c.OK {
@@ -160,18 +184,7 @@ func (s *Server) recordCallLocked(c Call) Call {
 	if c.Fault {
 		summary += " (injected)"
 	}
-	keys := make([]string, 0, len(c.Params))
-	for k := range c.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := c.Params[k]
-		if len(v) > 60 {
-			v = v[:60] + "…"
-		}
-		summary += fmt.Sprintf(" %s=%q", k, v)
-	}
+	summary += params
 	for _, m := range c.Messages {
 		summary += "\n      " + m
 	}
@@ -216,8 +229,11 @@ func (s *Server) WaitForCall(ctx context.Context, method string, pred func(Call)
 // (e.g. after := s.Mark() before triggering the action).
 func (s *Server) WaitForCallAfter(ctx context.Context, after int, method string, pred func(Call) bool) (Call, error) {
 	var found Call
-	next := 0
+	next := -1
 	err := s.waitLocked(ctx, "call "+method, func() bool {
+		if next < 0 { // skip the calls up to after (Seq increases along s.calls)
+			next = sort.Search(len(s.calls), func(i int) bool { return s.calls[i].Seq > after })
+		}
 		for ; next < len(s.calls); next++ {
 			c := s.calls[next]
 			if c.Seq > after && (method == "" || c.Method == method) && (pred == nil || pred(c)) {

@@ -1,6 +1,7 @@
 package fakeslack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,59 +36,120 @@ type View struct {
 	Version int
 }
 
+// viewBody is a validated, normalised view as the app sent it. It is never
+// changed once built (views.update stores a new one), so reads share it
+// and its JSON is encoded once, not on every read or payload.
+type viewBody struct {
+	m      map[string]any // the view as sent, normalised
+	size   int            // bytes as sent
+	blocks []any
+	// blocksJSON is blocks encoded (with the block_ids and action_ids the
+	// fake filled in).
+	blocksJSON rawJSON
+	// title, submit and close are the modal's text objects encoded, nil
+	// when absent.
+	title, submit, close                        rawJSON
+	titleText                                   string
+	callbackID, privateMetadata, externalID     string
+	clearOnClose, notifyOnClose, submitDisabled bool
+	// state indexes the stateful elements; initialState is
+	// view.state.values before the user changed anything, encoded.
+	state        stateIndex
+	initialState rawJSON
+	inputs       map[string]bool // block_ids of input blocks
+}
+
+// newViewBody indexes and encodes a validated, normalised view.
+func newViewBody(m map[string]any, size int) *viewBody {
+	b := &viewBody{m: m, size: size}
+	b.blocks, _ = m["blocks"].([]any)
+	b.blocksJSON = encodeJSONSize(b.blocks, size+size/8)
+	str := func(key string) string { s, _ := m[key].(string); return s }
+	b.callbackID, b.privateMetadata, b.externalID = str("callback_id"), str("private_metadata"), str("external_id")
+	b.clearOnClose, b.notifyOnClose, b.submitDisabled = m["clear_on_close"] == true, m["notify_on_close"] == true, m["submit_disabled"] == true
+	obj := func(key string) rawJSON {
+		if t, ok := m[key]; ok {
+			return encodeJSON(t)
+		}
+		return nil
+	}
+	b.title, b.submit, b.close = obj("title"), obj("submit"), obj("close")
+	if t, ok := m["title"].(map[string]any); ok {
+		b.titleText, _ = t["text"].(string)
+	}
+	b.state = newStateIndex(b.blocks)
+	init, _ := stateValues(b.state, nil, nil)
+	b.initialState = encodeJSONSize(init, 64*len(b.state.targets)+16)
+	b.inputs = map[string]bool{}
+	for _, raw := range b.blocks {
+		if blk, ok := raw.(map[string]any); ok && blk["type"] == "input" {
+			id, _ := blk["block_id"].(string)
+			b.inputs[id] = true
+		}
+	}
+	return b
+}
+
 type viewState struct {
 	id, teamID, typ, user, hash string
-	body                        map[string]any // the view as sent, normalised
+	body                        *viewBody
 	closed                      bool
 	rootID, previousID          string
 	errors                      map[string]string
 	version                     int
+	initialWire                 rawJSON // wire with the initial state, built on first use
 }
 
-func (v *viewState) str(key string) string {
-	s, _ := v.body[key].(string)
-	return s
+// viewWire is what a view's wire form depends on, copied from a viewState
+// under the server's lock so the JSON can be built without it.
+type viewWire struct {
+	id, teamID, typ, hash, rootID, previousID string
+	body                                      *viewBody
 }
 
-func (v *viewState) blocks() []any {
-	b, _ := v.body["blocks"].([]any)
-	return b
+func (v *viewState) snapshot() viewWire {
+	return viewWire{id: v.id, teamID: v.teamID, typ: v.typ, hash: v.hash, rootID: v.rootID, previousID: v.previousID, body: v.body}
 }
 
-// wire renders the view as Slack returns it, with the given state values.
-func (v *viewState) wire(values map[string]any) map[string]any {
+// json renders the view as Slack returns it, with the given encoded
+// view.state.values (nil for none).
+func (w viewWire) json(values rawJSON) rawJSON {
 	if values == nil {
-		values = map[string]any{}
+		values = rawJSON("{}")
 	}
+	b := w.body
 	out := map[string]any{
-		"id":                    v.id,
-		"team_id":               v.teamID,
-		"type":                  v.typ,
-		"blocks":                v.blocks(),
-		"private_metadata":      v.str("private_metadata"),
-		"callback_id":           v.str("callback_id"),
-		"external_id":           v.str("external_id"),
-		"state":                 map[string]any{"values": values},
-		"hash":                  v.hash,
-		"clear_on_close":        v.body["clear_on_close"] == true,
-		"notify_on_close":       v.body["notify_on_close"] == true,
-		"root_view_id":          v.rootID,
-		"previous_view_id":      nilIfEmpty(v.previousID),
+		"id":                    w.id,
+		"team_id":               w.teamID,
+		"type":                  w.typ,
+		"blocks":                b.blocksJSON,
+		"private_metadata":      b.privateMetadata,
+		"callback_id":           b.callbackID,
+		"external_id":           b.externalID,
+		"state":                 rawJSON(append(append([]byte(`{"values":`), values...), '}')),
+		"hash":                  w.hash,
+		"clear_on_close":        b.clearOnClose,
+		"notify_on_close":       b.notifyOnClose,
+		"root_view_id":          w.rootID,
+		"previous_view_id":      nilIfEmpty(w.previousID),
 		"app_id":                AppID,
 		"app_installed_team_id": TeamID,
 		"bot_id":                BotID,
 	}
-	if v.typ == "modal" {
-		for _, k := range []string{"title", "submit", "close"} {
-			if t, ok := v.body[k]; ok {
-				out[k] = t
-			} else {
-				out[k] = nil
-			}
-		}
-		out["submit_disabled"] = v.body["submit_disabled"] == true
+	if w.typ == "modal" {
+		out["title"], out["submit"], out["close"] = b.title, b.submit, b.close
+		out["submit_disabled"] = b.submitDisabled
 	}
-	return out
+	return encodeJSONSize(out, len(b.blocksJSON)+len(values)+len(b.title)+len(b.submit)+len(b.close)+len(b.privateMetadata)+len(b.callbackID)+len(b.externalID)+512)
+}
+
+// wireInitial returns the view as Slack returns it from views.* methods,
+// with its initial state (cached until the view is replaced).
+func (v *viewState) wireInitial() rawJSON {
+	if v.initialWire == nil {
+		v.initialWire = v.snapshot().json(v.body.initialState)
+	}
+	return v.initialWire
 }
 
 func nilIfEmpty(s string) any {
@@ -97,18 +159,18 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
+// export returns the view as the View type shows it. Blocks and Raw are
+// copies of the encoded JSON the server keeps (a copy costs far less than
+// encoding), so a caller may change them.
 func (v *viewState) export() View {
+	b := v.body
 	out := View{
 		ID: v.id, Hash: v.hash, Type: v.typ, User: v.user, Closed: v.closed,
-		CallbackID: v.str("callback_id"), PrivateMetadata: v.str("private_metadata"),
-		ExternalID: v.str("external_id"), RootViewID: v.rootID, PreviousViewID: v.previousID,
-		NotifyOnClose: v.body["notify_on_close"] == true, Version: v.version,
+		CallbackID: b.callbackID, PrivateMetadata: b.privateMetadata, Title: b.titleText,
+		ExternalID: b.externalID, RootViewID: v.rootID, PreviousViewID: v.previousID,
+		NotifyOnClose: b.notifyOnClose, Version: v.version,
+		Blocks: json.RawMessage(bytes.Clone(b.blocksJSON)), Raw: json.RawMessage(bytes.Clone(v.wireInitial())),
 	}
-	if t, ok := v.body["title"].(map[string]any); ok {
-		out.Title, _ = t["text"].(string)
-	}
-	out.Blocks, _ = json.Marshal(v.blocks())
-	out.Raw, _ = json.Marshal(v.wire(initialState(v.blocks())))
 	if v.errors != nil {
 		out.Errors = map[string]string{}
 		for k, e := range v.errors {
@@ -161,15 +223,31 @@ func (s *Server) newHashLocked() string {
 }
 
 // parseView validates a view parameter for the given surface and returns it
-// normalised.
-func (s *Server) parseView(raw string, surface string, ptr string) (map[string]any, *apiError) {
+// normalised and indexed. It reads no server state, so it runs without the
+// server's lock.
+func (s *Server) parseView(raw string, surface string, ptr string) (*viewBody, *apiError) {
+	v, e := decodeView(raw, ptr)
+	if e != nil {
+		return nil, e
+	}
+	return s.checkDecodedView(v, raw, surface, ptr)
+}
+
+// decodeView decodes a view parameter.
+func decodeView(raw string, ptr string) (map[string]any, *apiError) {
 	if raw == "" {
 		return nil, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] missing required field: view"}}
 	}
-	var v map[string]any
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+	v, err := decodeObject([]byte(raw))
+	if err != nil {
 		return nil, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] view must be a JSON object: " + err.Error() + " [json-pointer:" + ptr + "]"}}
 	}
+	return v, nil
+}
+
+// checkDecodedView validates a decoded view (raw is its JSON) and returns
+// it normalised and indexed.
+func (s *Server) checkDecodedView(v map[string]any, raw string, surface string, ptr string) (*viewBody, *apiError) {
 	msgs := checkView(v, len(raw), surface, ptr)
 	if s.schemas != nil {
 		msgs = appendUnique(msgs, s.schemas.checkView([]byte(raw), surface, ptr)...)
@@ -180,7 +258,58 @@ func (s *Server) parseView(raw string, surface string, ptr string) (map[string]a
 	if b, ok := v["blocks"].([]any); ok {
 		normalizeBlocks(b)
 	}
-	return v, nil
+	return newViewBody(v, len(raw)), nil
+}
+
+// prepareView parses the view parameter of views.open, views.push and
+// views.publish before the server's lock is taken.
+func prepareView(surface string) func(*Server, *apiRequest) {
+	return func(s *Server, r *apiRequest) {
+		raw := r.params["view"]
+		if v, e := requestView(r); e != nil {
+			r.viewErr = e
+		} else {
+			r.view, r.viewErr = s.checkDecodedView(v, raw, surface, "/view")
+		}
+		r.viewSurface, r.viewPrepared = surface, true
+	}
+}
+
+// requestView decodes the view parameter, taking the value the JSON body's
+// decoding already produced when the view was sent as an object.
+func requestView(r *apiRequest) (map[string]any, *apiError) {
+	if v, ok := r.jsonValues["view"].(map[string]any); ok {
+		delete(r.jsonValues, "view") // checkDecodedView normalises it in place
+		return v, nil
+	}
+	return decodeView(r.params["view"], "/view")
+}
+
+// prepareViewUpdate parses the view parameter of views.update for the
+// surface its type names; viewFor checks it again in the rare case the
+// stored view turns out to be of the other kind.
+func prepareViewUpdate(s *Server, r *apiRequest) {
+	raw := r.params["view"]
+	v, e := requestView(r)
+	surface := surfaceModal
+	if v != nil && v["type"] == surfaceHome {
+		surface = surfaceHome
+	}
+	if e == nil {
+		r.view, r.viewErr = s.checkDecodedView(v, raw, surface, "/view")
+	} else {
+		r.viewErr = e
+	}
+	r.viewSurface, r.viewPrepared = surface, true
+}
+
+// viewFor returns the request's view parsed for surface, using the parse
+// done before the lock when it was for the same surface.
+func (r *apiRequest) viewFor(s *Server, surface string) (*viewBody, *apiError) {
+	if r.viewPrepared && r.viewSurface == surface {
+		return r.view, r.viewErr
+	}
+	return s.parseView(r.params["view"], surface, "/view")
 }
 
 func (s *Server) externalIDTakenLocked(ext, except string) bool {
@@ -188,14 +317,14 @@ func (s *Server) externalIDTakenLocked(ext, except string) bool {
 		return false
 	}
 	for id, v := range s.views {
-		if id != except && !v.closed && v.str("external_id") == ext {
+		if id != except && !v.closed && v.body.externalID == ext {
 			return true
 		}
 	}
 	return false
 }
 
-func (s *Server) storeViewLocked(body map[string]any, typ, user, rootID, previousID string) *viewState {
+func (s *Server) storeViewLocked(body *viewBody, typ, user, rootID, previousID string) *viewState {
 	v := &viewState{id: s.newViewIDLocked(), teamID: TeamID, typ: typ, user: user, hash: s.newHashLocked(), body: body, rootID: rootID, previousID: previousID}
 	if v.rootID == "" {
 		v.rootID = v.id
@@ -211,12 +340,11 @@ func (s *Server) viewsOpen(r *apiRequest) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	body, e := s.parseView(r.params["view"], surfaceModal, "/view")
+	body, e := r.viewFor(s, surfaceModal)
 	if e != nil {
 		return nil, e
 	}
-	ext, _ := body["external_id"].(string)
-	if s.externalIDTakenLocked(ext, "") {
+	if s.externalIDTakenLocked(body.externalID, "") {
 		return nil, errCode("duplicate_external_id")
 	}
 	t.used = true
@@ -224,7 +352,7 @@ func (s *Server) viewsOpen(r *apiRequest) (map[string]any, *apiError) {
 	s.closeStackLocked(t.user)
 	v := s.storeViewLocked(body, "modal", t.user, "", "")
 	s.stacks[t.user] = []string{v.id}
-	return map[string]any{"view": v.wire(initialState(v.blocks()))}, nil
+	return map[string]any{"view": v.wireInitial()}, nil
 }
 
 func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
@@ -232,12 +360,11 @@ func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	body, e := s.parseView(r.params["view"], surfaceModal, "/view")
+	body, e := r.viewFor(s, surfaceModal)
 	if e != nil {
 		return nil, e
 	}
-	ext, _ := body["external_id"].(string)
-	if s.externalIDTakenLocked(ext, "") {
+	if s.externalIDTakenLocked(body.externalID, "") {
 		return nil, errCode("duplicate_external_id")
 	}
 	stack := s.stacks[t.user]
@@ -252,7 +379,7 @@ func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
 	}
 	v := s.storeViewLocked(body, "modal", t.user, root, prev)
 	s.stacks[t.user] = append(stack, v.id)
-	return map[string]any{"view": v.wire(initialState(v.blocks()))}, nil
+	return map[string]any{"view": v.wireInitial()}, nil
 }
 
 func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
@@ -261,7 +388,7 @@ func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
 		v = s.views[id]
 	} else if ext := r.params["external_id"]; ext != "" {
 		for _, id := range s.viewOrder {
-			if c := s.views[id]; !c.closed && c.str("external_id") == ext {
+			if c := s.views[id]; !c.closed && c.body.externalID == ext {
 				v = c
 			}
 		}
@@ -278,20 +405,20 @@ func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
 	if v.typ == "home" {
 		surface = surfaceHome
 	}
-	body, e := s.parseView(r.params["view"], surface, "/view")
+	body, e := r.viewFor(s, surface)
 	if e != nil {
 		return nil, e
 	}
-	ext, _ := body["external_id"].(string)
-	if s.externalIDTakenLocked(ext, v.id) {
+	if s.externalIDTakenLocked(body.externalID, v.id) {
 		return nil, errCode("duplicate_external_id")
 	}
 	s.replaceViewLocked(v, body)
-	return map[string]any{"view": v.wire(initialState(v.blocks()))}, nil
+	return map[string]any{"view": v.wireInitial()}, nil
 }
 
-func (s *Server) replaceViewLocked(v *viewState, body map[string]any) {
+func (s *Server) replaceViewLocked(v *viewState, body *viewBody) {
 	v.body = body
+	v.initialWire = nil
 	v.hash = s.newHashLocked()
 	v.version++
 	v.errors = nil
@@ -303,7 +430,7 @@ func (s *Server) viewsPublish(r *apiRequest) (map[string]any, *apiError) {
 	if _, ok := s.users[user]; !ok {
 		return nil, errCode("user_not_found")
 	}
-	body, e := s.parseView(r.params["view"], surfaceHome, "/view")
+	body, e := r.viewFor(s, surfaceHome)
 	if e != nil {
 		return nil, e
 	}
@@ -313,11 +440,11 @@ func (s *Server) viewsPublish(r *apiRequest) (map[string]any, *apiError) {
 			return nil, errCode("hash_conflict")
 		}
 		s.replaceViewLocked(v, body)
-		return map[string]any{"view": v.wire(initialState(v.blocks()))}, nil
+		return map[string]any{"view": v.wireInitial()}, nil
 	}
 	v := s.storeViewLocked(body, "home", user, "", "")
 	s.homes[user] = v.id
-	return map[string]any{"view": v.wire(initialState(v.blocks()))}, nil
+	return map[string]any{"view": v.wireInitial()}, nil
 }
 
 // closeStackLocked closes every open modal of a user.
