@@ -633,7 +633,7 @@ func (s *Store) ReviewOnce(ctx context.Context, key, team, id, user string, kind
 	if err := ValidateClaimKey(key); err != nil {
 		return Draft{}, false, false, fmt.Errorf("%s: %w", kind.op(), err)
 	}
-	if !kind.valid() {
+	if !kind.Valid() {
 		return Draft{}, false, false, fmt.Errorf("%s: review kind %q: %w", kind.op(), kind, ErrInvalid)
 	}
 	d, changed, err = s.update(ctx, team, id, func(tx *bolt.Tx, r *record, now time.Time) (bool, []Event, error) {

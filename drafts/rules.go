@@ -30,7 +30,8 @@ const (
 	ReviewWithdrawChangeRequest ReviewKind = "withdraw_change_request"
 )
 
-func (k ReviewKind) valid() bool {
+// Valid reports whether k is one of the four review kinds.
+func (k ReviewKind) Valid() bool {
 	switch k {
 	case ReviewApprove, ReviewWithdraw, ReviewRequestChanges, ReviewWithdrawChangeRequest:
 		return true
