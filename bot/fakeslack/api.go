@@ -315,6 +315,23 @@ func apiAnswer(resp map[string]any, e *apiError) []byte {
 	return encodeJSONSize(out, sizeHint(out))
 }
 
+// dropFormField returns a form body (one url.ParseQuery accepted) without
+// the fields named name, the others kept as the app sent them.
+func dropFormField(body []byte, name string) []byte {
+	out := make([]byte, 0, len(body))
+	for part := range bytes.SplitSeq(body, []byte("&")) {
+		key, _, _ := bytes.Cut(part, []byte("="))
+		if k, err := url.QueryUnescape(string(key)); err == nil && k == name {
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, '&')
+		}
+		out = append(out, part...)
+	}
+	return out
+}
+
 // readBody reads a request body of at most maxBody bytes, in one buffer
 // when the length is known.
 func readBody(r *http.Request) ([]byte, error) {
@@ -424,8 +441,7 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 			}
 		}
 		if vals.Has("token") {
-			vals.Del("token")
-			body = []byte(vals.Encode())
+			body = dropFormField(body, "token")
 		}
 	}
 	req.body = body

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -73,20 +74,20 @@ func appendJSON(b []byte, v any) []byte {
 		if x == nil {
 			return append(b, "null"...)
 		}
-		var small [16]string
-		keys := small[:0]
-		for k := range x {
-			keys = append(keys, k)
+		var small [16]field
+		fields := small[:0]
+		for k, v := range x {
+			fields = append(fields, field{k, v})
 		}
-		slices.Sort(keys)
+		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, f := range fields {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = appendJSONString(b, f.key)
 			b = append(b, ':')
-			b = appendJSON(b, x[k])
+			b = appendJSON(b, f.value)
 		}
 		return append(b, '}')
 	case []any:
@@ -133,30 +134,64 @@ func appendJSON(b []byte, v any) []byte {
 	return append(b, out...)
 }
 
-// appendJSONString appends s as a JSON string, escaped as json.Marshal
-// escapes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-				return appendMarshalledString(b, s)
-			}
-			i += size
-			continue
-		}
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return appendMarshalledString(b, s)
-		}
-		i++
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+// field is an object member to encode.
+type field struct {
+	key   string
+	value any
 }
 
-func appendMarshalledString(b []byte, s string) []byte {
-	out, _ := json.Marshal(s) // never fails for a string
-	return append(b, out...)
+// appendJSONString appends s as a JSON string, escaped as json.Marshal
+// escapes it (HTML characters, U+2028 and U+2029 included; invalid UTF-8
+// becomes U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default: // other control characters and <, >, &
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

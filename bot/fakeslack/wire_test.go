@@ -28,7 +28,7 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		{"plain string", "Account Manager"},
 		{"empty string", ""},
 		{"html characters", `<@U1> & "quotes" \ back`},
-		{"control characters", "tab\there\nnewline\x01"},
+		{"control characters", "tab\there\nnewline\x01\b\f\r\x1f\x7f"},
 		{"non-ASCII", "✅ résumé — 日本"},
 		{"line separators", "a\u2028b\u2029c"},
 		{"invalid UTF-8", "bad \xff byte"},
@@ -180,4 +180,19 @@ func slackModalFromJSON(t *testing.T, raw []byte) slack.ModalViewRequest {
 		t.Fatalf("decode modal: %v", err)
 	}
 	return m
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", `<a href="x">&</a>`, "\u2028\u2029", "bad \xff", "tab\t\b\f\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
 }
