@@ -113,19 +113,7 @@ func exampleSubmission(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	role, _ := cat.Role("account-manager")
-	values := map[string]any{}
-	for id, v := range role.Normalize(role.Example()) {
-		f, _ := role.Field(id)
-		switch {
-		case v == "":
-			values[id] = nil
-		case f.Kind == templates.MultiChoice:
-			values[id] = strings.Split(v, ",")
-		default:
-			values[id] = v
-		}
-	}
-	return values
+	return SubmissionValues(role, role.Normalize(role.Example()))
 }
 
 func openModal(t *testing.T, ctx context.Context, fs *fakeslack.Server) fakeslack.View {

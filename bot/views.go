@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -204,6 +203,27 @@ func submittedValues(role *templates.Role, state *slack.ViewState) templates.Val
 		}
 	}
 	return v
+}
+
+// SubmissionValues is what a person who filled the role's modal with v
+// submits, keyed by block id: text, numbers and single choices as strings,
+// multiple choices as lists, empty fields as nil. It is the form
+// bot/fakeslack's SubmitView takes, for the demo, the load benchmark and
+// end-to-end tests.
+func SubmissionValues(role *templates.Role, v templates.Values) map[string]any {
+	out := make(map[string]any, len(role.Fields))
+	for _, f := range role.Fields {
+		val := v[f.ID]
+		switch {
+		case val == "":
+			out[f.ID] = nil
+		case f.Kind == templates.MultiChoice:
+			out[f.ID] = strings.Split(val, ",")
+		default:
+			out[f.ID] = val
+		}
+	}
+	return out
 }
 
 // statusLabel is how a status reads to people.
@@ -456,5 +476,3 @@ func changedFields(role *templates.Role, ids []string) string {
 	}
 	return strings.Join(labels, ", ")
 }
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -74,7 +74,9 @@ func TestPostingChecksInSlack(t *testing.T) {
 		if ack := h.confirmChecks(ctx, alice, v.ID); ack.ResponseAction() != "clear" {
 			t.Fatalf("confirm: %s, want clear", ack.Payload)
 		}
-		m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool { return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1") })
+		m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool {
+			return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1")
+		})
 		if err != nil {
 			t.Fatalf("not posted after confirming: %v", err)
 		}
@@ -88,19 +90,7 @@ func TestPostingChecksInSlack(t *testing.T) {
 		h.checkSlackRules()
 
 		t.Run("an edit that resolves them updates the summary", func(t *testing.T) {
-			mark := h.slack.Mark()
-			d, err := h.slack.ClickButton(ctx, alice, mustMessage(t, h.slack, hiring, m.TS), "draft.edit")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := d.WaitAck(ctx); err != nil {
-				t.Fatal(err)
-			}
-			call, err := h.slack.WaitForCallAfter(ctx, mark, "views.open", func(c fakeslack.Call) bool { return c.OK })
-			if err != nil {
-				t.Fatal(err)
-			}
-			ack := h.submit(ctx, alice, h.viewFromCall(ctx, call), exampleValues(t, "account-manager", map[string]any{
+			ack := h.submit(ctx, alice, h.clickEdit(ctx, alice, hiring, m.TS), exampleValues(t, "account-manager", map[string]any{
 				"extra_qualifications": "You enjoy learning new tools.",
 			}))
 			if ack.ResponseAction() != "clear" {

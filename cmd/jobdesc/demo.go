@@ -122,27 +122,14 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	p.step("A modal opens for @alice (views.open, %s after the command): %q", call.At.Sub(d.SentAt).Round(time.Microsecond), modalTitle(view))
 	example := role.Normalize(role.Example())
-	values := map[string]any{}
 	for _, f := range role.Fields {
-		v := example[f.ID]
 		label := f.Label
 		if !f.Required {
 			label += " (optional)"
 		}
-		shown := v
-		if shown == "" {
-			shown = "—"
-		}
-		p.field(label, shown)
-		switch {
-		case v == "":
-			values[f.ID] = nil
-		case f.Kind == templates.MultiChoice:
-			values[f.ID] = strings.Split(v, ",")
-		default:
-			values[f.ID] = v
-		}
+		p.field(label, shownValue(f, example[f.ID]))
 	}
+	values := bot.SubmissionValues(role, example)
 
 	mark = slack.Mark()
 	d, err = slack.SubmitView(ctx, alice, view, values)
@@ -209,6 +196,28 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return slack.WriteTranscript(stdout)
 	}
 	return nil
+}
+
+// shownValue is a field's value as the form shows it: choice labels, "—"
+// for empty.
+func shownValue(f templates.Field, v string) string {
+	if v == "" {
+		return "—"
+	}
+	if len(f.Choices) == 0 {
+		return v
+	}
+	var labels []string
+	for _, part := range strings.Split(v, ",") {
+		label := part
+		for _, c := range f.Choices {
+			if c.Value == part {
+				label = c.Label
+			}
+		}
+		labels = append(labels, label)
+	}
+	return strings.Join(labels, ", ")
 }
 
 func filepathOr(s, def string) string {

@@ -40,22 +40,8 @@ type harness struct {
 	stop  func() error // stops the bot, returns run's error
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects a bot's log while tests read it.
+type syncBuffer = lockedWriter
 
 // newSlack starts a fake Slack for one test.
 func newSlack(t *testing.T, opts fakeslack.Options) *fakeslack.Server {
@@ -89,7 +75,7 @@ func testConfig(s *fakeslack.Server, db string) Config {
 // until it has connected.
 func startBot(t *testing.T, s *fakeslack.Server, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, slack: s, cfg: cfg, logs: &syncBuffer{}}
+	h := &harness{t: t, slack: s, cfg: cfg, logs: &syncBuffer{w: &bytes.Buffer{}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	connects := s.Connects()
@@ -202,19 +188,7 @@ func exampleValues(t *testing.T, roleID string, edit map[string]any) map[string]
 	if !ok {
 		t.Fatalf("no role %s", roleID)
 	}
-	ex := role.Normalize(role.Example())
-	values := map[string]any{}
-	for _, f := range role.Fields {
-		v := ex[f.ID]
-		switch {
-		case v == "":
-			values[f.ID] = nil
-		case f.Kind == templates.MultiChoice:
-			values[f.ID] = strings.Split(v, ",")
-		default:
-			values[f.ID] = v
-		}
-	}
+	values := bot.SubmissionValues(role, role.Normalize(role.Example()))
 	for k, v := range edit {
 		values[k] = v
 	}
@@ -271,6 +245,24 @@ func (h *harness) confirmChecks(ctx context.Context, user, viewID string) fakesl
 		h.t.Fatalf("view %s is %q, want the check view", viewID, cv.CallbackID)
 	}
 	return h.submit(ctx, user, cv, nil)
+}
+
+// clickEdit presses Edit on a review message and returns the modal it opened.
+func (h *harness) clickEdit(ctx context.Context, user, channel, ts string) fakeslack.View {
+	h.t.Helper()
+	mark := h.slack.Mark()
+	d, err := h.slack.ClickButton(ctx, user, mustMessage(h.t, h.slack, channel, ts), "draft.edit")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := d.WaitAck(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	call, err := h.slack.WaitForCallAfter(ctx, mark, "views.open", func(c fakeslack.Call) bool { return c.OK })
+	if err != nil {
+		h.t.Fatalf("edit did not open the modal: %v", err)
+	}
+	return h.viewFromCall(ctx, call)
 }
 
 // waitStatus waits until the review message's status line contains want.

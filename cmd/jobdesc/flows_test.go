@@ -226,19 +226,7 @@ func TestEditMakesARevisionAndResetsApprovals(t *testing.T) {
 	h.react(ctx, bob, hiring, m.TS, approve, true)
 	h.waitStatus(ctx, hiring, m.TS, "Approved")
 
-	mark := h.slack.Mark()
-	d, err := h.slack.ClickButton(ctx, alice, mustMessage(t, h.slack, hiring, m.TS), "draft.edit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.WaitAck(ctx); err != nil {
-		t.Fatal(err)
-	}
-	call, err := h.slack.WaitForCallAfter(ctx, mark, "views.open", func(c fakeslack.Call) bool { return c.OK })
-	if err != nil {
-		t.Fatalf("edit did not open the modal: %v", err)
-	}
-	v := h.viewFromCall(ctx, call)
+	v := h.clickEdit(ctx, alice, hiring, m.TS)
 	if !strings.Contains(jsonText(v.Blocks), "Northwind") && !strings.Contains(jsonText(v.Blocks), `"initial_value"`) {
 		t.Errorf("edit modal is not prefilled: %s", v.Blocks)
 	}

@@ -218,8 +218,8 @@ func startChild(t *testing.T, cfg Config) (*exec.Cmd, *syncBuffer) {
 		"SLACK_APP_TOKEN="+cfg.AppToken, "SLACK_BOT_TOKEN="+cfg.BotToken, "SLACK_API_URL="+cfg.APIURL,
 		"JOBDESC_DB_PATH="+cfg.DBPath, "JOBDESC_LOG_LEVEL=debug",
 	)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{w: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func startChild(t *testing.T, cfg Config) (*exec.Cmd, *syncBuffer) {
 			t.Logf("child output:\n%s", out.String())
 		}
 	})
-	return cmd, &out
+	return cmd, out
 }
 
 func TestBinaryExitsZeroOnSIGTERM(t *testing.T) {
