@@ -1,8 +1,10 @@
 package fakeslack
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -18,6 +20,31 @@ import (
 // results and error messages stay encoding/json's — on invalid JSON,
 // numbers out of float64 range and nesting deeper than encoding/json
 // allows.
+
+// commonStrings holds the Block Kit field names and type names that make
+// up most strings of a view, already boxed in an any: the decoder returns
+// these instead of allocating a string (and its box) for each occurrence.
+var commonStrings = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range strings.Fields(`
+		type text emoji verbatim block_id action_id label element elements optional hint placeholder
+		options option_groups value url style confirm accessory fields image_url alt_text slack_file
+		initial_value initial_option initial_options initial_date initial_time initial_date_time
+		initial_user initial_users initial_conversation initial_conversations initial_channel initial_channels
+		max_length min_length multiline is_decimal_allowed min_value max_value max_selected_items
+		dispatch_action dispatch_action_config focus_on_load description title submit close blocks
+		callback_id private_metadata external_id clear_on_close notify_on_close submit_disabled
+		default_to_current_conversation response_url_enabled filter timezone
+		plain_text mrkdwn modal home input section header divider context actions image markdown rich_text
+		button static_select multi_static_select external_select multi_external_select checkboxes
+		radio_buttons overflow plain_text_input number_input email_text_input url_text_input
+		datepicker timepicker datetimepicker users_select multi_users_select conversations_select
+		multi_conversations_select channels_select multi_channels_select rich_text_input file_input
+		rich_text_section text primary danger`) {
+		m[s] = s
+	}
+	return m
+}()
 
 // maxJSONDepth is encoding/json's nesting limit.
 const maxJSONDepth = 10000
@@ -154,7 +181,7 @@ func (d *jsonDecoder) value() any {
 		d.depth--
 		return a
 	case c == '"':
-		return d.str()
+		return d.strValue()
 	case c == 't':
 		return d.literal("true", true)
 	case c == 'f':
@@ -215,8 +242,33 @@ func (d *jsonDecoder) literal(word string, v any) any {
 	return v
 }
 
+// strValue reads a string as a value, boxed.
+func (d *jsonDecoder) strValue() any {
+	if v, ok := d.common(); ok {
+		return v
+	}
+	return d.str()
+}
+
+// common reads a string without escapes that is in commonStrings.
+func (d *jsonDecoder) common() (any, bool) {
+	start := d.pos + 1
+	end := bytes.IndexByte(d.data[start:], '"')
+	if end < 0 || end > 40 {
+		return nil, false
+	}
+	v, ok := commonStrings[string(d.data[start:start+end])] // no allocation
+	if ok {
+		d.pos = start + end + 1
+	}
+	return v, ok
+}
+
 // str reads a string, decoded as encoding/json decodes it.
 func (d *jsonDecoder) str() string {
+	if v, ok := d.common(); ok {
+		return v.(string)
+	}
 	start := d.pos + 1
 	i := start
 	for i < len(d.data) {

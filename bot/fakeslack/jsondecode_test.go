@@ -16,6 +16,7 @@ var jsonDecodeCases = []string{
 	`{}`, `[]`, `null`, `true`, `false`, `0`, `-0`, `12.5e-3`, `1E+2`, `""`,
 	` { "a" : [ 1 , 2.5 , "x" , null , true , false , { } , [ ] ] } `,
 	`{"a":1,"a":2}`,
+	`{"type":"plain_text","text\"":"type\\","emoji":"input\u0041"}`, `["section","sectio","section\n"]`,
 	`{"text":"line\nbreak \"quoted\" back\\slash \/ \t\b\f\r"}`,
 	`{"emoji":"✅ résumé — 日本"}`,
 	`{"u":"\u00e9\u2028"}`, `{"pair":"\ud83d\ude00"}`, `{"lone":"\ud83d x"}`,
