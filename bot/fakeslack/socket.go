@@ -50,30 +50,23 @@ type deliveryState struct {
 // and ErrClosed after Close.
 func (d *Delivery) WaitAck(ctx context.Context) (Ack, error) {
 	s := d.srv
-	what := "ack of " + d.EnvelopeID
-	for {
-		s.mu.Lock()
-		st := s.deliveries[d.EnvelopeID]
-		if st != nil && st.acked {
-			ack := st.ack
-			s.mu.Unlock()
-			return ack, nil
-		}
-		ch, closed := s.changed, s.closed
+	var ack Ack
+	var st *deliveryState
+	signal := func() chan struct{} {
 		if st != nil {
-			ch = st.ackCh // wake on this ack only, not on every change
+			return st.ackCh // wake on this ack only, not on every change
 		}
-		s.mu.Unlock()
-		if closed {
-			return Ack{}, fmt.Errorf("wait for %s: %w", what, ErrClosed)
-		}
-		select {
-		case <-ch:
-		case <-s.ctx.Done():
-		case <-ctx.Done():
-			return Ack{}, fmt.Errorf("wait for %s: %w", what, ctx.Err())
-		}
+		return s.changed
 	}
+	err := s.waitOn(ctx, "ack of "+d.EnvelopeID, signal, func() bool {
+		st = s.deliveries[d.EnvelopeID]
+		if st != nil && st.acked {
+			ack = st.ack
+			return true
+		}
+		return false
+	})
+	return ack, err
 }
 
 // Acked reports whether the app acknowledged the envelope (late or not).

@@ -190,6 +190,7 @@ func (s *Server) recordCallTextLocked(c Call, params string) Call {
 	}
 	s.entryLocked(Entry{At: c.At, Kind: KindCall, Method: c.Method, Text: summary, Data: c.Response})
 	s.calls = append(s.calls, c)
+	s.signalCallLocked(c.Method)
 	if isValidationError(c.Error) && !c.Fault {
 		s.invalid = append(s.invalid, c)
 	}
@@ -230,7 +231,8 @@ func (s *Server) WaitForCall(ctx context.Context, method string, pred func(Call)
 func (s *Server) WaitForCallAfter(ctx context.Context, after int, method string, pred func(Call) bool) (Call, error) {
 	var found Call
 	next := -1
-	err := s.waitLocked(ctx, "call "+method, func() bool {
+	signal := func() chan struct{} { return s.callSignalLocked(method) }
+	err := s.waitOn(ctx, "call "+method, signal, func() bool {
 		if next < 0 { // skip the calls up to after (Seq increases along s.calls)
 			next = sort.Search(len(s.calls), func(i int) bool { return s.calls[i].Seq > after })
 		}
