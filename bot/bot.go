@@ -5,8 +5,11 @@
 // Every envelope is handled on its own goroutine in two phases: a quick
 // phase that decides the ack (a view_submission's validation and save happen
 // here, so a submission the user saw accepted is on disk), then the slow
-// work (Web API calls) after the ack. The loop logs errors and recovers
-// panics; a handler never blocks another envelope's ack.
+// work (Web API calls) after the ack. Reactions record their review and
+// update the review message before the ack, so a replica that dies midway
+// leaves the event unacknowledged and Slack redelivers it. The loop logs
+// errors and recovers panics; a handler never blocks another envelope's
+// ack.
 package bot
 
 import (
@@ -29,22 +32,23 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-// Store is what the bot needs of the drafts store. drafts.Store implements
-// it on a bbolt file; see that package for the semantics of each call.
+// Store is what the bot needs of the drafts store: drafts.Store (a bbolt
+// file, one process) and drafts/etcd.Store (a cluster, several replicas)
+// implement it; see package drafts for the semantics of each call. The
+// bot relies on Claim, ReviewOnce and ClaimPost for exactly-once handling
+// across replicas.
 type Store interface {
 	Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error)
 	Get(ctx context.Context, team, id string) (drafts.Draft, error)
 	FindByMessage(ctx context.Context, team, channel, ts string) (drafts.Draft, error)
 	ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error)
 	Revise(ctx context.Context, team, id string, base int, editor string, values map[string]string) (drafts.Draft, error)
-	Approve(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
-	Withdraw(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
-	RequestChanges(ctx context.Context, team, id, user string) (drafts.Draft, bool, error)
-	WithdrawChangeRequest(ctx context.Context, team, id, user string, required int) (drafts.Draft, bool, error)
+	ReviewOnce(ctx context.Context, key, team, id, user string, kind drafts.ReviewKind, required int) (d drafts.Draft, changed, first bool, err error)
 	MarkPosted(ctx context.Context, team, id string, m drafts.Message) (drafts.Draft, error)
 	MarkPostFailed(ctx context.Context, team, id, reason string) (drafts.Draft, error)
 	Requeue(ctx context.Context, team, id, channel string) (drafts.Draft, error)
 	Pending(ctx context.Context) ([]drafts.Draft, error)
+	ClaimPost(ctx context.Context, team, id string, ttl time.Duration) (bool, error)
 	RecordExport(ctx context.Context, team, id, user string) error
 	Claim(ctx context.Context, key string) (bool, error)
 }
@@ -68,6 +72,14 @@ type Config struct {
 	AckBudget time.Duration
 	// PingInterval is the Socket Mode watchdog (default slack-go's 30 s).
 	PingInterval time.Duration
+	// OutboxInterval is how often the outbox posts drafts that have waited
+	// that long unposted (default 5 s): saved by a replica that died
+	// before posting, or whose post failed for a passing reason.
+	OutboxInterval time.Duration
+	// PostClaimTTL is how long a replica holds a draft it is posting
+	// before another may post it (default 30 s); the post itself is
+	// bounded by three quarters of it.
+	PostClaimTTL time.Duration
 	// Connections is how many Socket Mode connections to hold (default 2,
 	// at most 10 per app across all replicas). Slack spreads envelopes
 	// across them: their parsing runs in parallel, and while Slack
@@ -90,6 +102,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AckBudget <= 0 {
 		c.AckBudget = 2500 * time.Millisecond
+	}
+	if c.OutboxInterval <= 0 {
+		c.OutboxInterval = 5 * time.Second
+	}
+	if c.PostClaimTTL < time.Second {
+		c.PostClaimTTL = 30 * time.Second
 	}
 	if c.Connections <= 0 {
 		c.Connections = 2
@@ -242,7 +260,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		}()
 	}
 
-	b.goSafe(work, "outbox", func(ctx context.Context) error { return b.flushOutbox(ctx) })
+	b.goSafe(work, "outbox", func(work context.Context) error { return b.outboxLoop(ctx, work) })
 	b.goSafe(ctx, "sweep", func(ctx context.Context) error { return b.sweepLoop(ctx) })
 
 	for {

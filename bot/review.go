@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -22,8 +25,15 @@ var channelProblems = map[string]string{
 }
 
 // post posts a saved draft for review (the outbox): once, even when the
-// outbox and a handler try at the same time.
-func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
+// outbox and a handler try at the same time, in this process or in
+// another replica.
+func (b *Bot) post(ctx context.Context, d drafts.Draft) error { return b.postDraft(ctx, d, true) }
+
+// postDraft posts d if it is still in the outbox and this process wins its
+// post claim (ClaimPost: one replica posts a draft; a dead one's claim
+// lapses after PostClaimTTL). notify tells the author about a failure that
+// the outbox will retry; its retries don't, so the author hears once.
+func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, notify bool) error {
 	key := d.Team + "/" + d.ID
 	done := make(chan struct{})
 	if _, busy := b.posting.LoadOrStore(key, done); busy {
@@ -36,7 +46,14 @@ func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 	unlock := b.locks.lock(key)
 	defer unlock()
 
-	d, err := b.store.Get(ctx, d.Team, d.ID)
+	claimed, err := b.store.ClaimPost(ctx, d.Team, d.ID, b.cfg.PostClaimTTL)
+	if err != nil {
+		return fmt.Errorf("claim %s for posting: %w", d.ID, err)
+	}
+	if !claimed {
+		return nil // posted meanwhile, or another replica is posting it
+	}
+	d, err = b.store.Get(ctx, d.Team, d.ID)
 	if err != nil {
 		return fmt.Errorf("re-read draft before posting: %w", err)
 	}
@@ -49,7 +66,10 @@ func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 	}
 	shown := d
 	shown.Status = drafts.StatusInReview
-	ts, err := b.postMessage(ctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
+	// Post while the claim holds, so no other replica can post too.
+	pctx, cancel := context.WithTimeout(ctx, b.cfg.PostClaimTTL*3/4)
+	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
+	cancel()
 	if err != nil {
 		code := slackError(err)
 		if tmpl, ok := channelProblems[code]; ok {
@@ -59,7 +79,9 @@ func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
 			b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but couldn't post it for review: ", d.ID)+fmt.Sprintf(tmpl, d.Channel, Command, d.ID))
 			return fmt.Errorf("post %s to %s: %w", d.ID, d.Channel, err)
 		}
-		b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but Slack didn't let me post it yet (%s). I'll try again when I restart, or run `%s post %s` to try now.", d.ID, code, Command, d.ID))
+		if notify {
+			b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but Slack didn't let me post it yet (%s). I'll keep trying, or run `%s post %s` to try now.", d.ID, code, Command, d.ID))
+		}
 		return fmt.Errorf("post %s to %s: %w", d.ID, d.Channel, err)
 	}
 	if _, err := b.store.MarkPosted(ctx, d.Team, d.ID, drafts.Message{Channel: d.Channel, TS: ts}); err != nil {
@@ -81,42 +103,93 @@ func (b *Bot) tellAuthor(ctx context.Context, d drafts.Draft, text string) {
 	}
 }
 
-// flushOutbox posts every draft that was saved but not posted, e.g. because
-// the process died in between.
-func (b *Bot) flushOutbox(ctx context.Context) error {
+// outboxLoop posts the drafts saved but not posted: at start every one,
+// then every OutboxInterval those that have waited at least that long —
+// saved by a replica (or a run of this one) that died before posting, or
+// whose post failed for a passing reason and whose claim has lapsed. It
+// stops when stop ends; posts run with ctx, which outlives stop while
+// in-flight work drains.
+func (b *Bot) outboxLoop(stop, ctx context.Context) error {
+	b.flushOutbox(ctx, 0)
+	t := time.NewTicker(b.cfg.OutboxInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop.Done():
+			return nil
+		case <-t.C:
+			b.flushOutbox(ctx, b.cfg.OutboxInterval)
+		}
+	}
+}
+
+// flushOutbox posts the pending drafts that have waited at least minAge
+// (since they were queued or last changed), oldest first.
+func (b *Bot) flushOutbox(ctx context.Context, minAge time.Duration) {
 	ds, err := b.store.Pending(ctx)
 	if err != nil {
-		return fmt.Errorf("read outbox: %w", err)
+		b.log.Error("reading the outbox failed", "err", err)
+		return
 	}
 	for _, d := range ds {
-		if err := b.post(ctx, d); err != nil {
+		if minAge > 0 && time.Since(d.Updated) < minAge {
+			continue // its own handler is posting it
+		}
+		if err := b.postDraft(ctx, d, false); err != nil {
 			b.log.Error("outbox post failed", "draft", d.ID, "team", d.Team, "err", err)
 		}
 	}
-	return nil
 }
 
-// refreshReview re-reads a draft and updates its review message in place.
-// Callers hold no lock; refreshReview takes the draft's.
+// refreshRounds bounds how often refreshReview re-renders a draft that
+// keeps changing under it.
+const refreshRounds = 5
+
+// refreshReview re-reads a draft and updates its review message in place,
+// then reads it again: if it changed meanwhile (another replica's review
+// landed while this one rendered), it renders again, so the message ends
+// showing the latest state whichever update Slack applies last. Callers
+// hold no lock; refreshReview takes the draft's.
 func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 	unlock := b.locks.lock(team + "/" + id)
 	defer unlock()
-	d, err := b.store.Get(ctx, team, id)
-	if err != nil {
-		return fmt.Errorf("re-read draft: %w", err)
+	var shown []byte
+	for round := 0; ; round++ {
+		d, err := b.store.Get(ctx, team, id)
+		if err != nil {
+			return fmt.Errorf("re-read draft: %w", err)
+		}
+		if d.Message.TS == "" {
+			return nil
+		}
+		p, err := b.prepare(d)
+		if err != nil {
+			return err
+		}
+		text, blocks := reviewText(d, p.rendered), reviewMessage(d, p.rendered, b.policy(), checkSummary(p.findings))
+		fp, err := json.Marshal(struct {
+			Text   string
+			Blocks []slack.Block
+		}{text, blocks})
+		if err != nil {
+			return fmt.Errorf("render %s: %w", id, err)
+		}
+		if bytes.Equal(fp, shown) {
+			return nil // the message shows the latest state
+		}
+		if round == refreshRounds {
+			return fmt.Errorf("review message of %s: the draft kept changing over %d updates", id, refreshRounds)
+		}
+		if err := b.updateMessage(ctx, d.Message.Channel, d.Message.TS, text, blocks); err != nil {
+			return err
+		}
+		shown = fp
 	}
-	if d.Message.TS == "" {
-		return nil
-	}
-	p, err := b.prepare(d)
-	if err != nil {
-		return err
-	}
-	return b.updateMessage(ctx, d.Message.Channel, d.Message.TS, reviewText(d, p.rendered), reviewMessage(d, p.rendered, b.policy(), checkSummary(p.findings)))
 }
 
-// eventsAPI handles Events API envelopes after the ack.
-func (b *Bot) eventsAPI(_ context.Context, evt socketmode.Event) response {
+// eventsAPI handles Events API envelopes: reactions before the ack (see
+// reactionEvent), the rest after it.
+func (b *Bot) eventsAPI(ctx context.Context, evt socketmode.Event) response {
 	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 	if !ok {
 		return response{}
@@ -128,9 +201,9 @@ func (b *Bot) eventsAPI(_ context.Context, evt socketmode.Event) response {
 	team := ev.TeamID
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.ReactionAddedEvent:
-		return b.reactionEvent(team, eventID, e.User, e.Reaction, e.Item, true)
+		return b.reactionEvent(ctx, team, eventID, e.User, e.Reaction, e.Item, e.ItemUser, true)
 	case *slackevents.ReactionRemovedEvent:
-		return b.reactionEvent(team, eventID, e.User, e.Reaction, e.Item, false)
+		return b.reactionEvent(ctx, team, eventID, e.User, e.Reaction, e.Item, e.ItemUser, false)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" {
 			return response{}
@@ -173,36 +246,108 @@ func (b *Bot) claimEvent(ctx context.Context, eventID string) (bool, error) {
 	return first, nil
 }
 
+// unrecordedWait is how long a reaction on one of the bot's messages that
+// no draft claims yet waits for another replica to record its post.
+const unrecordedWait = 2 * time.Second
+
 // reactionEvent approves, withdraws or requests changes when the reaction
-// is one of ours on a review message.
-func (b *Bot) reactionEvent(team, eventID, user, name string, item slackevents.Item, added bool) response {
+// is one of ours on a review message. The review is recorded and the
+// message updated before the ack: if this process dies first, Slack
+// redelivers the event (to another connection, often another replica),
+// and ReviewOnce — which claims the event id in the same transaction as
+// the review — makes it count once; the redelivery still updates the
+// message. The thread reply follows the ack.
+func (b *Bot) reactionEvent(ctx context.Context, team, eventID, user, name string, item slackevents.Item, itemUser string, added bool) response {
 	approve := name == b.cfg.ApproveReaction
 	if !approve && name != b.cfg.ChangesReaction || item.Type != "message" || user == b.botUser {
 		return response{}
 	}
-	return response{log: []any{"user", user, "team", team, "event", eventID, "reaction", name}, then: func(ctx context.Context) error {
-		d, err := b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
-		if errors.Is(err, drafts.ErrNotFound) && b.awaitPosts(ctx) {
-			// A quick reviewer can react before the post is recorded.
-			d, err = b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
-		}
-		if errors.Is(err, drafts.ErrNotFound) {
-			return nil // not a review message
-		}
-		if err != nil {
-			return fmt.Errorf("find draft by message: %w", err)
-		}
-		if first, err := b.claimEvent(ctx, eventID); err != nil || !first {
-			return err
-		}
-		if reason := b.ineligible(d, user); reason != "" {
-			if added {
-				return b.postEphemeral(ctx, item.Channel, user, reason, nil)
+	log := []any{"user", user, "team", team, "event", eventID, "reaction", name}
+	fail := func(err error) response {
+		b.log.Error("handling a reaction failed", append(log, "err", err)...)
+		return response{}
+	}
+	d, err := b.findReviewMessage(ctx, team, item, itemUser)
+	if errors.Is(err, drafts.ErrNotFound) {
+		return response{} // not a review message
+	}
+	if err != nil {
+		return fail(fmt.Errorf("find draft by message: %w", err))
+	}
+	log = append(log, "draft", d.ID)
+	if reason := b.ineligible(d, user); reason != "" {
+		return response{log: log, then: func(ctx context.Context) error {
+			if first, err := b.claimEvent(ctx, eventID); err != nil || !first || !added {
+				return err
 			}
-			return nil
-		}
-		return b.review(ctx, d, user, approve, added)
+			return b.postEphemeral(ctx, item.Channel, user, reason, nil)
+		}}
+	}
+	kind := drafts.ReviewApprove
+	switch {
+	case approve && !added:
+		kind = drafts.ReviewWithdraw
+	case !approve && added:
+		kind = drafts.ReviewRequestChanges
+	case !approve:
+		kind = drafts.ReviewWithdrawChangeRequest
+	}
+	key := ""
+	if eventID != "" {
+		key = "event:" + eventID
+	}
+	after, changed, first, err := b.store.ReviewOnce(ctx, key, d.Team, d.ID, user, kind, b.cfg.ApprovalsRequired)
+	if err != nil {
+		return fail(fmt.Errorf("record review of %s: %w", d.ID, err))
+	}
+	if !changed && first {
+		return response{} // e.g. approving twice: nothing to show
+	}
+	if err := b.refreshReview(ctx, d.Team, d.ID); err != nil {
+		b.log.Error("updating the review message failed", append(log, "err", err)...)
+	}
+	if !first || !changed {
+		return response{} // a redelivery: the first delivery replied in the thread (or died trying)
+	}
+	return response{log: log, then: func(ctx context.Context) error {
+		_, err := b.postMessage(ctx, after.Message.Channel, after.Message.TS, reviewReply(after, user, kind, b.cfg.ApprovalsRequired), nil)
+		return err
 	}}
+}
+
+// findReviewMessage finds the draft posted as the reacted-to message. A
+// reviewer can react before the post is recorded: in this process (await
+// the posts under way) or in another replica (on one of the bot's own
+// messages, wait up to unrecordedWait for the record).
+func (b *Bot) findReviewMessage(ctx context.Context, team string, item slackevents.Item, itemUser string) (drafts.Draft, error) {
+	d, err := b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
+	if !errors.Is(err, drafts.ErrNotFound) {
+		return d, err
+	}
+	if b.awaitPosts(ctx) {
+		d, err = b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
+		if !errors.Is(err, drafts.ErrNotFound) {
+			return d, err
+		}
+	}
+	if itemUser == "" || itemUser != b.botUser {
+		return d, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, unrecordedWait)
+	defer cancel()
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-wctx.Done():
+			return d, err
+		case <-t.C:
+		}
+		d, err = b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
+		if !errors.Is(err, drafts.ErrNotFound) {
+			return d, err
+		}
+	}
 }
 
 // ineligible says why user's reaction on d does not count, or "".
@@ -227,50 +372,21 @@ func joinMentions(ids []string) string {
 	return s
 }
 
-// review records an approval or change request (or its withdrawal), then
-// updates the review message and says so in its thread.
-func (b *Bot) review(ctx context.Context, d drafts.Draft, user string, approve, added bool) error {
-	req := b.cfg.ApprovalsRequired
-	var (
-		after   drafts.Draft
-		changed bool
-		err     error
-	)
+// reviewReply is the thread reply announcing a review change by user.
+func reviewReply(after drafts.Draft, user string, kind drafts.ReviewKind, required int) string {
+	count := approvalCount(after, required)
 	switch {
-	case approve && added:
-		after, changed, err = b.store.Approve(ctx, d.Team, d.ID, user, req)
-	case approve:
-		after, changed, err = b.store.Withdraw(ctx, d.Team, d.ID, user, req)
-	case added:
-		after, changed, err = b.store.RequestChanges(ctx, d.Team, d.ID, user)
+	case kind == drafts.ReviewApprove && after.Status == drafts.StatusApproved:
+		return fmt.Sprintf(":white_check_mark: <@%s> approved revision %d (%s). *%s is approved* and ready to post on a job board: use Export.", user, after.Revision, count, after.ID)
+	case kind == drafts.ReviewApprove:
+		return fmt.Sprintf(":white_check_mark: <@%s> approved revision %d (%s).", user, after.Revision, count)
+	case kind == drafts.ReviewWithdraw:
+		return fmt.Sprintf(":leftwards_arrow_with_hook: <@%s> withdrew their approval (%s). Status: %s.", user, count, statusLabel(after.Status))
+	case kind == drafts.ReviewRequestChanges:
+		return fmt.Sprintf(":pencil2: <@%s> requested changes to revision %d. <@%s>, press Edit to revise it.", user, after.Revision, after.Author)
 	default:
-		after, changed, err = b.store.WithdrawChangeRequest(ctx, d.Team, d.ID, user, req)
+		return fmt.Sprintf("<@%s> withdrew their change request. Status: %s.", user, statusLabel(after.Status))
 	}
-	if err != nil {
-		return fmt.Errorf("record review of %s: %w", d.ID, err)
-	}
-	if !changed {
-		return nil
-	}
-	if err := b.refreshReview(ctx, d.Team, d.ID); err != nil {
-		return err
-	}
-	var text string
-	count := approvalCount(after, req)
-	switch {
-	case approve && added && after.Status == drafts.StatusApproved:
-		text = fmt.Sprintf(":white_check_mark: <@%s> approved revision %d (%s). *%s is approved* and ready to post on a job board: use Export.", user, after.Revision, count, after.ID)
-	case approve && added:
-		text = fmt.Sprintf(":white_check_mark: <@%s> approved revision %d (%s).", user, after.Revision, count)
-	case approve:
-		text = fmt.Sprintf(":leftwards_arrow_with_hook: <@%s> withdrew their approval (%s). Status: %s.", user, count, statusLabel(after.Status))
-	case added:
-		text = fmt.Sprintf(":pencil2: <@%s> requested changes to revision %d. <@%s>, press Edit to revise it.", user, after.Revision, after.Author)
-	default:
-		text = fmt.Sprintf("<@%s> withdrew their change request. Status: %s.", user, statusLabel(after.Status))
-	}
-	_, err = b.postMessage(ctx, after.Message.Channel, after.Message.TS, text, nil)
-	return err
 }
 
 // publishHome shows the user's drafts on the App Home tab.
