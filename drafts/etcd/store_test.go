@@ -99,8 +99,8 @@ func TestContractWithAMemberStopped(t *testing.T) {
 			if stopped < 0 {
 				stopped = 0
 			}
-			c.Stop(stopped)
-			t.Logf("stopped member %d (the leader)", stopped)
+			c.Kill(stopped)
+			t.Logf("killed member %d (the leader)", stopped)
 		}
 		return open(t, now)
 	})
@@ -148,9 +148,9 @@ func TestReplicasWhileAMemberStops(t *testing.T) {
 		if stopped < 0 {
 			stopped = 0
 		}
-		c.Stop(stopped)
+		c.Kill(stopped)
 	})
-	t.Logf("stopped member %d (the leader) while the writers ran; they took %s", stopped, time.Since(start).Round(time.Millisecond))
+	t.Logf("killed member %d (the leader) while the writers ran; they took %s", stopped, time.Since(start).Round(time.Millisecond))
 	ctx := ctxT(t)
 	d, err := hs[(stopped+1)%len(hs)].Create(ctx, drafts.NewDraft{Team: "T1", Channel: "C", Author: "U-late", Prefix: "AM"})
 	if err != nil {

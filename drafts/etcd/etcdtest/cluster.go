@@ -167,17 +167,28 @@ func (c *Cluster) Leader() int {
 	return -1
 }
 
-// Stop stops member i (as a crash would, minus the lost data: its data
-// stays for Restart). Stopping a stopped member does nothing.
-func (c *Cluster) Stop(i int) {
+// Stop stops member i as an orderly shutdown does (a leader hands over
+// leadership first); its data stays for Restart. Stopping a stopped
+// member does nothing.
+func (c *Cluster) Stop(i int) { c.stop(i, false) }
+
+// Kill stops member i as a crash does: no handover, the others notice it
+// gone when their election timeout passes. Its data stays for Restart.
+func (c *Cluster) Kill(i int) { c.stop(i, true) }
+
+func (c *Cluster) stop(i int, hard bool) {
 	c.mu.Lock()
 	m := c.members[i]
 	e := m.etcd
 	m.etcd = nil
 	c.mu.Unlock()
-	if e != nil {
-		e.Close()
+	if e == nil {
+		return
 	}
+	if hard {
+		e.Server.HardStop()
+	}
+	e.Close()
 }
 
 // Restart starts a stopped member again on its data and ports, and waits
@@ -200,14 +211,24 @@ func (c *Cluster) Restart(i int) error {
 	return nil
 }
 
-// Close stops every member.
+// Close stops every member at once, without the leadership handover of
+// Stop (nothing is left to hand over to).
 func (c *Cluster) Close() {
 	c.mu.Lock()
-	n := len(c.members)
+	var es []*embed.Etcd
+	for _, m := range c.members {
+		if m.etcd != nil {
+			es = append(es, m.etcd)
+			m.etcd = nil
+		}
+	}
 	c.mu.Unlock()
 	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { c.Stop(i) })
+	for _, e := range es {
+		wg.Go(func() {
+			e.Server.HardStop()
+			e.Close()
+		})
 	}
 	wg.Wait()
 }
