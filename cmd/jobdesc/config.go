@@ -31,6 +31,62 @@ type Config struct {
 	HTTPAddr          string        `envconfig:"JOBDESC_HTTP_ADDR" desc:"Address for /healthz and /metrics, e.g. :8080; empty means off"`
 	BackupDir         string        `envconfig:"JOBDESC_BACKUP_DIR" desc:"Folder for scheduled hot backups of the database; empty means off"`
 	BackupInterval    time.Duration `envconfig:"JOBDESC_BACKUP_INTERVAL" default:"24h" desc:"How often to back up into JOBDESC_BACKUP_DIR"`
+	Store             string        `envconfig:"JOBDESC_STORE" default:"bolt" desc:"Where drafts live: bolt (the JOBDESC_DB_PATH file; one replica) or etcd (a cluster; several replicas)"`
+	EtcdEndpoints     []string      `envconfig:"JOBDESC_ETCD_ENDPOINTS" desc:"Comma-separated etcd client URLs, e.g. https://etcd-0:2379,https://etcd-1:2379 (JOBDESC_STORE=etcd)"`
+	EtcdPrefix        string        `envconfig:"JOBDESC_ETCD_PREFIX" default:"/jobdesc/" desc:"Key prefix holding this jobdesc's data in etcd (one cluster can hold several)"`
+	EtcdUsername      string        `envconfig:"JOBDESC_ETCD_USERNAME" desc:"etcd user, when the cluster has auth enabled"`
+	EtcdPassword      string        `envconfig:"JOBDESC_ETCD_PASSWORD" desc:"Password of JOBDESC_ETCD_USERNAME (never logged)"`
+	EtcdCAFile        string        `envconfig:"JOBDESC_ETCD_CA_FILE" desc:"PEM file of the CA that signed the members' certificates (https endpoints)"`
+	EtcdCertFile      string        `envconfig:"JOBDESC_ETCD_CERT_FILE" desc:"PEM client certificate for etcd, with JOBDESC_ETCD_KEY_FILE"`
+	EtcdKeyFile       string        `envconfig:"JOBDESC_ETCD_KEY_FILE" desc:"PEM private key of JOBDESC_ETCD_CERT_FILE"`
+	EtcdDialTimeout   time.Duration `envconfig:"JOBDESC_ETCD_DIAL_TIMEOUT" default:"5s" desc:"How long start-up waits for etcd before failing"`
+	OutboxInterval    time.Duration `envconfig:"JOBDESC_OUTBOX_INTERVAL" default:"5s" desc:"How often the outbox posts drafts left unposted that long (e.g. by a replica that died)"`
+	PostClaimTTL      time.Duration `envconfig:"JOBDESC_POST_CLAIM_TTL" default:"30s" desc:"How long a replica holds a draft it posts before another may post it"`
+}
+
+// EtcdConfig is the etcd part of Config, read on its own by jobdesc
+// migrate and check (which need no Slack tokens). Its fields and tags are
+// Config's (a test keeps them in step).
+type EtcdConfig struct {
+	EtcdEndpoints   []string      `envconfig:"JOBDESC_ETCD_ENDPOINTS"`
+	EtcdPrefix      string        `envconfig:"JOBDESC_ETCD_PREFIX" default:"/jobdesc/"`
+	EtcdUsername    string        `envconfig:"JOBDESC_ETCD_USERNAME"`
+	EtcdPassword    string        `envconfig:"JOBDESC_ETCD_PASSWORD"`
+	EtcdCAFile      string        `envconfig:"JOBDESC_ETCD_CA_FILE"`
+	EtcdCertFile    string        `envconfig:"JOBDESC_ETCD_CERT_FILE"`
+	EtcdKeyFile     string        `envconfig:"JOBDESC_ETCD_KEY_FILE"`
+	EtcdDialTimeout time.Duration `envconfig:"JOBDESC_ETCD_DIAL_TIMEOUT" default:"5s"`
+}
+
+// etcd is the etcd part of c.
+func (c Config) etcd() EtcdConfig {
+	return EtcdConfig{
+		EtcdEndpoints: c.EtcdEndpoints, EtcdPrefix: c.EtcdPrefix, EtcdUsername: c.EtcdUsername, EtcdPassword: c.EtcdPassword,
+		EtcdCAFile: c.EtcdCAFile, EtcdCertFile: c.EtcdCertFile, EtcdKeyFile: c.EtcdKeyFile, EtcdDialTimeout: c.EtcdDialTimeout,
+	}
+}
+
+// check validates the etcd settings; endpoints are required when
+// required is set (JOBDESC_STORE=etcd).
+func (e EtcdConfig) check(required bool) error {
+	switch {
+	case required && len(e.EtcdEndpoints) == 0:
+		return usageError("JOBDESC_ETCD_ENDPOINTS must list the etcd members' client URLs when JOBDESC_STORE=etcd")
+	case (e.EtcdCertFile == "") != (e.EtcdKeyFile == ""):
+		return usageError("JOBDESC_ETCD_CERT_FILE and JOBDESC_ETCD_KEY_FILE go together: set both or neither")
+	case e.EtcdPassword != "" && e.EtcdUsername == "":
+		return usageError("JOBDESC_ETCD_PASSWORD is set without JOBDESC_ETCD_USERNAME")
+	case e.EtcdDialTimeout < 100*time.Millisecond:
+		return usageError("JOBDESC_ETCD_DIAL_TIMEOUT must be at least 100ms, got %s", e.EtcdDialTimeout)
+	case e.EtcdPrefix == "" || !strings.HasPrefix(e.EtcdPrefix, "/"):
+		return usageError("JOBDESC_ETCD_PREFIX must start with /, got %q", e.EtcdPrefix)
+	}
+	for _, ep := range e.EtcdEndpoints {
+		if !strings.HasPrefix(ep, "http://") && !strings.HasPrefix(ep, "https://") {
+			return usageError("JOBDESC_ETCD_ENDPOINTS must list URLs such as https://etcd-0:2379, got %q", ep)
+		}
+	}
+	return nil
 }
 
 // loadConfig reads Config from the environment and checks it. Its errors
@@ -52,7 +108,7 @@ func describeParse(pe *envconfig.ParseError) string {
 	switch pe.TypeName {
 	case "int":
 		return fmt.Sprintf("want a whole number, got %q", pe.Value)
-	case "Duration":
+	case "Duration", "time.Duration":
 		return fmt.Sprintf("want a duration such as 24h or 90m, got %q", pe.Value)
 	}
 	return fmt.Sprintf("cannot read %q as %s", pe.Value, pe.TypeName)
@@ -75,6 +131,15 @@ func (c Config) check() error {
 		return usageError("JOBDESC_APPROVE_REACTION and JOBDESC_CHANGES_REACTION must differ, both are %q", c.ApproveReaction)
 	case c.BackupDir != "" && c.BackupInterval < time.Minute:
 		return usageError("JOBDESC_BACKUP_INTERVAL must be at least 1m, got %s", c.BackupInterval)
+	case c.Store != "bolt" && c.Store != "etcd":
+		return usageError("JOBDESC_STORE must be bolt or etcd, got %q", c.Store)
+	case c.OutboxInterval < 100*time.Millisecond:
+		return usageError("JOBDESC_OUTBOX_INTERVAL must be at least 100ms, got %s", c.OutboxInterval)
+	case c.PostClaimTTL < 2*time.Second:
+		return usageError("JOBDESC_POST_CLAIM_TTL must be at least 2s, got %s", c.PostClaimTTL)
+	}
+	if err := c.etcd().check(c.Store == "etcd"); err != nil {
+		return err
 	}
 	for _, a := range c.Approvers {
 		if !strings.HasPrefix(a, "U") && !strings.HasPrefix(a, "W") {
@@ -108,7 +173,10 @@ Usage:
   jobdesc render ROLE [--example | --values FILE] [--format md|text|blocks] [--check]
                                    preview a role's description; --check exits 1 on blockers
   jobdesc backup --out FILE [--db FILE]   consistent copy of a stopped bot's database
-  jobdesc check [FILE]             verify a database file (read-only)
+  jobdesc check [FILE | bolt:FILE | etcd:ENDPOINTS]
+                                   verify a store (read-only); no argument: the configured one
+  jobdesc migrate --from bolt:FILE --to etcd:ENDPOINTS
+                                   copy every draft with its history to etcd; safe to rerun
 
 Environment:
 `)

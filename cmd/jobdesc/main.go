@@ -5,7 +5,8 @@
 //	jobdesc demo [--db FILE]     play the whole flow against an embedded fake Slack
 //	jobdesc render ROLE …        preview a role's description without Slack
 //	jobdesc backup --out FILE    copy a stopped bot's database consistently
-//	jobdesc check [FILE]         verify a database file
+//	jobdesc check [FILE]         verify a database file (or etcd:ENDPOINTS)
+//	jobdesc migrate --from bolt:FILE --to etcd:ENDPOINTS   copy drafts to etcd
 package main
 
 import (
@@ -62,7 +63,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "backup":
 		return backupCmd(args[1:], os.Getenv("JOBDESC_DB_PATH"), stdout, stderr)
 	case "check":
-		return checkCmd(args[1:], os.Getenv("JOBDESC_DB_PATH"), stdout, stderr)
+		return checkStoreCmd(ctx, args[1:], os.Getenv("JOBDESC_DB_PATH"), stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout, stderr)
 	}
 	return usageError("unknown command %q; run jobdesc -h", args[0])
 }

@@ -64,6 +64,8 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		ApprovalsRequired: cfg.ApprovalsRequired,
 		Approvers:         cfg.Approvers,
 		Connections:       cfg.Connections,
+		OutboxInterval:    cfg.OutboxInterval,
+		PostClaimTTL:      cfg.PostClaimTTL,
 	}, store, catalog, log, metrics)
 	if err != nil {
 		return fmt.Errorf("configure bot: %w", err)
@@ -94,12 +96,13 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		go backupLoop(ctx, bs, cfg.BackupDir, cfg.BackupInterval, log)
 	}
 
-	fmt.Fprintf(stdout, "jobdesc %s: roles %d, database %s\n", version(), len(catalog.Roles()), cfg.DBPath)
+	fmt.Fprintf(stdout, "jobdesc %s: roles %d, %s\n", version(), len(catalog.Roles()), describeStore(cfg))
 	return b.Run(ctx)
 }
 
 // backend is what run needs of a drafts store: the bot's interface, plus
-// health, metrics, backups and closing. drafts.Store (bbolt) implements it.
+// health, metrics, backups and closing. drafts.Store (bbolt) and
+// drafts/etcd.Store implement it.
 type backend interface {
 	bot.Store
 	Ping(ctx context.Context) error
@@ -108,8 +111,17 @@ type backend interface {
 	Close() error
 }
 
-// openBackend opens the configured drafts store.
-func openBackend(_ context.Context, cfg Config) (backend, error) {
+// openBackend opens the configured drafts store: the bbolt file, or the
+// etcd cluster (failing within JOBDESC_ETCD_DIAL_TIMEOUT when it does not
+// answer, or when the prefix holds data of a newer jobdesc).
+func openBackend(ctx context.Context, cfg Config) (backend, error) {
+	if cfg.Store == "etcd" {
+		s, err := openEtcd(ctx, cfg.etcd(), cfg.EtcdEndpoints)
+		if err != nil {
+			return nil, fmt.Errorf("JOBDESC_STORE=etcd: %w", err)
+		}
+		return s, nil
+	}
 	s, err := drafts.Open(cfg.DBPath)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
