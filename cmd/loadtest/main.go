@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +31,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jobdesc/jobdesc/bot"
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -288,7 +290,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		}
 		company := fmt.Sprintf("Loadtest Company %d", i)
 		title := company + " ("
-		v := clone(values)
+		v := maps.Clone(values)
 		v["company_name"] = company
 		mark := slack.Mark()
 		d, err := slack.SubmitView(ctx, users[i], views[i], v)
@@ -492,27 +494,7 @@ func exampleValues() (map[string]any, error) {
 	if !ok {
 		return nil, errors.New("no account-manager role")
 	}
-	values := map[string]any{}
-	for id, v := range role.Normalize(role.Example()) {
-		f, _ := role.Field(id)
-		switch {
-		case v == "":
-			values[id] = nil
-		case f.Kind == templates.MultiChoice:
-			values[id] = strings.Split(v, ",")
-		default:
-			values[id] = v
-		}
-	}
-	return values, nil
-}
-
-func clone(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return bot.SubmissionValues(role, role.Normalize(role.Example())), nil
 }
 
 // rss reads a memory figure (VmRSS, VmHWM) in kB from /proc.
