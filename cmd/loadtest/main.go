@@ -157,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 		o.bin = filepath.Join(dir, "jobdesc")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", o.bin, "./cmd/jobdesc")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", o.bin, "github.com/jobdesc/jobdesc/cmd/jobdesc")
 		cmd.Stderr = stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build jobdesc: %w", err)
