@@ -49,6 +49,8 @@ type Store interface {
 	Requeue(ctx context.Context, team, id, channel string) (drafts.Draft, error)
 	Pending(ctx context.Context) ([]drafts.Draft, error)
 	ClaimPost(ctx context.Context, team, id string, ttl time.Duration) (bool, error)
+	MarkShown(ctx context.Context, team, id string, events int) (bool, error)
+	ToRefresh(ctx context.Context) ([]drafts.Draft, error)
 	RecordExport(ctx context.Context, team, id, user string) error
 	Claim(ctx context.Context, key string) (bool, error)
 }
@@ -74,7 +76,9 @@ type Config struct {
 	PingInterval time.Duration
 	// OutboxInterval is how often the outbox posts drafts that have waited
 	// that long unposted (default 5 s): saved by a replica that died
-	// before posting, or whose post failed for a passing reason.
+	// before posting, or whose post failed for a passing reason. It also
+	// brings up to date the review messages of drafts edited that long ago
+	// whose update did not happen (ToRefresh).
 	OutboxInterval time.Duration
 	// PostClaimTTL is how long a replica holds a draft it is posting
 	// before another may post it (default 30 s); the post itself is

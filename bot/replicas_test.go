@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -309,5 +310,32 @@ func TestReviewMessageRerenderedAfterAStaleRead(t *testing.T) {
 			// before the ack.
 			wantShown(t, fs, d, tt.label)
 		})
+	}
+}
+
+// TestOutboxUpdatesAMessageAnEditLeftBehind: a replica saved an edit (and
+// acknowledged it) but died before updating the review message; the
+// outbox of another brings the message up to date.
+func TestOutboxUpdatesAMessageAnEditLeftBehind(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store := sharedStore(t)
+	fs := newFake(t)
+	runBots(t, fs, store, Config{OutboxInterval: 100 * time.Millisecond}, 2)
+	d := waitPosted(t, ctx, fs, store, saveUnposted(t, ctx, store, "U0ALICE"))
+	values := maps.Clone(d.Values)
+	values["company_name"] = "Globex Replica"
+	if _, err := store.Revise(ctx, d.Team, d.ID, d.Revision, "U0ALICE", values); err != nil {
+		t.Fatal(err)
+	}
+	err := waitFor(ctx, func() bool {
+		m, ok := fs.Message(d.Message.Channel, d.Message.TS)
+		return ok && strings.Contains(string(m.Blocks), "Globex Replica") && strings.Contains(string(m.Blocks), "revision 2")
+	})
+	if err != nil {
+		t.Fatalf("the review message never showed the edit: %v", err)
+	}
+	if err := waitFor(ctx, func() bool { ds, err := store.ToRefresh(ctx); return err == nil && len(ds) == 0 }); err != nil {
+		t.Errorf("the draft stayed in ToRefresh: %v", err)
 	}
 }

@@ -124,7 +124,8 @@ func (b *Bot) outboxLoop(stop, ctx context.Context) error {
 }
 
 // flushOutbox posts the pending drafts that have waited at least minAge
-// (since they were queued or last changed), oldest first.
+// (since they were queued or last changed), oldest first, then updates the
+// review messages left behind by an edit that long ago.
 func (b *Bot) flushOutbox(ctx context.Context, minAge time.Duration) {
 	ds, err := b.store.Pending(ctx)
 	if err != nil {
@@ -137,6 +138,19 @@ func (b *Bot) flushOutbox(ctx context.Context, minAge time.Duration) {
 		}
 		if err := b.postDraft(ctx, d, false); err != nil {
 			b.log.Error("outbox post failed", "draft", d.ID, "team", d.Team, "err", err)
+		}
+	}
+	ds, err = b.store.ToRefresh(ctx)
+	if err != nil {
+		b.log.Error("reading the review messages to refresh failed", "err", err)
+		return
+	}
+	for _, d := range ds {
+		if minAge > 0 && time.Since(d.Updated) < minAge {
+			continue // its own handler is updating it
+		}
+		if err := b.refreshReview(ctx, d.Team, d.ID); err != nil {
+			b.log.Error("refreshing a review message failed", "draft", d.ID, "team", d.Team, "err", err)
 		}
 	}
 }
@@ -175,7 +189,13 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 			return fmt.Errorf("render %s: %w", id, err)
 		}
 		if bytes.Equal(fp, shown) {
-			return nil // the message shows the latest state
+			// The message shows the latest state.
+			if d.RefreshPending {
+				if _, err := b.store.MarkShown(ctx, team, id, len(d.Events)); err != nil {
+					return fmt.Errorf("record %s shown: %w", id, err)
+				}
+			}
+			return nil
 		}
 		if round == refreshRounds {
 			return fmt.Errorf("review message of %s: the draft kept changing over %d updates", id, refreshRounds)

@@ -110,7 +110,7 @@ func (c *checker) v1(tx *bolt.Tx) {
 type draftInfo struct {
 	r                     record
 	revs, events, indexes int
-	outbox                bool
+	outbox, refresh       bool
 }
 
 // splitHist splits a revisions/events key into its draft key and number.
@@ -234,6 +234,16 @@ func (c *checker) v2(tx *bolt.Tx) {
 		in.outbox = true
 		return nil
 	})
+	if tx.Bucket(bucketRefresh) != nil {
+		each(bucketRefresh, func(k, v []byte) error {
+			in := drafts[string(k)]
+			if in == nil || !in.r.RefreshPending {
+				return errors.New("stale refresh entry")
+			}
+			in.refresh = true
+			return nil
+		})
+	}
 	for k, in := range drafts {
 		var err error
 		switch {
@@ -245,6 +255,8 @@ func (c *checker) v2(tx *bolt.Tx) {
 			err = fmt.Errorf("has %d index entries, want 2", in.indexes)
 		case in.outbox != in.r.PostPending:
 			err = fmt.Errorf("outbox entry %t, pending %t", in.outbox, in.r.PostPending)
+		case in.r.RefreshPending && !in.refresh:
+			err = errors.New("refresh pending without a refresh entry")
 		}
 		if err != nil {
 			c.add(corrupt(bucketDrafts, []byte(k), err))

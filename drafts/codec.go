@@ -97,6 +97,9 @@ func encodeRecord(r *record) []byte {
 	if r.PostPending {
 		flags |= 1
 	}
+	if r.RefreshPending {
+		flags |= 2
+	}
 	b = binary.AppendUvarint(b, flags)
 	b = binary.AppendUvarint(b, r.seq)
 	b = appendStr(b, r.Channel)
@@ -279,6 +282,7 @@ func decodeRecord(b []byte, r *record) error {
 	r.Status = statusCodes[min(int(code), len(statusCodes)-1)]
 	flags := rd.uvarint()
 	r.PostPending = flags&1 != 0
+	r.RefreshPending = flags&2 != 0
 	r.seq = rd.uvarint()
 	r.Channel = rd.str()
 	r.Author = rd.str()

@@ -25,6 +25,10 @@
 //     a day; ReviewOnce claims an event key and applies a review in one
 //     transaction; ClaimPost lets one process post an outbox draft, for a
 //     ttl, until MarkPosted or MarkPostFailed releases it.
+//   - Review messages catch up after a crash: Revise of a posted draft sets
+//     RefreshPending in its transaction (its message is updated after the
+//     edit is acknowledged); MarkShown clears it once the message shows
+//     that state; ToRefresh lists the drafts still waiting.
 //
 // The bbolt layout (schema 2) keeps each draft record small (current state
 // only, in a compact binary encoding, see codec.go); revisions and events
@@ -130,6 +134,7 @@ type Draft struct {
 	ChangeRequests                  []Review // active change requests on the current revision, oldest first
 	Message                         Message  // the latest review message; zero until posted
 	PostPending                     bool     // in the outbox: to be posted to Channel
+	RefreshPending                  bool     // posted; its message may not show the current state yet (MarkShown clears)
 	Created                         time.Time
 	Updated                         time.Time  // last change of values, reviews, status or posting
 	Revisions                       []Revision // full history, oldest first (Get, FindByMessage; nil otherwise)

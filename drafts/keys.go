@@ -20,6 +20,7 @@ var (
 	bucketAuthor   = []byte("byauthor") // team\0author\0 BE64(seq) → id
 	bucketChannel  = []byte("bychan")   // team\0channel\0 BE64(seq) → id
 	bucketOutbox   = []byte("outbox")   // BE64(queued ns) team\0id → empty
+	bucketRefresh  = []byte("refresh")  // team\0id → empty: drafts with RefreshPending
 	bucketSeen     = []byte("seen")     // key → BE64(expiry ns)
 	bucketSeenExp  = []byte("seenexp")  // BE64(expiry ns) key → empty
 
@@ -29,6 +30,11 @@ var (
 // schema2Buckets are the buckets Open creates.
 var schema2Buckets = [][]byte{bucketMeta, bucketDrafts, bucketRevs, bucketEvents, bucketMessages,
 	bucketSeq, bucketAuthor, bucketChannel, bucketOutbox, bucketSeen, bucketSeenExp}
+
+// laterBuckets were added to schema 2 later: a read-write Open creates
+// them, readers treat a missing one as empty (files written before them
+// stay valid).
+var laterBuckets = [][]byte{bucketRefresh}
 
 const (
 	maxName      = 255     // bytes in a team, id, user or channel name

@@ -279,9 +279,15 @@ func (s *Store) update(ctx context.Context, team, id string, fn func(tx *bolt.Tx
 			return reject(err)
 		}
 		now := s.now()
+		refresh := r.RefreshPending
 		ch, events, err := fn(tx, r, now)
 		if err != nil {
 			return err
+		}
+		if r.RefreshPending != refresh {
+			if err := setRefresh(tx, r); err != nil {
+				return err
+			}
 		}
 		if ch || len(events) > 0 {
 			for _, e := range events {
@@ -306,6 +312,15 @@ func (s *Store) update(ctx context.Context, team, id string, fn func(tx *bolt.Tx
 		return nil
 	})
 	return out, changed, err
+}
+
+// setRefresh puts r in the refresh index, or takes it out, as its
+// RefreshPending says.
+func setRefresh(tx *bolt.Tx, r *record) error {
+	if r.RefreshPending {
+		return tx.Bucket(bucketRefresh).Put(draftKey(r.Team, r.ID), nil)
+	}
+	return tx.Bucket(bucketRefresh).Delete(draftKey(r.Team, r.ID))
 }
 
 // Revise makes values the draft's new revision, edited by editor, if base is
@@ -503,6 +518,74 @@ func (s *Store) Requeue(ctx context.Context, team, id, channel string) (Draft, e
 		return Draft{}, fmt.Errorf("requeue draft: %w", err)
 	}
 	return d, nil
+}
+
+// MarkShown records that the draft's review message shows the state with
+// events events (len(Events) of the Get it was rendered from): it clears
+// RefreshPending, unless the draft changed since (more events), and
+// reports whether it cleared it. Updated does not change. It returns
+// ErrNotFound, ErrInvalid or ErrCorrupt.
+func (s *Store) MarkShown(ctx context.Context, team, id string, events int) (bool, error) {
+	if err := checkNames("team", team, "id", id); err != nil {
+		return false, fmt.Errorf("mark shown: %w", err)
+	}
+	var cleared bool
+	err := s.write(ctx, func(tx *bolt.Tx) error {
+		cleared = false
+		r, err := loadRecord(tx, team, id)
+		if err != nil {
+			return reject(err)
+		}
+		if !r.RefreshPending || r.nEvents != events {
+			return nil
+		}
+		r.RefreshPending = false
+		if err := setRefresh(tx, r); err != nil {
+			return err
+		}
+		if err := putRecord(tx, r); err != nil {
+			return err
+		}
+		cleared = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("mark shown: %w", err)
+	}
+	return cleared, nil
+}
+
+// ToRefresh returns every team's drafts with RefreshPending (their review
+// message may not show their current state), without history. It returns
+// ErrCorrupt for a bad entry.
+func (s *Store) ToRefresh(ctx context.Context) ([]Draft, error) {
+	var out []Draft
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		out = nil
+		b := tx.Bucket(bucketRefresh)
+		if b == nil {
+			return nil // a file from before the bucket, opened read-only
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			team, id, ok := splitKey(k)
+			if !ok {
+				return corrupt(bucketRefresh, k, errors.New("bad key"))
+			}
+			r, err := loadRecord(tx, team, string(id))
+			if errors.Is(err, ErrNotFound) {
+				return corrupt(bucketRefresh, k, err)
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, r.Draft)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list drafts to refresh: %w", err)
+	}
+	return out, nil
 }
 
 // Pending returns the outbox: every team's drafts with PostPending, oldest

@@ -125,7 +125,8 @@ func DraftSeq(id string) (uint64, bool) {
 // edited by editor, as Revise does: it returns ErrConflict if base is not
 // d.Revision, and a nil revision (nothing changed) when values equal the
 // current ones. Otherwise it changes d (revision, values, reviews cleared,
-// status, Updated) and returns the new revision and the "revised" event.
+// status, RefreshPending once posted, Updated) and returns the new
+// revision and the "revised" event.
 func ApplyRevise(d *Draft, base int, editor string, values map[string]string, now time.Time) (*Revision, *Event, error) {
 	if base != d.Revision {
 		return nil, nil, fmt.Errorf("draft %s is at revision %d, the edit was based on revision %d: %w", d.ID, d.Revision, base, ErrConflict)
@@ -149,6 +150,9 @@ func ApplyRevise(d *Draft, base int, editor string, values map[string]string, no
 	d.Approvals, d.ChangeRequests = nil, nil
 	if d.Status != StatusDraft {
 		d.Status = StatusInReview
+	}
+	if d.Message.TS != "" {
+		d.RefreshPending = true
 	}
 	d.Updated = now
 	rev := &Revision{Number: d.Revision, Values: values, Editor: editor, At: now, Changed: changed}

@@ -147,7 +147,7 @@ func (s *Store) init() error {
 	// A new file gets its buckets and version; an up-to-date one gets any
 	// bucket it lacks. One fsync, once per process start.
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range schema2Buckets {
+		for _, name := range append(schema2Buckets, laterBuckets...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

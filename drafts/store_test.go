@@ -165,6 +165,38 @@ func TestBackup(t *testing.T) {
 	})
 }
 
+// TestFileFromBeforeTheRefreshBucket opens a schema-2 file written before
+// the refresh bucket existed: readers take it as empty, a read-write Open
+// adds it.
+func TestFileFromBeforeTheRefreshBucket(t *testing.T) {
+	ctx := ctxT(t)
+	s, _, path := openStore(t)
+	d := mustCreate(t, s, newDraft("T1", "U1"))
+	mustClose(t, s)
+	rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketRefresh) })
+	if _, err := Check(path); err != nil {
+		t.Errorf("Check without the bucket: %v", err)
+	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatalf("OpenReadOnly without the bucket: %v", err)
+	}
+	if ds, err := ro.ToRefresh(ctx); err != nil || len(ds) != 0 {
+		t.Errorf("ToRefresh read-only: %d, %v; want none", len(ds), err)
+	}
+	mustClose(t, ro)
+	s = openPath(t, path, nil)
+	if _, err := s.MarkPosted(ctx, "T1", d.ID, Message{Channel: "C", TS: "1"}); err != nil {
+		t.Fatalf("MarkPosted after reopening: %v", err)
+	}
+	if _, err := s.Revise(ctx, "T1", d.ID, 1, "U1", map[string]string{"title": "v2"}); err != nil {
+		t.Fatalf("Revise after reopening: %v", err)
+	}
+	if ds, err := s.ToRefresh(ctx); err != nil || len(ds) != 1 {
+		t.Errorf("ToRefresh: %d, %v; want the revised draft", len(ds), err)
+	}
+}
+
 func TestReadOnly(t *testing.T) {
 	ctx := ctxT(t)
 	s, _, path := openStore(t)
@@ -252,6 +284,8 @@ func TestCheckFindsInconsistencies(t *testing.T) {
 			"stale outbox entry"},
 		{"sequence behind", func(tx *bolt.Tx) error { return tx.Bucket(bucketSeq).Put([]byte("T1"), make([]byte, 8)) },
 			"sequence behind"},
+		{"stale refresh entry", func(tx *bolt.Tx) error { return tx.Bucket(bucketRefresh).Put(draftKey("T1", "AM-1"), nil) },
+			"stale refresh entry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

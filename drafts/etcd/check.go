@@ -76,7 +76,7 @@ type draftInfo struct {
 	revs                  map[int]bool
 	events                int
 	author, channel, stat int
-	outbox                bool
+	outbox, refresh       bool
 }
 
 type checker struct {
@@ -172,7 +172,7 @@ func (c *checker) add(kv *mvccpb.KeyValue) {
 			in.events++
 			c.rep.Events++
 		}
-	case "msg", "by-author", "by-channel", "status", "outbox":
+	case "msg", "by-author", "by-channel", "status", "outbox", "refresh":
 		c.indexes = append(c.indexes, kv)
 	case "posting":
 		// post claims live on short leases; nothing to verify
@@ -258,6 +258,21 @@ func (c *checker) verify() {
 				continue
 			}
 			in.stat++
+		case "refresh":
+			if len(parts) != 2 {
+				c.problem(kv.Key, "bad key")
+				continue
+			}
+			id, _ := unesc(parts[1])
+			in := c.indexTarget(kv, parts[0], id)
+			if in == nil {
+				continue
+			}
+			if !in.st.RefreshPending {
+				c.problem(kv.Key, "stale refresh entry")
+				continue
+			}
+			in.refresh = true
 		case "outbox":
 			if len(parts) != 3 {
 				c.problem(kv.Key, "bad key")
@@ -301,6 +316,8 @@ func (c *checker) verify() {
 			problem = fmt.Sprintf("has %d status entries, want 1", in.stat)
 		case in.outbox != in.st.PostPending:
 			problem = fmt.Sprintf("outbox entry %t, pending %t", in.outbox, in.st.PostPending)
+		case in.refresh != in.st.RefreshPending:
+			problem = fmt.Sprintf("refresh entry %t, refresh pending %t", in.refresh, in.st.RefreshPending)
 		}
 		if problem != "" {
 			c.problem(in.key, "%s", problem)

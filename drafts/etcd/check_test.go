@@ -34,6 +34,8 @@ func TestCheckFindsInconsistencies(t *testing.T) {
 			"d/T1/AM-1"},
 		{"unknown key", func(t *testing.T, p string) { put(t, raw, p+"zzz", "") },
 			"unknown key"},
+		{"stale refresh entry", func(t *testing.T, p string) { put(t, raw, p+"refresh/T1/AM-1", "") },
+			"stale refresh entry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,6 +118,9 @@ func (s *Store) importDraft(ctx context.Context, d drafts.Draft) (ImportResult, 
 		if st.PostPending {
 			ops = append(ops, clientv3.OpPut(s.outboxKey(st.queued, d.Team, d.ID), ""))
 		}
+		if st.RefreshPending {
+			ops = append(ops, s.refreshOp(st))
+		}
 		for _, m := range postedMessages(d) {
 			mk := s.msgKey(d.Team, m)
 			ops = append(ops, clientv3.OpTxn(
@@ -184,7 +187,7 @@ func sameDraft(a, b drafts.Draft) bool {
 		return out
 	}
 	return a.Channel == b.Channel && a.Author == b.Author && a.Role == b.Role && a.Revision == b.Revision &&
-		a.Status == b.Status && a.Message == b.Message && a.PostPending == b.PostPending &&
+		a.Status == b.Status && a.Message == b.Message && a.PostPending == b.PostPending && a.RefreshPending == b.RefreshPending &&
 		maps.Equal(a.Values, b.Values) && slices.Equal(reviews(a.Approvals), reviews(b.Approvals)) &&
 		slices.Equal(reviews(a.ChangeRequests), reviews(b.ChangeRequests)) &&
 		len(a.Revisions) == len(b.Revisions) && len(a.Events) == len(b.Events) &&

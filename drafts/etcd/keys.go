@@ -67,6 +67,10 @@ func (s *Store) outboxPrefix() string                 { return s.p + "outbox/" }
 func (s *Store) outboxKey(queued time.Time, team, id string) string {
 	return s.outboxPrefix() + num20(nanos(queued)) + "/" + esc(team) + "/" + esc(id)
 }
+func (s *Store) refreshPrefix() string { return s.p + "refresh/" }
+func (s *Store) refreshKey(team, id string) string {
+	return s.refreshPrefix() + esc(team) + "/" + esc(id)
+}
 func (s *Store) postingKey(team, id string) string {
 	return s.p + "posting/" + esc(team) + "/" + esc(id)
 }

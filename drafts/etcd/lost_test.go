@@ -94,6 +94,17 @@ func TestLostAnswers(t *testing.T) {
 			}
 			return err
 		}},
+		{"MarkShown", func() error {
+			full, err := s.Get(ctx, "T1", d.ID)
+			if err != nil {
+				return err
+			}
+			ok, err := s.MarkShown(ctx, "T1", d.ID, len(full.Events))
+			if err == nil && !ok {
+				return fmt.Errorf("got false for a pending refresh")
+			}
+			return err
+		}},
 		{"Approve", func() error {
 			_, changed, err := s.Approve(ctx, "T1", d.ID, "U3", 2)
 			if err == nil && !changed {

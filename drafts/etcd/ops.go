@@ -359,7 +359,7 @@ func (s *Store) update(ctx context.Context, team, id string, fn updateFn) (d dra
 		if r.ambiguous && st.op == tok {
 			return st.Draft, true, true, nil // the attempt whose answer was lost landed
 		}
-		oldStatus := st.Status
+		oldStatus, oldRefresh := st.Status, st.RefreshPending
 		now := s.now()
 		c := &change{}
 		if err := fn(ctx, st, now, tok, c); err != nil {
@@ -390,6 +390,9 @@ func (s *Store) update(ctx context.Context, team, id string, fn updateFn) (d dra
 		ops = append(ops, clientv3.OpPut(key, string(encodeState(st))))
 		if st.Status != oldStatus {
 			ops = append(ops, clientv3.OpDelete(s.statusKey(oldStatus, team, id)), clientv3.OpPut(s.statusKey(st.Status, team, id), ""))
+		}
+		if st.RefreshPending != oldRefresh {
+			ops = append(ops, s.refreshOp(st))
 		}
 		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)}, c.cmps...)
 		actx, cancel := r.attempt()
@@ -811,37 +814,118 @@ func (s *Store) Requeue(ctx context.Context, team, id, channel string) (drafts.D
 	return d, nil
 }
 
-// Pending returns the outbox of every team, oldest queued first, without
-// history, as drafts.Store.Pending does.
-func (s *Store) Pending(ctx context.Context) ([]drafts.Draft, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("list pending drafts: %w", err)
+// refreshOp puts st in the refresh index, or takes it out, as its
+// RefreshPending says.
+func (s *Store) refreshOp(st *state) clientv3.Op {
+	if st.RefreshPending {
+		return clientv3.OpPut(s.refreshKey(st.Team, st.ID), "")
 	}
-	prefix := s.outboxPrefix()
+	return clientv3.OpDelete(s.refreshKey(st.Team, st.ID))
+}
+
+// MarkShown clears RefreshPending once the review message shows the state
+// with events events, as drafts.Store.MarkShown does; the transaction
+// compares the draft's mod revision, so a change since keeps it pending.
+func (s *Store) MarkShown(ctx context.Context, team, id string, events int) (bool, error) {
+	if err := drafts.ValidateNames("team", team, "id", id); err != nil {
+		return false, fmt.Errorf("mark shown: %w", err)
+	}
+	key := s.draftKey(team, id)
+	r := s.retrier(ctx)
+	for {
+		if err := ctx.Err(); err != nil {
+			return false, fmt.Errorf("mark shown: %w", err)
+		}
+		resp, err := s.get(ctx, key)
+		if err != nil {
+			return false, fmt.Errorf("mark shown: %w", err)
+		}
+		if len(resp.Kvs) == 0 {
+			return false, fmt.Errorf("mark shown: draft %s in team %s: %w", id, team, drafts.ErrNotFound)
+		}
+		st, err := decodeState(resp.Kvs[0], team, id)
+		if err != nil {
+			return false, fmt.Errorf("mark shown: %w", err)
+		}
+		if st.events != events {
+			return false, nil
+		}
+		if !st.RefreshPending {
+			return r.ambiguous, nil // cleared by our attempt whose answer was lost, or by another
+		}
+		st.RefreshPending = false
+		actx, cancel := r.attempt()
+		tr, err := s.cli.Txn(actx).If(clientv3.Compare(clientv3.ModRevision(key), "=", resp.Kvs[0].ModRevision)).
+			Then(clientv3.OpPut(key, string(encodeState(st))), s.refreshOp(st)).Commit()
+		cancel()
+		switch {
+		case err != nil:
+			if err := r.failed(err, true); err != nil {
+				return false, fmt.Errorf("mark shown: %w", err)
+			}
+			continue
+		case !tr.Succeeded:
+			if err := r.conflict(); err != nil {
+				return false, fmt.Errorf("mark shown: %w", err)
+			}
+			continue
+		}
+		return true, nil
+	}
+}
+
+// ToRefresh returns every team's drafts with RefreshPending, without
+// history, as drafts.Store.ToRefresh does.
+func (s *Store) ToRefresh(ctx context.Context) ([]drafts.Draft, error) {
+	ds, err := s.listIndex(ctx, s.refreshPrefix(), func(tail string) (string, string, error) { return splitTeamID(tail) })
+	if err != nil {
+		return nil, fmt.Errorf("list drafts to refresh: %w", err)
+	}
+	return ds, nil
+}
+
+// listIndex loads the drafts named by the keys under prefix (keys-only,
+// one snapshot); split turns a key's tail into team and id.
+func (s *Store) listIndex(ctx context.Context, prefix string, split func(tail string) (string, string, error)) ([]drafts.Draft, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	resp, err := s.get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
-		return nil, fmt.Errorf("list pending drafts: %w", err)
+		return nil, err
 	}
 	type pair struct{ team, id string }
 	pairs := make([]pair, len(resp.Kvs))
 	for i, kv := range resp.Kvs {
-		_, tail, _ := strings.Cut(strings.TrimPrefix(string(kv.Key), prefix), "/")
-		team, id, err := splitTeamID(tail)
+		team, id, err := split(strings.TrimPrefix(string(kv.Key), prefix))
 		if err != nil {
-			return nil, fmt.Errorf("list pending drafts: %w", corrupt(kv.Key, errors.New("bad outbox key")))
+			return nil, corrupt(kv.Key, errors.New("bad index key"))
 		}
 		pairs[i] = pair{team, id}
 	}
 	sts, err := s.loadPairs(ctx, len(pairs), func(i int) (string, string) { return pairs[i].team, pairs[i].id },
 		resp.Header.Revision, func(i int) []byte { return resp.Kvs[i].Key })
 	if err != nil {
-		return nil, fmt.Errorf("list pending drafts: %w", err)
+		return nil, err
 	}
 	out := make([]drafts.Draft, 0, len(sts))
 	for _, st := range sts {
 		out = append(out, st.Draft)
 	}
 	return out, nil
+}
+
+// Pending returns the outbox of every team, oldest queued first, without
+// history, as drafts.Store.Pending does.
+func (s *Store) Pending(ctx context.Context) ([]drafts.Draft, error) {
+	ds, err := s.listIndex(ctx, s.outboxPrefix(), func(tail string) (string, string, error) {
+		_, rest, _ := strings.Cut(tail, "/") // queued time, then TEAM/ID
+		return splitTeamID(rest)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pending drafts: %w", err)
+	}
+	return ds, nil
 }
 
 // ClaimPost claims, for ttl (at least a second; etcd rounds leases up to

@@ -33,6 +33,7 @@ type record struct {
 	MessageChannel string            `json:"message_channel,omitempty"`
 	MessageTS      string            `json:"message_ts,omitempty"`
 	PostPending    bool              `json:"post_pending,omitempty"`
+	RefreshPending bool              `json:"refresh_pending,omitempty"`
 	Queued         int64             `json:"queued,omitempty"` // Unix ns
 	Created        int64             `json:"created"`
 	Updated        int64             `json:"updated"`
@@ -108,7 +109,7 @@ func encodeState(st *state) []byte {
 		Values: st.Values, Status: st.Status,
 		Approvals: toReviews(st.Approvals), ChangeRequests: toReviews(st.ChangeRequests),
 		MessageChannel: st.Message.Channel, MessageTS: st.Message.TS,
-		PostPending: st.PostPending, Queued: ns(st.queued),
+		PostPending: st.PostPending, RefreshPending: st.RefreshPending, Queued: ns(st.queued),
 		Created: ns(st.Created), Updated: ns(st.Updated),
 		Seq: st.seq, Events: st.events, Op: st.op,
 	}
@@ -147,8 +148,8 @@ func decodeState(kv *mvccpb.KeyValue, team, id string) (*state, error) {
 			Revision: r.Revision, Values: r.Values, Status: r.Status,
 			Approvals: fromReviews(r.Approvals), ChangeRequests: fromReviews(r.ChangeRequests),
 			Message:     drafts.Message{Channel: r.MessageChannel, TS: r.MessageTS},
-			PostPending: r.PostPending,
-			Created:     fromNS(r.Created), Updated: fromNS(r.Updated),
+			PostPending: r.PostPending, RefreshPending: r.RefreshPending,
+			Created: fromNS(r.Created), Updated: fromNS(r.Updated),
 		},
 		seq: r.Seq, queued: fromNS(r.Queued), events: r.Events, op: r.Op,
 	}, nil

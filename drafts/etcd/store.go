@@ -32,6 +32,7 @@
 //	by-channel/TEAM/CHANNEL/SEQ20           id
 //	status/STATUS/TEAM/ID                   ""
 //	outbox/QUEUED-NS20/TEAM/ID              ""
+//	refresh/TEAM/ID                         "" (review message to bring up to date)
 //	posting/TEAM/ID                         post claim token (lease: the claim's ttl)
 //	seen/KEY                                seen-record (JSON expiry; lease)
 //	seen-exp/EXPIRY-NS20/KEY                "" (lease)

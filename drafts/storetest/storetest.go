@@ -6,7 +6,7 @@
 // The suite covers what the bot and jobdesc's commands rely on: creating,
 // reading and listing drafts (with pagination), revisions and conflicts,
 // idempotent reviews, team isolation, the outbox (Pending, Requeue, Hold,
-// ClaimPost), seen-records (Claim, ReviewOnce, Sweep), counts, Walk and
+// ClaimPost), review messages to refresh (MarkShown, ToRefresh), seen-records (Claim, ReviewOnce, Sweep), counts, Walk and
 // concurrent writers. Backend-specific behaviour (files, locks, schemas,
 // corrupt records, clusters) is tested next to each backend.
 package storetest
@@ -40,6 +40,8 @@ type Store interface {
 	Requeue(ctx context.Context, team, id, channel string) (drafts.Draft, error)
 	Pending(ctx context.Context) ([]drafts.Draft, error)
 	ClaimPost(ctx context.Context, team, id string, ttl time.Duration) (bool, error)
+	MarkShown(ctx context.Context, team, id string, events int) (bool, error)
+	ToRefresh(ctx context.Context) ([]drafts.Draft, error)
 	RecordExport(ctx context.Context, team, id, user string) error
 	Claim(ctx context.Context, key string) (bool, error)
 	Sweep(ctx context.Context) (int, error)
@@ -64,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ReviewOnce", func(t *testing.T) { testReviewOnce(t, open) })
 	t.Run("PostingAndOutbox", func(t *testing.T) { testPostingAndOutbox(t, open) })
 	t.Run("ClaimPost", func(t *testing.T) { testClaimPost(t, open) })
+	t.Run("Refresh", func(t *testing.T) { testRefresh(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("ClaimAndSweep", func(t *testing.T) { testClaimAndSweep(t, open) })
 	t.Run("RecordExportAndCounts", func(t *testing.T) { testRecordExportAndCounts(t, open) })

@@ -968,6 +968,107 @@ func testClaimPost(t *testing.T, open Opener) {
 	})
 }
 
+func testRefresh(t *testing.T, open Opener) {
+	ctx := ctxT(t)
+	s, _ := openStore(t, open)
+	a := mustCreate(t, s, newDraft("T1", "U1"))
+	b := mustCreate(t, s, newDraft("T2", "U1"))
+	toRefresh := func(t *testing.T) []string {
+		t.Helper()
+		ds, err := s.ToRefresh(ctx)
+		if err != nil {
+			t.Fatalf("ToRefresh: %v", err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.Team+":"+d.ID)
+			if !d.RefreshPending {
+				t.Errorf("ToRefresh listed %s without RefreshPending", d.ID)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	shown := func(t *testing.T, team, id string, delta int, want bool) {
+		t.Helper()
+		d := mustGet(t, s, team, id)
+		got, err := s.MarkShown(ctx, team, id, len(d.Events)+delta)
+		if err != nil {
+			t.Fatalf("MarkShown(%s): %v", id, err)
+		}
+		if got != want {
+			t.Errorf("MarkShown(%s, %+d events): got %t, want %t", id, delta, got, want)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func(t *testing.T)
+		want []string
+	}{
+		{"never posted: nothing to refresh", func(t *testing.T) {}, nil},
+		{"revising an unposted draft: nothing to show", func(t *testing.T) {
+			if _, err := s.Revise(ctx, "T1", a.ID, 1, "U1", map[string]string{"title": "v2"}); err != nil {
+				t.Fatal(err)
+			}
+		}, nil},
+		{"posting: the post shows the state it was rendered from", func(t *testing.T) {
+			d, err := s.MarkPosted(ctx, "T1", a.ID, drafts.Message{Channel: "C", TS: "1.1"})
+			if err != nil || d.RefreshPending {
+				t.Fatalf("MarkPosted: RefreshPending %t, %v; want false", d.RefreshPending, err)
+			}
+			if _, err := s.MarkPosted(ctx, "T2", b.ID, drafts.Message{Channel: "C", TS: "1.1"}); err != nil {
+				t.Fatal(err)
+			}
+			shown(t, "T1", a.ID, 0, false)
+		}, nil},
+		{"revising posted drafts: their messages are to be brought up to date", func(t *testing.T) {
+			d, err := s.Revise(ctx, "T1", a.ID, 2, "U1", map[string]string{"title": "v3"})
+			if err != nil || !d.RefreshPending {
+				t.Fatalf("Revise: RefreshPending %t, %v; want true", d.RefreshPending, err)
+			}
+			if _, err := s.Revise(ctx, "T2", b.ID, 1, "U1", map[string]string{"title": "v2"}); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"T1:" + a.ID, "T2:" + b.ID}},
+		{"shown from a stale read: still pending", func(t *testing.T) { shown(t, "T1", a.ID, -1, false) }, []string{"T1:" + a.ID, "T2:" + b.ID}},
+		{"shown: cleared", func(t *testing.T) {
+			before := mustGet(t, s, "T1", a.ID)
+			shown(t, "T1", a.ID, 0, true)
+			after := mustGet(t, s, "T1", a.ID)
+			if after.RefreshPending || !after.Updated.Equal(before.Updated) || len(after.Events) != len(before.Events) {
+				t.Errorf("after MarkShown: pending %t, updated %v → %v, %d → %d events; want cleared and nothing else", after.RefreshPending, before.Updated, after.Updated, len(before.Events), len(after.Events))
+			}
+			shown(t, "T1", a.ID, 0, false)
+		}, []string{"T2:" + b.ID}},
+		{"a review is shown by its own handler: not tracked", func(t *testing.T) {
+			if _, _, err := s.Approve(ctx, "T1", a.ID, "U2", 1); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"T2:" + b.ID}},
+		{"revising it again: pending again", func(t *testing.T) {
+			if _, err := s.Revise(ctx, "T1", a.ID, 3, "U1", map[string]string{"title": "v4"}); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"T1:" + a.ID, "T2:" + b.ID}},
+		{"both shown", func(t *testing.T) {
+			shown(t, "T1", a.ID, 0, true)
+			shown(t, "T2", b.ID, 0, true)
+		}, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.do(t)
+			if got := toRefresh(t); !slices.Equal(got, st.want) {
+				t.Errorf("ToRefresh: got %v, want %v", got, st.want)
+			}
+		})
+	}
+	t.Run("unknown draft", func(t *testing.T) {
+		_, err := s.MarkShown(ctx, "T1", "AM-99", 1)
+		wantErr(t, "MarkShown", err, drafts.ErrNotFound)
+	})
+}
+
 func testWalk(t *testing.T, open Opener) {
 	ctx := ctxT(t)
 	s, _ := openStore(t, open)
