@@ -299,9 +299,12 @@ func grpcCode(err error) codes.Code {
 	return codes.Unknown
 }
 
-// transient says whether err may go away on a retry: a member stopping or
-// unreachable, no leader, a timed-out proposal, an overloaded server, or
-// one attempt's own timeout.
+// transient says whether err may go away on a retry. Every error is,
+// except the caller's cancellation and the answers that will not change
+// (bad request, auth, compacted revision, missing lease): members stopping
+// report themselves in many ways ("etcdserver: server stopped", "raft:
+// stop", a closing transport, no leader, a timed-out proposal), and a retry
+// is always safe here (see retrier.ambiguous).
 func transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -310,10 +313,11 @@ func transient(err error) bool {
 		return true // the attempt's timeout; the caller's is checked apart
 	}
 	switch grpcCode(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
-		return true
+	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.PermissionDenied,
+		codes.Unauthenticated, codes.FailedPrecondition, codes.OutOfRange, codes.Unimplemented, codes.Canceled:
+		return false
 	}
-	return false
+	return true
 }
 
 // retrier runs the attempts of one operation.
