@@ -266,9 +266,19 @@ func (b *Bot) claimEvent(ctx context.Context, eventID string) (bool, error) {
 	return first, nil
 }
 
-// unrecordedWait is how long a reaction on one of the bot's messages that
-// no draft claims yet waits for another replica to record its post.
-const unrecordedWait = 2 * time.Second
+// quickRecordWait is how long a reaction on one of the bot's messages that
+// no draft claims yet waits, before the ack, for another replica to record
+// its post; after the ack it waits up to PostClaimTTL (a post unrecorded
+// by then is posted again by another replica).
+const quickRecordWait = 300 * time.Millisecond
+
+// reaction is a reaction event the bot acts on.
+type reaction struct {
+	team, eventID, user string
+	item                slackevents.Item
+	kind                drafts.ReviewKind
+	added               bool
+}
 
 // reactionEvent approves, withdraws or requests changes when the reaction
 // is one of ours on a review message. The review is recorded and the
@@ -276,70 +286,100 @@ const unrecordedWait = 2 * time.Second
 // redelivers the event (to another connection, often another replica),
 // and ReviewOnce — which claims the event id in the same transaction as
 // the review — makes it count once; the redelivery still updates the
-// message. The thread reply follows the ack.
+// message. The thread reply follows the ack. A reaction on a bot message
+// that no draft claims yet (its post not recorded yet, e.g. during an etcd
+// election) is handled after the ack, once the post is recorded.
 func (b *Bot) reactionEvent(ctx context.Context, team, eventID, user, name string, item slackevents.Item, itemUser string, added bool) response {
 	approve := name == b.cfg.ApproveReaction
 	if !approve && name != b.cfg.ChangesReaction || item.Type != "message" || user == b.botUser {
 		return response{}
 	}
+	r := reaction{team: team, eventID: eventID, user: user, item: item, added: added, kind: drafts.ReviewApprove}
+	switch {
+	case approve && !added:
+		r.kind = drafts.ReviewWithdraw
+	case !approve && added:
+		r.kind = drafts.ReviewRequestChanges
+	case !approve:
+		r.kind = drafts.ReviewWithdrawChangeRequest
+	}
 	log := []any{"user", user, "team", team, "event", eventID, "reaction", name}
-	fail := func(err error) response {
+	ours := itemUser != "" && itemUser == b.botUser
+	wait := time.Duration(0)
+	if ours {
+		wait = quickRecordWait
+	}
+	d, err := b.findReviewMessage(ctx, team, item, wait)
+	switch {
+	case errors.Is(err, drafts.ErrNotFound) && ours:
+		return response{log: log, then: func(ctx context.Context) error {
+			d, err := b.findReviewMessage(ctx, team, item, b.cfg.PostClaimTTL)
+			if errors.Is(err, drafts.ErrNotFound) {
+				return nil // not a review message after all
+			}
+			if err != nil {
+				return fmt.Errorf("find draft by message: %w", err)
+			}
+			then, err := b.react(ctx, d, r)
+			if err != nil || then == nil {
+				return err
+			}
+			return then(ctx)
+		}}
+	case errors.Is(err, drafts.ErrNotFound):
+		return response{} // not a review message
+	case err != nil:
 		b.log.Error("handling a reaction failed", append(log, "err", err)...)
 		return response{}
 	}
-	d, err := b.findReviewMessage(ctx, team, item, itemUser)
-	if errors.Is(err, drafts.ErrNotFound) {
-		return response{} // not a review message
-	}
+	then, err := b.react(ctx, d, r)
 	if err != nil {
-		return fail(fmt.Errorf("find draft by message: %w", err))
+		b.log.Error("handling a reaction failed", append(log, "draft", d.ID, "err", err)...)
 	}
-	log = append(log, "draft", d.ID)
-	if reason := b.ineligible(d, user); reason != "" {
-		return response{log: log, then: func(ctx context.Context) error {
-			if first, err := b.claimEvent(ctx, eventID); err != nil || !first || !added {
+	return response{log: append(log, "draft", d.ID), then: then}
+}
+
+// react applies a reaction to d: the review with its event id claimed in
+// the same transaction, then the message update. It returns the work left
+// for after the ack (the thread reply, or an ephemeral note to an
+// ineligible reviewer), or nil.
+func (b *Bot) react(ctx context.Context, d drafts.Draft, r reaction) (func(context.Context) error, error) {
+	if reason := b.ineligible(d, r.user); reason != "" {
+		return func(ctx context.Context) error {
+			if first, err := b.claimEvent(ctx, r.eventID); err != nil || !first || !r.added {
 				return err
 			}
-			return b.postEphemeral(ctx, item.Channel, user, reason, nil)
-		}}
-	}
-	kind := drafts.ReviewApprove
-	switch {
-	case approve && !added:
-		kind = drafts.ReviewWithdraw
-	case !approve && added:
-		kind = drafts.ReviewRequestChanges
-	case !approve:
-		kind = drafts.ReviewWithdrawChangeRequest
+			return b.postEphemeral(ctx, r.item.Channel, r.user, reason, nil)
+		}, nil
 	}
 	key := ""
-	if eventID != "" {
-		key = "event:" + eventID
+	if r.eventID != "" {
+		key = "event:" + r.eventID
 	}
-	after, changed, first, err := b.store.ReviewOnce(ctx, key, d.Team, d.ID, user, kind, b.cfg.ApprovalsRequired)
+	after, changed, first, err := b.store.ReviewOnce(ctx, key, d.Team, d.ID, r.user, r.kind, b.cfg.ApprovalsRequired)
 	if err != nil {
-		return fail(fmt.Errorf("record review of %s: %w", d.ID, err))
+		return nil, fmt.Errorf("record review of %s: %w", d.ID, err)
 	}
 	if !changed && first {
-		return response{} // e.g. approving twice: nothing to show
+		return nil, nil // e.g. approving twice: nothing to show
 	}
 	if err := b.refreshReview(ctx, d.Team, d.ID); err != nil {
-		b.log.Error("updating the review message failed", append(log, "err", err)...)
+		b.log.Error("updating the review message failed", "draft", d.ID, "team", d.Team, "err", err)
 	}
 	if !first || !changed {
-		return response{} // a redelivery: the first delivery replied in the thread (or died trying)
+		return nil, nil // a redelivery: the first delivery replied in the thread (or died trying)
 	}
-	return response{log: log, then: func(ctx context.Context) error {
-		_, err := b.postMessage(ctx, after.Message.Channel, after.Message.TS, reviewReply(after, user, kind, b.cfg.ApprovalsRequired), nil)
+	return func(ctx context.Context) error {
+		_, err := b.postMessage(ctx, after.Message.Channel, after.Message.TS, reviewReply(after, r.user, r.kind, b.cfg.ApprovalsRequired), nil)
 		return err
-	}}
+	}, nil
 }
 
 // findReviewMessage finds the draft posted as the reacted-to message. A
 // reviewer can react before the post is recorded: in this process (await
-// the posts under way) or in another replica (on one of the bot's own
-// messages, wait up to unrecordedWait for the record).
-func (b *Bot) findReviewMessage(ctx context.Context, team string, item slackevents.Item, itemUser string) (drafts.Draft, error) {
+// the posts under way) or in another replica (wait up to wait for the
+// record).
+func (b *Bot) findReviewMessage(ctx context.Context, team string, item slackevents.Item, wait time.Duration) (drafts.Draft, error) {
 	d, err := b.store.FindByMessage(ctx, team, item.Channel, item.Timestamp)
 	if !errors.Is(err, drafts.ErrNotFound) {
 		return d, err
@@ -350,10 +390,10 @@ func (b *Bot) findReviewMessage(ctx context.Context, team string, item slackeven
 			return d, err
 		}
 	}
-	if itemUser == "" || itemUser != b.botUser {
+	if wait <= 0 {
 		return d, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, unrecordedWait)
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	t := time.NewTicker(25 * time.Millisecond)
 	defer t.Stop()
