@@ -455,7 +455,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // message shows its final state.
 func TestReplicasOnEtcd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipped with -short: builds jobdesc and runs 3 replicas and a 3-member etcd cluster (about 30 s)")
+		t.Skip("skipped with -short: builds jobdesc and runs 3 replicas and a 3-member etcd cluster (10-20 s)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
