@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,15 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-// troubledStore is the real store on a temp file with two troubles a test
-// can switch on: a panic in the next Claim, and Creates that wait for a
-// channel, as a store stuck behind a long write would.
+// troubledStore is the real store on a temp file with troubles a test can
+// switch on: a panic in the next Claim or Create, and Creates that wait for
+// a channel, as a store stuck behind a long write would.
 type troubledStore struct {
 	*drafts.Store
-	panicNextClaim atomic.Bool
-	holdCreate     chan struct{} // nil: no hold
+	panicNextClaim  atomic.Bool
+	panicNextCreate atomic.Bool
+	failNextCreate  atomic.Bool
+	holdCreate      chan struct{} // nil: no hold
 }
 
 func (s *troubledStore) Claim(ctx context.Context, key string) (bool, error) {
@@ -35,6 +38,13 @@ func (s *troubledStore) Claim(ctx context.Context, key string) (bool, error) {
 }
 
 func (s *troubledStore) Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error) {
+	if s.panicNextCreate.CompareAndSwap(true, false) {
+		var m map[string]int
+		m["boom"]++
+	}
+	if s.failNextCreate.CompareAndSwap(true, false) {
+		return drafts.Draft{}, errors.New("disk full")
+	}
 	if s.holdCreate != nil {
 		<-s.holdCreate
 	}
@@ -160,9 +170,9 @@ func TestPanicInAHandlerIsRecoveredAndTheBotKeepsServing(t *testing.T) {
 		t.Fatalf("panic not logged: %v", err)
 	}
 
-	// Before the ack: the submission's Claim panics; the modal stays open.
+	// Before the ack: the submission's Create panics; the modal stays open.
 	v := openModal(t, ctx, fs)
-	store.panicNextClaim.Store(true)
+	store.panicNextCreate.Store(true)
 	d, err = fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
 	if err != nil {
 		t.Fatal(err)
@@ -225,3 +235,33 @@ func TestSlowStoreStillAcksInTimeAndSavesOnce(t *testing.T) {
 }
 
 func jsonText(b []byte) string { return unescapeJSON(b) }
+
+// TestFailedSaveCanBeRetried: a submission whose save failed keeps the form
+// open, and pressing the button again saves it (the failed attempt claimed
+// nothing).
+func TestFailedSaveCanBeRetried(t *testing.T) {
+	store := openTroubledStore(t)
+	fs, _ := startBot(t, store, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	v := openModal(t, ctx, fs)
+	store.failNextCreate.Store(true)
+	d, err := fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "errors" {
+		t.Fatalf("failed save: %s, %v; want errors so the form stays open", ack.Payload, err)
+	}
+	d, err = fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("second press: %s, %v; want clear", ack.Payload, err)
+	}
+	ds, _, err := store.ListByAuthor(ctx, fakeslack.TeamID, "U0ALICE", drafts.Page{})
+	if err != nil || len(ds) != 1 {
+		t.Errorf("got %d drafts (%v), want the retried one", len(ds), err)
+	}
+}

@@ -78,24 +78,19 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 	team, user := cb.Team.ID, cb.User.ID
 	log := []any{"user", user, "team", team, "role", role.ID}
 
-	// The same view and hash submitted again (a redelivery, or a retry after
-	// a slow ack) is the same submission: never save it twice.
-	first, err := b.store.Claim(ctx, "submit:"+cb.View.ID+":"+cb.View.Hash)
-	if err != nil {
-		b.log.Error("claim submission failed", append(log, "err", err)...)
-		return fail("Sorry, jobdesc could not save your draft just now. Please press the button again.")
-	}
-	if !first {
-		return response{ack: slack.NewClearViewSubmissionResponse()}
-	}
-
 	if meta.Draft == "" {
 		// With warnings or tips the draft is saved but held until the
 		// author has read them.
 		hold := len(findings) > 0
+		// The same view and hash submitted again (a redelivery, or a press
+		// after a slow ack) is the same submission: the key saves it once.
 		d, err := b.store.Create(ctx, drafts.NewDraft{
 			Team: team, Channel: meta.Channel, Author: user, Role: role.ID, Prefix: role.Prefix, Values: values, Hold: hold,
+			Key: "submit:" + cb.View.ID + ":" + cb.View.Hash,
 		})
+		if errors.Is(err, drafts.ErrDuplicate) {
+			return response{ack: slack.NewClearViewSubmissionResponse()}
+		}
 		if err != nil {
 			b.log.Error("saving draft failed", append(log, "err", err)...)
 			return fail("Sorry, jobdesc could not save your draft just now. Please press the button again.")
@@ -121,6 +116,11 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 	}
 	if !b.canEdit(before, user) {
 		return fail(fmt.Sprintf("Only the author of %s or an approver can edit it.", meta.Draft))
+	}
+	if n := len(before.Revisions); n > 0 && before.Revision > meta.Base && before.Revisions[n-1].Editor == user && sameValues(before.Values, values) {
+		// This very edit was saved already (a redelivery, or a press after
+		// a slow ack): nothing more to do.
+		return response{ack: slack.NewClearViewSubmissionResponse()}
 	}
 	d, err := b.store.Revise(ctx, team, meta.Draft, meta.Base, user, values)
 	if errors.Is(err, drafts.ErrConflict) {
@@ -156,6 +156,21 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) res
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sameValues compares field values, a missing field counting as empty.
+func sameValues(a, b map[string]string) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
 
 // confirmDraft posts a held draft when its author presses "Post for review"
 // on the check view.

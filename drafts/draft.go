@@ -61,6 +61,9 @@ var (
 	ErrSchemaTooOld = errors.New("store schema is older than this jobdesc reads; open it read-write once to migrate")
 	// ErrReadOnly: a write was attempted on a store opened with OpenReadOnly.
 	ErrReadOnly = errors.New("store is open read-only")
+	// ErrDuplicate: Create was given a Key that was claimed already: the
+	// same submission was saved before, so nothing was stored.
+	ErrDuplicate = errors.New("already saved")
 	// ErrInvalid: the input is unusable (missing team, id or user, a name
 	// with a NUL byte, a bad cursor, oversized values...).
 	ErrInvalid = errors.New("invalid input")
@@ -151,6 +154,11 @@ type NewDraft struct {
 	// author to confirm (e.g. after reading the posting checks). Requeue
 	// puts it in the outbox.
 	Hold bool
+	// Key, when set, is claimed (as Claim does: a seen-record for a day) in
+	// the same transaction as the draft, so the same submission delivered
+	// twice, or sent again after a lost answer, is saved once: Create then
+	// stores nothing and returns ErrDuplicate.
+	Key string
 }
 
 // Page selects a page of a list: Limit 0 means 20, at most 100; Cursor is ""

@@ -83,7 +83,9 @@ func history(tx *bolt.Tx, d *Draft) error {
 // status draft, in the outbox (PostPending, unless n.Hold) to be posted to n.Channel, and a
 // "created" event. Its ID is n.Prefix, "-" and the team's next sequence
 // number (unique within the team, never reused). Team, Channel, Author and a
-// Prefix of 1-16 letters or digits are required (ErrInvalid).
+// Prefix of 1-16 letters or digits are required (ErrInvalid). With n.Key
+// set, the key is claimed in the same transaction; a key claimed already
+// stores nothing and returns ErrDuplicate.
 func (s *Store) Create(ctx context.Context, n NewDraft) (Draft, error) {
 	values, err := ValidateNew(n)
 	if err != nil {
@@ -105,6 +107,11 @@ func (s *Store) Create(ctx context.Context, n NewDraft) (Draft, error) {
 }
 
 func createTx(tx *bolt.Tx, n NewDraft, values map[string]string, now time.Time) (*record, error) {
+	if n.Key != "" {
+		if _, _, live := seenLive(tx, n.Key, now); live {
+			return nil, reject(ErrDuplicate)
+		}
+	}
 	seqs := tx.Bucket(bucketSeq)
 	var seq uint64 = 1
 	if v := seqs.Get([]byte(n.Team)); v != nil {
@@ -135,6 +142,13 @@ func createTx(tx *bolt.Tx, n NewDraft, values map[string]string, now time.Time) 
 			return outboxPut(tx, r)
 		},
 		func() error { return putRecord(tx, r) },
+		func() error {
+			if n.Key == "" {
+				return nil
+			}
+			_, err := claimTx(tx, n.Key, now) // free: checked above, in this transaction
+			return err
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

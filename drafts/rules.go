@@ -87,6 +87,11 @@ func ValidateNew(n NewDraft) (map[string]string, error) {
 	if err := checkValues(n.Values); err != nil {
 		return nil, err
 	}
+	if n.Key != "" {
+		if err := ValidateClaimKey(n.Key); err != nil {
+			return nil, err
+		}
+	}
 	values := maps.Clone(n.Values)
 	if values == nil {
 		values = map[string]string{}

@@ -378,3 +378,72 @@ func TestHelpListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedSubmissionIsSavedOnce sends the same modal submission twice
+// (as a redelivery, or a second press after a slow ack would): one draft,
+// one post; the same for an edit: one revision, one thread reply.
+func TestRepeatedSubmissionIsSavedOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := testCtx(t)
+	v := h.openModal(ctx, alice, hiring, "account-manager")
+	d, err := h.slack.SubmitView(ctx, alice, v, exampleValues(t, "account-manager", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("first submit: %s, %v", ack.Payload, err)
+	}
+	again, err := h.slack.Redeliver(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := again.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("repeated submit: %s, %v; want clear", ack.Payload, err)
+	}
+	m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool { return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1") })
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	edit := h.clickEdit(ctx, alice, hiring, m.TS)
+	d, err = h.slack.SubmitView(ctx, alice, edit, exampleValues(t, "account-manager", map[string]any{"company_name": "Globex"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := d.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("edit: %s, %v", ack.Payload, err)
+	}
+	h.waitReply(ctx, hiring, m.TS, "revision 2")
+	again, err = h.slack.Redeliver(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := again.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
+		t.Fatalf("repeated edit: %s, %v; want clear (not a conflict)", ack.Payload, err)
+	}
+	if err := h.stop(); err != nil { // drains in-flight work
+		t.Fatal(err)
+	}
+	if n := countPosts(h.slack, "AM-1"); n != 1 {
+		t.Errorf("draft posted %d times, want 1", n)
+	}
+	replies := 0
+	for _, r := range h.slack.Replies(hiring, m.TS) {
+		if strings.Contains(r.Text, "saved revision") {
+			replies++
+		}
+	}
+	if replies != 1 {
+		t.Errorf("%d revision replies, want 1", replies)
+	}
+	store := openStore(t, h.cfg.DBPath)
+	got, err := store.Get(ctx, "T0TEAM", "AM-1")
+	if err != nil || got.Revision != 2 {
+		t.Errorf("stored draft at revision %d (%v), want 2", got.Revision, err)
+	}
+	all, _, err := store.ListByAuthor(ctx, "T0TEAM", alice, drafts.Page{})
+	if err != nil || len(all) != 1 {
+		t.Errorf("%d drafts (%v), want 1", len(all), err)
+	}
+	h.checkSlackRules()
+}

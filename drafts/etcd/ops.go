@@ -30,8 +30,10 @@ func checkSize(values map[string]string) error {
 
 // Create stores a new draft as drafts.Store.Create does; the team's
 // sequence key is incremented in the same transaction, so ids are unique
-// across replicas. It returns drafts.ErrInvalid (values above 512 KiB
-// included), drafts.ErrCorrupt, or the context's or etcd's error.
+// across replicas, and n.Key (if any) is claimed in it too. It returns
+// drafts.ErrDuplicate (n.Key claimed already), drafts.ErrInvalid (values
+// above 512 KiB included), drafts.ErrCorrupt, or the context's or etcd's
+// error.
 func (s *Store) Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error) {
 	values, err := drafts.ValidateNew(n)
 	if err == nil {
@@ -63,6 +65,19 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		rd, err := s.read(ctx, ops...)
 		if err != nil {
 			return drafts.Draft{}, err
+		}
+		// With a key, the same submission is saved once: read its
+		// seen-record (a live one from another attempt means a duplicate)
+		// and claim it in the create's transaction.
+		var seen *seenJSON
+		var seenRev int64
+		if n.Key != "" {
+			if seen, seenRev, err = s.readSeen(ctx, n.Key); err != nil {
+				return drafts.Draft{}, err
+			}
+			if seen != nil && seen.Expires > s.now().UnixNano() && seen.Op != tok {
+				return drafts.Draft{}, drafts.ErrDuplicate
+			}
 		}
 		if len(ops) == 2 {
 			if kvs := rd.Responses[1].GetResponseRange().Kvs; len(kvs) == 1 {
@@ -105,13 +120,26 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		if d.PostPending {
 			ops = append(ops, clientv3.OpPut(s.outboxKey(st.queued, n.Team, d.ID), ""))
 		}
+		conds := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(seqKey), "=", seqRev), clientv3.Compare(clientv3.CreateRevision(key), "=", 0)}
+		if n.Key != "" {
+			claim, err := s.claimOps(ctx, n.Key, seen, now, tok)
+			if err != nil {
+				return drafts.Draft{}, err
+			}
+			ops = append(ops, claim...)
+			conds = append(conds, clientv3.Compare(clientv3.ModRevision(s.seenKey(n.Key)), "=", seenRev))
+		}
 		actx, cancel := r.attempt()
 		tr, err := s.cli.Txn(actx).
-			If(clientv3.Compare(clientv3.ModRevision(seqKey), "=", seqRev), clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+			If(conds...).
 			Then(ops...).
 			Else(clientv3.OpGet(seqKey), clientv3.OpGet(key)).
 			Commit()
 		cancel()
+		if n.Key != "" && leaseGone(err) {
+			s.dropLease()
+			continue
+		}
 		if err != nil {
 			if err := r.failed(err, true); err != nil {
 				return drafts.Draft{}, err

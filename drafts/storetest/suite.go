@@ -54,6 +54,33 @@ func testCreate(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("a key saves the same submission once", func(t *testing.T) {
+		n := newDraft("TK", "U1")
+		n.Key = "submit:V1:h1"
+		first, err := s.Create(ctx, n)
+		if err != nil {
+			t.Fatalf("Create with a new key: %v", err)
+		}
+		if _, err := s.Create(ctx, n); !errors.Is(err, drafts.ErrDuplicate) {
+			t.Errorf("Create with the same key again: got %v, want ErrDuplicate", err)
+		}
+		if claimed, err := s.Claim(ctx, n.Key); err != nil || claimed {
+			t.Errorf("Claim of a key Create used: got %v, %v; want false (claimed with the draft)", claimed, err)
+		}
+		ds, _, err := s.ListByAuthor(ctx, "TK", "U1", drafts.Page{})
+		if err != nil || len(ds) != 1 || ds[0].ID != first.ID {
+			t.Errorf("drafts after a duplicate: %d (%v), want only %s", len(ds), err, first.ID)
+		}
+		n.Key = "submit:V1:h2" // the same form changed and submitted again
+		if _, err := s.Create(ctx, n); err != nil {
+			t.Errorf("Create with another key: %v", err)
+		}
+		n.Key = strings.Repeat("k", 1025)
+		if _, err := s.Create(ctx, n); !errors.Is(err, drafts.ErrInvalid) {
+			t.Errorf("Create with a 1025-byte key: got %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("held out of the outbox until requeued", func(t *testing.T) {
 		n := newDraft("TH", "U1")
 		n.Hold = true
