@@ -400,7 +400,9 @@ func TestRepeatedSubmissionIsSavedOnce(t *testing.T) {
 	if ack, err := again.WaitAck(ctx); err != nil || ack.ResponseAction() != "clear" {
 		t.Fatalf("repeated submit: %s, %v; want clear", ack.Payload, err)
 	}
-	m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool { return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1") })
+	m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool {
+		return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
