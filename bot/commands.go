@@ -33,7 +33,7 @@ func (b *Bot) slashCommand(ctx context.Context, cmd slack.SlashCommand) response
 		}
 		id := strings.ToUpper(fields[1])
 		return response{log: append(logAttrs, "draft", id), then: func(ctx context.Context) error {
-			return b.repost(ctx, cmd, id)
+			return b.postCommand(ctx, cmd, id)
 		}}
 	}
 	role, ok := b.catalog.Role(fields[0])
@@ -123,9 +123,9 @@ func (b *Bot) title(d drafts.Draft) string {
 	return t
 }
 
-// repost answers "/jobdesc post ID": it puts a saved draft back in the
+// postCommand answers "/jobdesc post ID": it puts a saved draft back in the
 // outbox (for the channel the command was typed in) and posts it.
-func (b *Bot) repost(ctx context.Context, cmd slack.SlashCommand, id string) error {
+func (b *Bot) postCommand(ctx context.Context, cmd slack.SlashCommand, id string) error {
 	d, err := b.store.Get(ctx, cmd.TeamID, id)
 	switch {
 	case errors.Is(err, drafts.ErrNotFound):
@@ -140,5 +140,5 @@ func (b *Bot) repost(ctx context.Context, cmd slack.SlashCommand, id string) err
 	if err != nil {
 		return fmt.Errorf("requeue draft: %w", err)
 	}
-	return b.post(ctx, d)
+	return b.repost(ctx, d)
 }

@@ -239,7 +239,7 @@ func (b *Bot) canEdit(d drafts.Draft, user string) bool {
 func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templates.Role, user string) error {
 	if d.Message.TS == "" {
 		if d.PostPending {
-			return b.post(ctx, d)
+			return b.repost(ctx, d)
 		}
 		return nil
 	}

@@ -27,13 +27,26 @@ var channelProblems = map[string]string{
 // post posts a saved draft for review (the outbox): once, even when the
 // outbox and a handler try at the same time, in this process or in
 // another replica.
-func (b *Bot) post(ctx context.Context, d drafts.Draft) error { return b.postDraft(ctx, d, true) }
+func (b *Bot) post(ctx context.Context, d drafts.Draft) error {
+	return b.postDraft(ctx, d, postOpts{notify: true})
+}
+
+// repost posts a draft that may have been posted before without the post
+// being recorded (a lost answer, a crash): it looks first.
+func (b *Bot) repost(ctx context.Context, d drafts.Draft) error {
+	return b.postDraft(ctx, d, postOpts{notify: true, lookFirst: true})
+}
+
+// postOpts says how postDraft treats a draft.
+type postOpts struct {
+	notify    bool // tell the author about a failure the outbox will retry (its retries don't, so the author hears once)
+	lookFirst bool // look for an unrecorded earlier post before posting
+}
 
 // postDraft posts d if it is still in the outbox and this process wins its
 // post claim (ClaimPost: one replica posts a draft; a dead one's claim
-// lapses after PostClaimTTL). notify tells the author about a failure that
-// the outbox will retry; its retries don't, so the author hears once.
-func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, notify bool) error {
+// lapses after PostClaimTTL).
+func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, o postOpts) error {
 	key := d.Team + "/" + d.ID
 	done := make(chan struct{})
 	if _, busy := b.posting.LoadOrStore(key, done); busy {
@@ -66,9 +79,23 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, notify bool) error 
 	}
 	shown := d
 	shown.Status = drafts.StatusInReview
-	// Post while the claim holds, so no other replica can post too.
+	if o.lookFirst {
+		// A process may have died after Slack took its post and before
+		// recording it, or the answer was lost: adopt that post rather
+		// than post twice.
+		if ts := b.findPosted(ctx, d); ts != "" {
+			if _, err := b.store.MarkPosted(ctx, d.Team, d.ID, drafts.Message{Channel: d.Channel, TS: ts}); err != nil {
+				return fmt.Errorf("record %s posted earlier at %s: %w", d.ID, ts, err)
+			}
+			b.log.Info("found the draft's earlier post; not posting again", "draft", d.ID, "team", d.Team, "channel", d.Channel, "ts", ts)
+			return b.updateMessage(ctx, d.Channel, ts, reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
+		}
+	}
+	// Post while the claim holds, so no other replica can post too. The
+	// metadata names the draft, so an unrecorded post can be found again.
 	pctx, cancel := context.WithTimeout(ctx, b.cfg.PostClaimTTL*3/4)
-	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
+	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)),
+		slack.MsgOptionMetadata(reviewMetadata(d)))
 	cancel()
 	if err != nil {
 		code := slackError(err)
@@ -79,8 +106,8 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, notify bool) error 
 			b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but couldn't post it for review: ", d.ID)+fmt.Sprintf(tmpl, d.Channel, Command, d.ID))
 			return fmt.Errorf("post %s to %s: %w", d.ID, d.Channel, err)
 		}
-		if notify {
-			b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but Slack didn't let me post it yet (%s). I'll keep trying, or run `%s post %s` to try now.", d.ID, code, Command, d.ID))
+		if o.notify {
+			b.tellAuthor(ctx, d, fmt.Sprintf("I saved your draft *%s* but couldn't confirm it was posted for review (%s). I'll check and try again shortly, or run `%s post %s` to try now.", d.ID, code, Command, d.ID))
 		}
 		return fmt.Errorf("post %s to %s: %w", d.ID, d.Channel, err)
 	}
@@ -94,6 +121,45 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, notify bool) error 
 		}
 	}
 	return nil
+}
+
+// reviewEventType marks the bot's review messages in their metadata.
+const reviewEventType = "jobdesc_review"
+
+// reviewMetadata names the draft a review message shows.
+func reviewMetadata(d drafts.Draft) slack.SlackMetadata {
+	return slack.SlackMetadata{EventType: reviewEventType, EventPayload: map[string]any{"team": d.Team, "draft": d.ID}}
+}
+
+// findPosted looks in the draft's channel, since the draft was created, for
+// a review message the bot posted for it but never recorded, and returns
+// its ts, or "" (also when the history can't be read: posting again is
+// better than not posting).
+func (b *Bot) findPosted(ctx context.Context, d drafts.Draft) string {
+	var resp *slack.GetConversationHistoryResponse
+	err := b.call(ctx, "conversations.history", func(ctx context.Context) error {
+		var err error
+		resp, err = b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: d.Channel, Oldest: slackTS(d.Created.Add(-time.Minute)), Limit: 200, IncludeAllMetadata: true,
+		})
+		return err
+	})
+	if err != nil {
+		b.log.Warn("could not look for an earlier post; posting", "draft", d.ID, "channel", d.Channel, "err", err)
+		return ""
+	}
+	for _, m := range resp.Messages {
+		md := m.Metadata
+		if md.EventType == reviewEventType && md.EventPayload["team"] == d.Team && md.EventPayload["draft"] == d.ID && (b.botUser == "" || m.User == b.botUser) {
+			return m.Timestamp
+		}
+	}
+	return ""
+}
+
+// slackTS is t as a Slack message timestamp.
+func slackTS(t time.Time) string {
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
 // tellAuthor sends the author a direct message from the bot.
@@ -136,7 +202,7 @@ func (b *Bot) flushOutbox(ctx context.Context, minAge time.Duration) {
 		if minAge > 0 && time.Since(d.Updated) < minAge {
 			continue // its own handler is posting it
 		}
-		if err := b.postDraft(ctx, d, false); err != nil {
+		if err := b.postDraft(ctx, d, postOpts{lookFirst: true}); err != nil {
 			b.log.Error("outbox post failed", "draft", d.ID, "team", d.Team, "err", err)
 		}
 	}

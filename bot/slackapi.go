@@ -23,7 +23,7 @@ func (b *Bot) call(ctx context.Context, method string, f func(context.Context) e
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		err := f(ctx)
-		outcome, wait := classify(err)
+		outcome, wait := classify(method, err)
 		b.metrics.apiCalls.WithLabelValues(method, outcome).Inc()
 		if wait < 0 || attempt == maxAttempts {
 			return err
@@ -44,8 +44,11 @@ func (b *Bot) call(ctx context.Context, method string, f func(context.Context) e
 }
 
 // classify names an outcome for metrics and says whether to retry: wait < 0
-// means final, 0 means back off, > 0 means wait that long.
-func classify(err error) (outcome string, wait time.Duration) {
+// means final, 0 means back off, > 0 means wait that long. A network error
+// after a request was sent is ambiguous (Slack may have done it), so a
+// method that would do it twice (a post) is not retried: the outbox checks
+// for the post before trying again.
+func classify(method string, err error) (outcome string, wait time.Duration) {
 	if err == nil {
 		return "ok", -1
 	}
@@ -59,6 +62,10 @@ func classify(err error) (outcome string, wait time.Duration) {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
+		var op *net.OpError
+		if notIdempotent[method] && !(errors.As(err, &op) && op.Op == "dial") {
+			return "network_error", -1
+		}
 		return "network_error", 0
 	}
 	var se slack.SlackErrorResponse
@@ -80,10 +87,13 @@ func slackError(err error) string {
 	return ""
 }
 
+// notIdempotent are the methods a retry could do twice.
+var notIdempotent = map[string]bool{"chat.postMessage": true, "chat.postEphemeral": true}
+
 // postMessage posts blocks to a channel (or a thread) and returns the ts.
-func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, blocks []slack.Block) (string, error) {
+func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, blocks []slack.Block, extra ...slack.MsgOption) (string, error) {
 	var ts string
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	opts := append([]slack.MsgOption{slack.MsgOptionText(text, false)}, extra...)
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
 	}

@@ -54,5 +54,6 @@ func Methods() []string {
 		"chat.postEphemeral",
 		"chat.update",
 		"chat.getPermalink",
+		"conversations.history",
 	}
 }

@@ -27,6 +27,10 @@ type Fault struct {
 	Error string
 	// Delay holds the answer back; on its own the call then runs normally.
 	Delay time.Duration
+	// LoseAnswer runs the call (its effects happen and it is recorded),
+	// then closes the connection without answering, as when an answer is
+	// lost on its way back: the app can't tell whether the call worked.
+	LoseAnswer bool
 	// DropSockets closes every socket without a frame when the call arrives.
 	DropSockets bool
 	// Times is how many consecutive calls the fault applies to (0 means 1,
@@ -132,6 +136,7 @@ var methodTable = map[string]methodSpec{
 	"reactions.remove":      {botToken, nil, (*Server).reactionsRemove},
 	"users.info":            {botToken, nil, (*Server).usersInfo},
 	"conversations.info":    {botToken, nil, (*Server).conversationsInfo},
+	"conversations.history": {botToken, nil, (*Server).conversationsHistory},
 }
 
 // Methods returns the Web API methods the fake implements, sorted.
@@ -232,6 +237,14 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if s.logging() {
 		s.logf("fakeslack: %s -> %s", method, summarizeAnswer(call))
+	}
+	if fault != nil && fault.LoseAnswer {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 }

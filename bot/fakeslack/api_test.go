@@ -111,15 +111,15 @@ func TestUnknownMethod(t *testing.T) {
 	s := newServer(t, Options{})
 	ctx := testContext(t)
 	api := newAPI(s, s.BotToken())
-	_, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: ChannelHiring})
+	_, _, _, err := api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: ChannelHiring, Timestamp: "1.2"})
 	if got, want := slackErr(err), "unknown_method"; got != want {
-		t.Errorf("conversations.history error = %q, want %q", got, want)
+		t.Errorf("conversations.replies error = %q, want %q", got, want)
 	}
-	if got := s.UnknownMethods(); len(got) != 1 || got[0] != "conversations.history" {
-		t.Errorf("UnknownMethods() = %q, want [conversations.history]", got)
+	if got := s.UnknownMethods(); len(got) != 1 || got[0] != "conversations.replies" {
+		t.Errorf("UnknownMethods() = %q, want [conversations.replies]", got)
 	}
-	if got := s.Problems(); len(got) != 1 || !strings.Contains(got[0], "conversations.history") {
-		t.Errorf("Problems() = %q, want one naming conversations.history", got)
+	if got := s.Problems(); len(got) != 1 || !strings.Contains(got[0], "conversations.replies") {
+		t.Errorf("Problems() = %q, want one naming conversations.replies", got)
 	}
 }
 

@@ -41,7 +41,9 @@
 // Implemented methods (see Methods): auth.test, apps.connections.open,
 // views.open, views.push, views.update, views.publish, chat.postMessage,
 // chat.update, chat.postEphemeral, chat.getPermalink, reactions.add,
-// reactions.remove, users.info, conversations.info. Any other method
+// reactions.remove, users.info, conversations.info, conversations.history
+// (top-level messages newest first, with message metadata when asked; no
+// cursors). Any other method
 // answers unknown_method and is listed by UnknownMethods.
 //
 // State and rules kept like Slack:

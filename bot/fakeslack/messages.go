@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,6 +22,9 @@ type Message struct {
 	BotID    string // set for the app's messages
 	Text     string
 	Blocks   json.RawMessage // as stored: every block has a block_id, every element an action_id
+	// Metadata is the message's metadata ({"event_type", "event_payload"})
+	// as posted, or nil.
+	Metadata json.RawMessage
 	Edited   bool
 	// Reactions maps an emoji name to the users who reacted, in order.
 	Reactions map[string][]string
@@ -345,7 +349,11 @@ func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
 	if text == "" && blocks == nil && r.params["attachments"] == "" {
 		return nil, errCode("no_text")
 	}
-	m := &message{Message: Message{Channel: c.ID, TS: s.nextTSLocked(), User: BotUserID, BotID: BotID, Text: text, Blocks: blocks, Via: "chat.postMessage"}}
+	meta, e := metadataOf(r.params["metadata"])
+	if e != nil {
+		return nil, e
+	}
+	m := &message{Message: Message{Channel: c.ID, TS: s.nextTSLocked(), User: BotUserID, BotID: BotID, Text: text, Blocks: blocks, Metadata: meta, Via: "chat.postMessage"}}
 	if t := r.params["thread_ts"]; t != "" {
 		m.ThreadTS = t
 		if parent := s.findMessageLocked(c.ID, t); parent != nil && parent.ThreadTS != "" {
@@ -556,6 +564,77 @@ func userWire(u *User) map[string]any {
 		out["profile"].(map[string]any)["bot_id"] = BotID
 	}
 	return out
+}
+
+// metadataOf checks a message's metadata parameter as Slack does: a JSON
+// object with a string event_type and an object event_payload.
+func metadataOf(raw string) (json.RawMessage, *apiError) {
+	if raw == "" {
+		return nil, nil
+	}
+	var m struct {
+		EventType    *string        `json:"event_type"`
+		EventPayload map[string]any `json:"event_payload"`
+	}
+	if err := json.Unmarshal([]byte(raw), &m); err != nil || m.EventType == nil || *m.EventType == "" || m.EventPayload == nil {
+		return nil, errCode("invalid_metadata_format")
+	}
+	return json.RawMessage(raw), nil
+}
+
+// conversationsHistory lists a channel's top-level messages, newest first:
+// those after oldest (exclusive, or inclusive with inclusive=1), at most
+// limit (default 100), with their metadata when include_all_metadata=1.
+// The bot must be a member (not_in_channel). Cursors are not supported: it
+// answers has_more false.
+func (s *Server) conversationsHistory(r *apiRequest) (map[string]any, *apiError) {
+	c := s.lookupChannelLocked(r.params["channel"])
+	if c == nil {
+		return nil, errCode("channel_not_found")
+	}
+	if !c.BotMember {
+		return nil, errCode("not_in_channel")
+	}
+	limit := 100
+	if v := r.params["limit"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, errCode("invalid_limit")
+		}
+		limit = min(n, 999)
+	}
+	oldest, latest := r.params["oldest"], r.params["latest"]
+	inclusive := r.params["inclusive"] == "1" || r.params["inclusive"] == "true"
+	withMeta := r.params["include_all_metadata"] == "1" || r.params["include_all_metadata"] == "true"
+	out := []map[string]any{}
+	for i := len(s.messages) - 1; i >= 0 && len(out) < limit; i-- {
+		m := s.messages[i]
+		if m.Channel != c.ID || m.Ephemeral || m.deleted || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
+			continue
+		}
+		if oldest != "" && (tsLess(m.TS, oldest) || (!inclusive && m.TS == oldest)) {
+			continue
+		}
+		if latest != "" && (tsLess(latest, m.TS) || (!inclusive && m.TS == latest)) {
+			continue
+		}
+		w := m.wire()
+		if withMeta && len(m.Metadata) > 0 {
+			w["metadata"] = rawJSON(m.Metadata)
+		}
+		out = append(out, w)
+	}
+	return map[string]any{"messages": out, "has_more": false, "pin_count": 0}, nil
+}
+
+// tsLess compares two Slack timestamps ("1700000000.000100").
+func tsLess(a, b string) bool {
+	fa, errA := strconv.ParseFloat(a, 64)
+	fb, errB := strconv.ParseFloat(b, 64)
+	if errA != nil || errB != nil {
+		return a < b
+	}
+	return fa < fb
 }
 
 func (s *Server) conversationsInfo(r *apiRequest) (map[string]any, *apiError) {

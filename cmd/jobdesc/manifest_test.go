@@ -32,6 +32,8 @@ var methodScopes = map[string][]string{
 	"reactions.add":         {"reactions:write"},
 	"users.info":            {"users:read"},
 	"conversations.info":    {"channels:read"},
+	// an outbox retry looks for a post it may have made but not recorded
+	"conversations.history": {"channels:history", "groups:history"},
 }
 
 // eventScopes is what each bot event needs.

@@ -449,3 +449,42 @@ func TestRepeatedSubmissionIsSavedOnce(t *testing.T) {
 	}
 	h.checkSlackRules()
 }
+
+// TestLostPostAnswerIsNotPostedTwice: Slack takes the review post but its
+// answer is lost, so the bot can't tell it worked. It does not retry the
+// post blindly; the outbox finds the post by its metadata and adopts it:
+// one message, recorded, and reactions on it count.
+func TestLostPostAnswerIsNotPostedTwice(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.OutboxInterval = 200 * time.Millisecond
+		c.PostClaimTTL = 2 * time.Second
+	})
+	ctx := testCtx(t)
+	h.slack.Inject("chat.postMessage", fakeslack.Fault{LoseAnswer: true})
+	v := h.openModal(ctx, alice, hiring, "account-manager")
+	if ack := h.submit(ctx, alice, v, exampleValues(t, "account-manager", nil)); ack.ResponseAction() != "clear" {
+		t.Fatalf("ack %s, want clear", ack.Payload)
+	}
+	m, err := h.slack.WaitForMessage(ctx, hiring, func(m fakeslack.Message) bool {
+		return m.ThreadTS == "" && strings.Contains(jsonText(m.Blocks), "AM-1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The outbox adopts the post (chat.update on it) once the claim lapses.
+	if _, err := h.slack.WaitForCall(ctx, "chat.update", func(c fakeslack.Call) bool { return c.OK && c.Param("ts") == m.TS }); err != nil {
+		t.Fatalf("the earlier post was not adopted: %v", err)
+	}
+	h.react(ctx, bob, hiring, m.TS, approve, true)
+	h.waitStatus(ctx, hiring, m.TS, "Approved")
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := countPosts(h.slack, "AM-1"); n != 1 {
+		t.Errorf("draft posted %d times, want 1", n)
+	}
+	if len(h.slack.Calls("conversations.history")) == 0 {
+		t.Error("the outbox did not look for the earlier post")
+	}
+	h.checkSlackRules()
+}
