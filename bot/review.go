@@ -157,6 +157,47 @@ func (b *Bot) findPosted(ctx context.Context, d drafts.Draft) string {
 	return ""
 }
 
+// adoptPost records the message at channel/ts as its draft's review post
+// when its metadata names a draft of team that has no recorded post (the
+// poster's answer was lost or it died), and returns the draft. It returns
+// drafts.ErrNotFound when the message is not such a post.
+func (b *Bot) adoptPost(ctx context.Context, team, channel, ts string) (drafts.Draft, error) {
+	var resp *slack.GetConversationHistoryResponse
+	err := b.call(ctx, "conversations.history", func(ctx context.Context) error {
+		var err error
+		resp, err = b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Oldest: ts, Latest: ts, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
+		})
+		return err
+	})
+	if err != nil {
+		return drafts.Draft{}, fmt.Errorf("read message %s: %w", ts, err)
+	}
+	for _, m := range resp.Messages {
+		md := m.Metadata
+		id, _ := md.EventPayload["draft"].(string)
+		if m.Timestamp != ts || md.EventType != reviewEventType || md.EventPayload["team"] != team || id == "" {
+			continue
+		}
+		d, err := b.store.Get(ctx, team, id)
+		if err != nil {
+			return drafts.Draft{}, fmt.Errorf("get draft of message %s: %w", ts, err)
+		}
+		if d.Message.TS == ts {
+			return d, nil // recorded meanwhile
+		}
+		if d.Message.TS != "" {
+			return drafts.Draft{}, drafts.ErrNotFound // an orphan copy; the draft has its post
+		}
+		if _, err := b.store.MarkPosted(ctx, team, id, drafts.Message{Channel: channel, TS: ts}); err != nil {
+			return drafts.Draft{}, fmt.Errorf("adopt post %s of %s: %w", ts, id, err)
+		}
+		b.log.Info("adopted an unrecorded review post", "draft", id, "team", team, "channel", channel, "ts", ts)
+		return b.store.Get(ctx, team, id)
+	}
+	return drafts.Draft{}, drafts.ErrNotFound
+}
+
 // slackTS is t as a Slack message timestamp.
 func slackTS(t time.Time) string {
 	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
@@ -379,7 +420,13 @@ func (b *Bot) reactionEvent(ctx context.Context, team, eventID, user, name strin
 	switch {
 	case errors.Is(err, drafts.ErrNotFound) && ours:
 		return response{log: log, then: func(ctx context.Context) error {
-			d, err := b.findReviewMessage(ctx, team, item, b.cfg.PostClaimTTL)
+			// A post whose answer was lost, or whose poster died, is in
+			// the channel but not recorded: adopt it by its metadata;
+			// else wait for a slow poster to record it.
+			d, err := b.adoptPost(ctx, team, item.Channel, item.Timestamp)
+			if errors.Is(err, drafts.ErrNotFound) {
+				d, err = b.findReviewMessage(ctx, team, item, b.cfg.PostClaimTTL)
+			}
 			if errors.Is(err, drafts.ErrNotFound) {
 				return nil // not a review message after all
 			}
