@@ -646,7 +646,6 @@ func checkOutcome(t *testing.T, ctx context.Context, s *fakeslack.Server, store 
 	}
 }
 
-
 func reviewUsers(rs []drafts.Review) []string {
 	var out []string
 	for _, r := range rs {
