@@ -181,33 +181,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	fault := s.takeFaultLocked(method)
-	s.mu.Unlock()
-	if fault != nil {
-		if fault.DropSockets {
-			s.DropSockets()
-		}
-		if fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			case <-s.ctx.Done():
-				t.Stop()
-				return
-			}
-		}
-		if fault.Status != 0 && fault.Status != http.StatusOK {
-			s.writeStatusFault(w, call, fault)
-			return
-		}
-		if fault.Error != "" {
-			s.finishCall(w, call, http.StatusOK, apiAnswer(nil, errCode(fault.Error)), true)
-			return
-		}
+	fault, answered := s.applyFault(w, r, call, method)
+	if answered {
+		return
 	}
 
 	if e := s.checkToken(req.token, spec.token); e != nil {
@@ -272,6 +248,44 @@ func (s *Server) finishCall(w http.ResponseWriter, call Call, status int, body [
 	s.mu.Unlock()
 	s.logf("fakeslack: %s -> %s", call.Method, summarizeAnswer(call))
 	writeJSON(w, status, body)
+}
+
+// applyFault takes the next fault injected for method, if any, and plays
+// it: dropped sockets, a delay, an HTTP status or an ok:false answer. It
+// returns the fault (nil if none) and whether the request is answered (or
+// abandoned) already; a fault that only delays, drops sockets or loses the
+// answer lets the call run.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call Call, method string) (*Fault, bool) {
+	s.mu.Lock()
+	fault := s.takeFaultLocked(method)
+	s.mu.Unlock()
+	if fault == nil {
+		return nil, false
+	}
+	if fault.DropSockets {
+		s.DropSockets()
+	}
+	if fault.Delay > 0 {
+		t := time.NewTimer(fault.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return fault, true
+		case <-s.ctx.Done():
+			t.Stop()
+			return fault, true
+		}
+	}
+	if fault.Status != 0 && fault.Status != http.StatusOK {
+		s.writeStatusFault(w, call, fault)
+		return fault, true
+	}
+	if fault.Error != "" {
+		s.finishCall(w, call, http.StatusOK, apiAnswer(nil, errCode(fault.Error)), true)
+		return fault, true
+	}
+	return fault, false
 }
 
 func (s *Server) writeStatusFault(w http.ResponseWriter, call Call, f *Fault) {

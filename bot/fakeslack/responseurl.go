@@ -53,30 +53,8 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	s.mu.Lock()
-	fault := s.takeFaultLocked("response_url")
-	s.mu.Unlock()
-	if fault != nil {
-		if fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			case <-s.ctx.Done():
-				t.Stop()
-				return
-			}
-		}
-		if fault.Status != 0 && fault.Status != http.StatusOK {
-			s.writeStatusFault(w, call, fault)
-			return
-		}
-		if fault.Error != "" {
-			s.finishCall(w, call, http.StatusOK, apiAnswer(nil, errCode(fault.Error)), true)
-			return
-		}
+	if _, answered := s.applyFault(w, r, call, "response_url"); answered {
+		return
 	}
 
 	s.mu.Lock()
