@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -529,21 +530,11 @@ func (b *Bot) ineligible(d drafts.Draft, user string) string {
 		return fmt.Sprintf("You wrote %s, so your reaction doesn't count as a review. Ask a teammate to review it.", d.ID)
 	}
 	if len(b.cfg.Approvers) > 0 && !slices.Contains(b.cfg.Approvers, user) {
-		return fmt.Sprintf("Only the configured approvers (%s) can approve %s or request changes, so your reaction wasn't counted.", joinMentions(b.cfg.Approvers), d.ID)
+		return fmt.Sprintf("Only the configured approvers (%s) can approve %s or request changes, so your reaction wasn't counted.", strings.Join(userMentions(b.cfg.Approvers), ", "), d.ID)
 	}
 	return ""
 }
 
-func joinMentions(ids []string) string {
-	s := ""
-	for i, id := range userMentions(ids) {
-		if i > 0 {
-			s += ", "
-		}
-		s += id
-	}
-	return s
-}
 
 // reviewReply is the thread reply announcing a review change by user.
 func reviewReply(after drafts.Draft, user string, kind drafts.ReviewKind, required int) string {

@@ -259,11 +259,11 @@ type policy struct {
 }
 
 func mentions(rs []drafts.Review) string {
-	names := make([]string, 0, len(rs))
+	ids := make([]string, 0, len(rs))
 	for _, r := range rs {
-		names = append(names, "<@"+r.User+">")
+		ids = append(ids, r.User)
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(userMentions(ids), ", ")
 }
 
 // reviewMessage is the channel post a draft is reviewed on: the rendered
