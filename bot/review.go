@@ -535,7 +535,6 @@ func (b *Bot) ineligible(d drafts.Draft, user string) string {
 	return ""
 }
 
-
 // reviewReply is the thread reply announcing a review change by user.
 func reviewReply(after drafts.Draft, user string, kind drafts.ReviewKind, required int) string {
 	count := approvalCount(after, required)
