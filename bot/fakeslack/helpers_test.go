@@ -2,7 +2,6 @@ package fakeslack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -137,14 +136,4 @@ func slackErr(err error) string {
 		return se.Err
 	}
 	return err.Error()
-}
-
-// mustJSON marshals v or fails the test.
-func mustJSON(t *testing.T, v any) json.RawMessage {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	return b
 }
