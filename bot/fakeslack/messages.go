@@ -470,31 +470,33 @@ func (s *Server) reactionTarget(r *apiRequest) (*message, string, *apiError) {
 }
 
 func (s *Server) reactionsAdd(r *apiRequest) (map[string]any, *apiError) {
-	m, name, e := s.reactionTarget(r)
-	if e != nil {
-		return nil, e
-	}
-	if !m.addReaction(name, BotUserID) {
-		return nil, errCode("already_reacted")
-	}
-	s.broadcastLocked()
-	if !s.opts.NoBotEcho {
-		s.echoReactionLocked("reaction_added", m, name, BotUserID)
-	}
-	return map[string]any{}, nil
+	return s.botReaction(r, true)
 }
 
 func (s *Server) reactionsRemove(r *apiRequest) (map[string]any, *apiError) {
+	return s.botReaction(r, false)
+}
+
+// botReaction adds or removes the bot's reaction and, like Slack, delivers
+// the matching reaction event (unless NoBotEcho).
+func (s *Server) botReaction(r *apiRequest, add bool) (map[string]any, *apiError) {
 	m, name, e := s.reactionTarget(r)
 	if e != nil {
 		return nil, e
 	}
-	if !m.removeReaction(name, BotUserID) {
-		return nil, errCode("no_reaction")
+	event := "reaction_added"
+	if add && !m.addReaction(name, BotUserID) {
+		return nil, errCode("already_reacted")
+	}
+	if !add {
+		if !m.removeReaction(name, BotUserID) {
+			return nil, errCode("no_reaction")
+		}
+		event = "reaction_removed"
 	}
 	s.broadcastLocked()
 	if !s.opts.NoBotEcho {
-		s.echoReactionLocked("reaction_removed", m, name, BotUserID)
+		s.echoReactionLocked(event, m, name, BotUserID)
 	}
 	return map[string]any{}, nil
 }
