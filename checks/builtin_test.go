@@ -80,13 +80,15 @@ func TestBuiltinTemplateHasRequirementSection(t *testing.T) {
 
 // TestBuiltinTemplateThroughThePlacesOfTheIssue renders the real template
 // for the three places the issue names and checks the pay finding.
-func TestBuiltinTemplateThroughThePlacesOfTheIssue(t *testing.T) {
-	role := builtinRole(t)
-	tests := []struct {
-		name        string
-		kv          []string
-		wantBlocker string // "" for none
-	}{
+// builtinPlaceCase is one case of TestBuiltinTemplateThroughThePlacesOfTheIssue; the golden corpus reuses it.
+type builtinPlaceCase struct {
+	name        string
+	kv          []string
+	wantBlocker string // "" for none
+}
+
+func builtinPlaceCases() []builtinPlaceCase {
+	return []builtinPlaceCase{
 		{"Denver without salary", []string{"location", "Denver, CO", "work_arrangement", "onsite", "salary_min", "", "salary_max", ""}, "Colorado Equal Pay for Equal Work Act"},
 		{"Colorado Springs without salary", []string{"location", "Colorado Springs", "salary_min", "", "salary_max", ""}, "Colorado"},
 		{"Remote (EU) without salary", []string{"location", "Remote (EU)", "work_arrangement", "remote", "salary_min", "", "salary_max", ""}, "2023/970"},
@@ -94,7 +96,11 @@ func TestBuiltinTemplateThroughThePlacesOfTheIssue(t *testing.T) {
 		{"Denver with salary", []string{"location", "Denver, CO"}, ""},
 		{"Austin without salary", []string{"location", "Austin, TX", "salary_min", "", "salary_max", ""}, ""},
 	}
-	for _, tt := range tests {
+}
+
+func TestBuiltinTemplateThroughThePlacesOfTheIssue(t *testing.T) {
+	role := builtinRole(t)
+	for _, tt := range builtinPlaceCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			v := change(role.Example(), tt.kv...)
 			bs := Blockers(Check(role, v, render(t, role, v)))

@@ -66,13 +66,16 @@ func TestCheckIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestCheckOddInputsDoNotFail(t *testing.T) {
-	tests := []struct {
-		name string
-		role *templates.Role
-		v    templates.Values
-		r    templates.Rendered
-	}{
+// oddInputCase is one case of TestCheckOddInputsDoNotFail; the golden corpus reuses it.
+type oddInputCase struct {
+	name string
+	role *templates.Role
+	v    templates.Values
+	r    templates.Rendered
+}
+
+func oddInputCases() []oddInputCase {
+	return []oddInputCase{
 		{"all empty", nil, nil, templates.Rendered{}},
 		{"nil role with values", nil, sampleValues(), samplePosting()},
 		{"role with no fields", &templates.Role{ID: "x"}, sampleValues(), samplePosting()},
@@ -80,7 +83,10 @@ func TestCheckOddInputsDoNotFail(t *testing.T) {
 		{"min above max", nil, templates.Values{"salary_min": "90000", "salary_max": "10", "location": "Denver"}, templates.Rendered{}},
 		{"odd unicode", nil, templates.Values{"company_bio": "\x00\xff\u2019[\u00a0]"}, templates.Rendered{Title: "\xff", Sections: []templates.Section{{Bullets: []string{"-", "\u2014"}}}}},
 	}
-	for _, tt := range tests {
+}
+
+func TestCheckOddInputsDoNotFail(t *testing.T) {
+	for _, tt := range oddInputCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := Check(tt.role, tt.v, tt.r)
 			for _, f := range fs {

@@ -9,14 +9,17 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-func TestGenderCoding(t *testing.T) {
-	tests := []struct {
-		name          string
-		text          string
-		wantFeminine  []string
-		wantMasculine []string
-		wantVerdict   string
-	}{
+// genderCodingCase is one case of TestGenderCoding; the golden corpus reuses it.
+type genderCodingCase struct {
+	name          string
+	text          string
+	wantFeminine  []string
+	wantMasculine []string
+	wantVerdict   string
+}
+
+func genderCodingCases() []genderCodingCase {
+	return []genderCodingCase{
 		{"empty", "", nil, nil, VerdictNeutral},
 		{"no coded words", "Sell kitchen equipment to restaurants.", nil, nil, VerdictNeutral},
 		{"Lead as a heading and leadership in text both count", "Lead\nShow leadership every day.", nil, []string{"lead", "leadership"}, VerdictMasculine},
@@ -32,7 +35,10 @@ func TestGenderCoding(t *testing.T) {
 		{"masculine by 4 is strongly masculine", "lead driven compete force", nil, []string{"lead", "driven", "compete", "force"}, VerdictStronglyMasculine},
 		{"feminine by 1", "collaborative, analytical, committed", []string{"collaborative", "committed"}, []string{"analytical"}, VerdictFeminine},
 	}
-	for _, tt := range tests {
+}
+
+func TestGenderCoding(t *testing.T) {
+	for _, tt := range genderCodingCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := GenderCoding(tt.text)
 			if !slices.Equal(got.Feminine, tt.wantFeminine) {
@@ -51,16 +57,19 @@ func TestGenderCoding(t *testing.T) {
 	}
 }
 
-func TestGenderFindings(t *testing.T) {
+// genderFindingCase is one case of TestGenderFindings; the golden corpus reuses it.
+type genderFindingCase struct {
+	name         string
+	kv           []string
+	edit         func(*templates.Rendered)
+	wantSeverity Severity // "" for no finding
+	wantFields   []string // fields of the findings, in order
+	wantWords    []string // words the whole-posting message names
+}
+
+func genderFindingCases() []genderFindingCase {
 	masculineBio := "Northwind Traders is a dominant, competitive force. Driven people lead here."
-	tests := []struct {
-		name         string
-		kv           []string
-		edit         func(*templates.Rendered)
-		wantSeverity Severity // "" for no finding
-		wantFields   []string // fields of the findings, in order
-		wantWords    []string // words the whole-posting message names
-	}{
+	return []genderFindingCase{
 		{"neutral sample", nil, nil, "", nil, nil},
 		{"strongly masculine bio", []string{"company_bio", masculineBio},
 			func(r *templates.Rendered) { r.Intro = masculineBio },
@@ -74,7 +83,10 @@ func TestGenderFindings(t *testing.T) {
 			},
 			Tip, []string{"extra_responsibilities", ""}, []string{"support", "trust", "together"}},
 	}
-	for _, tt := range tests {
+}
+
+func TestGenderFindings(t *testing.T) {
+	for _, tt := range genderFindingCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := samplePosting()
 			if tt.edit != nil {

@@ -8,12 +8,14 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-func TestPlaceholders(t *testing.T) {
-	d := mustData(t)
-	tests := []struct {
-		text string
-		want []string
-	}{
+// placeholderCase is one case of TestPlaceholders; the golden corpus reuses it.
+type placeholderCase struct {
+	text string
+	want []string
+}
+
+func placeholderCases() []placeholderCase {
+	return []placeholderCase{
 		{"Join [Company] today", []string{"[Company]"}},
 		{"Salary: […]", []string{"[…]"}},
 		{"Starts TBD, pay tbc", []string{"TBD", "tbc"}},
@@ -27,7 +29,11 @@ func TestPlaceholders(t *testing.T) {
 		{"Our TBDX product", nil},
 		{"", nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestPlaceholders(t *testing.T) {
+	d := mustData(t)
+	for _, tt := range placeholderCases() {
 		t.Run(tt.text, func(t *testing.T) {
 			if got := d.placeholders(newDoc("", tt.text)); !slices.Equal(got, tt.want) {
 				t.Errorf("placeholders(%q) = %q, want %q", tt.text, got, tt.want)
@@ -36,11 +42,14 @@ func TestPlaceholders(t *testing.T) {
 	}
 }
 
-func TestRepeatedWords(t *testing.T) {
-	tests := []struct {
-		text string
-		want []string
-	}{
+// repeatedWordCase is one case of TestRepeatedWords; the golden corpus reuses it.
+type repeatedWordCase struct {
+	text string
+	want []string
+}
+
+func repeatedWordCases() []repeatedWordCase {
+	return []repeatedWordCase{
 		{"Join the the team", []string{"the the"}},
 		{"Join The the team and and", []string{"the the", "and and"}},
 		{"We know that that matters", nil},
@@ -49,7 +58,10 @@ func TestRepeatedWords(t *testing.T) {
 		{"Call 555 555", nil},
 		{"the team, the team", nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestRepeatedWords(t *testing.T) {
+	for _, tt := range repeatedWordCases() {
 		t.Run(tt.text, func(t *testing.T) {
 			if got := repeatedWords(newDoc("", tt.text)); !slices.Equal(got, tt.want) {
 				t.Errorf("repeatedWords(%q) = %q, want %q", tt.text, got, tt.want)
@@ -58,37 +70,45 @@ func TestRepeatedWords(t *testing.T) {
 	}
 }
 
-func TestLeftoverFindings(t *testing.T) {
-	type want struct {
-		field   string
-		message string
-	}
-	tests := []struct {
-		name string
-		kv   []string
-		edit func(*templates.Rendered)
-		want []want
-	}{
+// leftoverWant is a finding a leftoverCase expects.
+type leftoverWant struct {
+	field   string
+	message string
+}
+
+// leftoverCase is one case of TestLeftoverFindings; the golden corpus reuses it.
+type leftoverCase struct {
+	name string
+	kv   []string
+	edit func(*templates.Rendered)
+	want []leftoverWant
+}
+
+func leftoverCases() []leftoverCase {
+	return []leftoverCase{
 		{"clean sample", nil, nil, nil},
 		{"placeholder in a field", []string{"company_bio", "We sell to [number] restaurants."}, nil,
-			[]want{{"company_bio", `"[number]"`}}},
+			[]leftoverWant{{"company_bio", `"[number]"`}}},
 		{"TBD in the template", nil,
 			func(r *templates.Rendered) { r.Sections[3].Paragraphs[0] = "Salary TBD." },
-			[]want{{"", `"TBD"`}}},
+			[]leftoverWant{{"", `"TBD"`}}},
 		{"repeated word in a field", []string{"how_to_apply", "Send us a a short note."}, nil,
-			[]want{{"how_to_apply", `"a a"`}}},
+			[]leftoverWant{{"how_to_apply", `"a a"`}}},
 		{"empty bullet in the posting", nil,
 			func(r *templates.Rendered) { r.Sections[1].Bullets = append(r.Sections[1].Bullets, " ") },
-			[]want{{"", `"What you'll do" has 1 empty bullet point`}}},
+			[]leftoverWant{{"", `"What you'll do" has 1 empty bullet point`}}},
 		{"empty bullet in a field", []string{"extra_responsibilities", "- Visit restaurants\n-\n- "}, nil,
-			[]want{{"extra_responsibilities", "2 empty bullet points"}}},
+			[]leftoverWant{{"extra_responsibilities", "2 empty bullet points"}}},
 		{"empty section", nil,
 			func(r *templates.Rendered) {
 				r.Sections = append(r.Sections, templates.Section{Heading: "Benefits"})
 			},
-			[]want{{"", `"Benefits" is empty`}}},
+			[]leftoverWant{{"", `"Benefits" is empty`}}},
 	}
-	for _, tt := range tests {
+}
+
+func TestLeftoverFindings(t *testing.T) {
+	for _, tt := range leftoverCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := samplePosting()
 			if tt.edit != nil {
@@ -110,19 +130,25 @@ func TestLeftoverFindings(t *testing.T) {
 	}
 }
 
-func TestBulletLines(t *testing.T) {
-	tests := []struct {
-		in        string
-		wantLines []string
-		wantEmpty int
-	}{
+// bulletLineCase is one case of TestBulletLines; the golden corpus reuses it.
+type bulletLineCase struct {
+	in        string
+	wantLines []string
+	wantEmpty int
+}
+
+func bulletLineCases() []bulletLineCase {
+	return []bulletLineCase{
 		{"one\ntwo", []string{"one", "two"}, 0},
 		{"- one\n* two\n• three\n1. four\n2) five", []string{"one", "two", "three", "four", "five"}, 0},
 		{"- one\n-\n- \n* ", []string{"one"}, 3},
 		{"\n\n", nil, 0},
 		{"-5% churn", []string{"-5% churn"}, 0},
 	}
-	for _, tt := range tests {
+}
+
+func TestBulletLines(t *testing.T) {
+	for _, tt := range bulletLineCases() {
 		t.Run(tt.in, func(t *testing.T) {
 			lines, empty := bulletLines(tt.in)
 			if !slices.Equal(lines, tt.wantLines) || empty != tt.wantEmpty {

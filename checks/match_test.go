@@ -36,12 +36,15 @@ func TestRequiredLiterals(t *testing.T) {
 	}
 }
 
-func TestMayMatchBoundaries(t *testing.T) {
-	tests := []struct {
-		l    lit
-		text string
-		want bool
-	}{
+// mayMatchCase is one case of TestMayMatchBoundaries; the golden corpus reuses it.
+type mayMatchCase struct {
+	l    lit
+	text string
+	want bool
+}
+
+func mayMatchCases() []mayMatchCase {
+	return []mayMatchCase{
 		{lit{s: "his", start: true, end: true}, "this and that", false},
 		{lit{s: "his", start: true, end: true}, "with his team", true},
 		{lit{s: "his", start: true, end: true}, "His.", true},
@@ -52,7 +55,10 @@ func TestMayMatchBoundaries(t *testing.T) {
 		{lit{s: "he will", start: true, end: true}, "the willow", false},
 		{lit{s: "(s)he", end: true}, "(s)he will", true},
 	}
-	for _, tt := range tests {
+}
+
+func TestMayMatchBoundaries(t *testing.T) {
+	for _, tt := range mayMatchCases() {
 		t.Run(tt.l.s+" in "+tt.text, func(t *testing.T) {
 			if got := mayMatch([]lit{tt.l}, newDoc("", tt.text)); got != tt.want {
 				t.Errorf("mayMatch(%v, %q) = %v, want %v", tt.l, tt.text, got, tt.want)

@@ -8,12 +8,15 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-func TestJurisdictionsFor(t *testing.T) {
-	tests := []struct {
-		location string
-		remote   bool
-		want     []string // jurisdiction ids in table order
-	}{
+// jurisdictionCase is one case of TestJurisdictionsFor; the golden corpus reuses it.
+type jurisdictionCase struct {
+	location string
+	remote   bool
+	want     []string // jurisdiction ids in table order
+}
+
+func jurisdictionCases() []jurisdictionCase {
+	return []jurisdictionCase{
 		{"Denver, CO", false, []string{"colorado"}},
 		{"Colorado Springs", false, []string{"colorado"}},
 		{"Colorado Springs, CO", false, []string{"colorado"}},
@@ -62,8 +65,11 @@ func TestJurisdictionsFor(t *testing.T) {
 		{"co-located with the team", false, nil}, // "co" in lower case is not Colorado
 		{"", false, nil},
 	}
+}
+
+func TestJurisdictionsFor(t *testing.T) {
 	d := mustData(t)
-	for _, tt := range tests {
+	for _, tt := range jurisdictionCases() {
 		t.Run(tt.location, func(t *testing.T) {
 			js, _, _ := d.jurisdictionsFor(tt.location, tt.remote)
 			var got []string
@@ -77,13 +83,16 @@ func TestJurisdictionsFor(t *testing.T) {
 	}
 }
 
-func TestPayTransparency(t *testing.T) {
-	tests := []struct {
-		name        string
-		kv          []string // changes to the sample values
-		wantField   string   // "" with wantMessage nil: no finding
-		wantMessage []string // substrings of the message
-	}{
+// payCase is one case of TestPayTransparency; the golden corpus reuses it.
+type payCase struct {
+	name        string
+	kv          []string // changes to the sample values
+	wantField   string   // "" with wantMessage nil: no finding
+	wantMessage []string // substrings of the message
+}
+
+func payCases() []payCase {
+	return []payCase{
 		{"Denver without salary", []string{"location", "Denver, CO", "salary_min", "", "salary_max", ""},
 			"salary_min", []string{"Colorado", "Equal Pay for Equal Work Act", "January 2021"}},
 		{"Colorado Springs triggers Colorado", []string{"location", "Colorado Springs", "salary_min", "", "salary_max", ""},
@@ -111,7 +120,10 @@ func TestPayTransparency(t *testing.T) {
 		{"remote role in a US state without a law", []string{"location", "Remote (Texas)", "work_arrangement", "remote", "salary_min", "", "salary_max", ""}, "", nil},
 		{"on-site in the US without a state", []string{"location", "United States", "work_arrangement", "onsite", "salary_min", "", "salary_max", ""}, "", nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestPayTransparency(t *testing.T) {
+	for _, tt := range payCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := ofRule(Check(testRole(t), change(sampleValues(), tt.kv...), samplePosting()), RulePayTransparency)
 			if tt.wantMessage == nil {
@@ -142,21 +154,28 @@ func TestPayTransparency(t *testing.T) {
 	}
 }
 
-func TestPayFieldFollowsTheRole(t *testing.T) {
+// payFieldCase is one case of TestPayFieldFollowsTheRole; the golden corpus reuses it.
+type payFieldCase struct {
+	name      string
+	role      *templates.Role
+	wantField string
+}
+
+func payFieldCases(t testing.TB) []payFieldCase {
+	t.Helper()
 	noSalary := &templates.Role{ID: "x", Fields: []templates.Field{{ID: "location", Kind: templates.ShortText}}}
 	bare := &templates.Role{ID: "y"}
-	tests := []struct {
-		name      string
-		role      *templates.Role
-		wantField string
-	}{
+	return []payFieldCase{
 		{"no role", nil, "salary_min"},
 		{"account manager", testRole(t), "salary_min"},
 		{"no salary fields", noSalary, "location"},
 		{"no fields at all", bare, ""},
 	}
+}
+
+func TestPayFieldFollowsTheRole(t *testing.T) {
 	v := templates.Values{"location": "Denver, CO"}
-	for _, tt := range tests {
+	for _, tt := range payFieldCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := Blockers(Check(tt.role, v, templates.Rendered{}))
 			if len(fs) != 1 {
@@ -169,13 +188,16 @@ func TestPayFieldFollowsTheRole(t *testing.T) {
 	}
 }
 
-func TestSalaryRange(t *testing.T) {
-	tests := []struct {
-		name         string
-		min, max     string
-		wantSeverity Severity // "" for no finding
-		wantMessage  string
-	}{
+// salaryCase is one case of TestSalaryRange; the golden corpus reuses it.
+type salaryCase struct {
+	name         string
+	min, max     string
+	wantSeverity Severity // "" for no finding
+	wantMessage  string
+}
+
+func salaryCases() []salaryCase {
+	return []salaryCase{
 		{"ordinary range", "70000", "90000", "", ""},
 		{"exactly double", "50000", "100000", "", ""},
 		{"more than double", "50000", "100001", Warning, "more than twice the minimum (50,000 USD)"},
@@ -185,7 +207,10 @@ func TestSalaryRange(t *testing.T) {
 		{"missing max", "70000", "", "", ""},
 		{"negative", "-5", "100", "", ""},
 	}
-	for _, tt := range tests {
+}
+
+func TestSalaryRange(t *testing.T) {
+	for _, tt := range salaryCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			v := change(sampleValues(), "salary_min", tt.min, "salary_max", tt.max)
 			fs := ofRule(Check(testRole(t), v, samplePosting()), RuleSalaryRange)
@@ -208,12 +233,15 @@ func TestSalaryRange(t *testing.T) {
 	}
 }
 
-func TestParseAmount(t *testing.T) {
-	tests := []struct {
-		in     string
-		want   float64
-		wantOK bool
-	}{
+// amountCase is one case of TestParseAmount; the golden corpus reuses it.
+type amountCase struct {
+	in     string
+	want   float64
+	wantOK bool
+}
+
+func amountCases() []amountCase {
+	return []amountCase{
 		{"85000", 85000, true},
 		{"85,000", 85000, true},
 		{"85 000", 85000, true},
@@ -224,7 +252,10 @@ func TestParseAmount(t *testing.T) {
 		{"NaN", 0, false},
 		{"Inf", 0, false},
 	}
-	for _, tt := range tests {
+}
+
+func TestParseAmount(t *testing.T) {
+	for _, tt := range amountCases() {
 		t.Run(tt.in, func(t *testing.T) {
 			got, ok := parseAmount(tt.in)
 			if got != tt.want || ok != tt.wantOK {

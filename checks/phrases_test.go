@@ -8,56 +8,64 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-func TestExclusionaryFindings(t *testing.T) {
-	type want struct {
-		field    string
-		phrase   string // quoted in the message
-		severity Severity
-	}
-	tests := []struct {
-		name string
-		kv   []string
-		edit func(*templates.Rendered)
-		want []want
-	}{
+// exclusionaryWant is a finding an exclusionaryCase expects.
+type exclusionaryWant struct {
+	field    string
+	phrase   string // quoted in the message
+	severity Severity
+}
+
+// exclusionaryCase is one case of TestExclusionaryFindings; the golden corpus reuses it.
+type exclusionaryCase struct {
+	name string
+	kv   []string
+	edit func(*templates.Rendered)
+	want []exclusionaryWant
+}
+
+func exclusionaryCases() []exclusionaryCase {
+	return []exclusionaryCase{
 		{"clean sample", nil, nil, nil},
 		{"rockstar in the job title, rendered twice", []string{"job_title", "Account Manager Rockstar"},
 			func(r *templates.Rendered) {
 				r.Title = "Account Manager Rockstar at Northwind Traders"
 				r.Intro += " Our Account Manager Rockstar is key."
 			},
-			[]want{{"job_title", "rockstar", Warning}}},
+			[]exclusionaryWant{{"job_title", "rockstar", Warning}}},
 		{"ninja and guru in one field", []string{"company_bio", "A team of sales ninjas and CRM gurus."}, nil,
-			[]want{{"company_bio", `"ninjas" and "gurus"`, Warning}}},
+			[]exclusionaryWant{{"company_bio", `"ninjas" and "gurus"`, Warning}}},
 		{"culture fit in template wording", nil,
 			func(r *templates.Rendered) { r.Sections[2].Bullets[3] = "A strong culture fit" },
-			[]want{{"", "culture fit", Warning}}},
+			[]exclusionaryWant{{"", "culture fit", Warning}}},
 		{"he will for the candidate", nil,
 			func(r *templates.Rendered) { r.Sections[0].Paragraphs[0] = "He will be the person owners call first." },
-			[]want{{"", "he will", Warning}}},
+			[]exclusionaryWant{{"", "he will", Warning}}},
 		{"his in a field", []string{"extra_responsibilities", "Help each owner with his renewals"}, nil,
-			[]want{{"extra_responsibilities", "his", Warning}}},
+			[]exclusionaryWant{{"extra_responsibilities", "his", Warning}}},
 		{"young in a value", []string{"company_bio", "We are a young, fun team."}, nil,
-			[]want{{"company_bio", "young", Warning}}},
+			[]exclusionaryWant{{"company_bio", "young", Warning}}},
 		{"young company is fine", []string{"company_bio", "We are a young company with old-fashioned service."}, nil, nil},
 		{"digital native", []string{"extra_qualifications", "A digital native"}, nil,
-			[]want{{"extra_qualifications", "digital native", Warning}}},
+			[]exclusionaryWant{{"extra_qualifications", "digital native", Warning}}},
 		{"recent graduate", []string{"extra_qualifications", "Recent graduates welcome"}, nil,
-			[]want{{"extra_qualifications", "recent graduates", Warning}}},
+			[]exclusionaryWant{{"extra_qualifications", "recent graduates", Warning}}},
 		{"native English speaker", []string{"extra_qualifications", "Native English speaker"}, nil,
-			[]want{{"extra_qualifications", "native english speaker", Warning}}},
+			[]exclusionaryWant{{"extra_qualifications", "native english speaker", Warning}}},
 		{"able-bodied", []string{"extra_qualifications", "Able-bodied and energetic"}, nil,
-			[]want{{"extra_qualifications", "able-bodied", Warning}}},
+			[]exclusionaryWant{{"extra_qualifications", "able-bodied", Warning}}},
 		{"lifting without context", []string{"extra_qualifications", "Must be able to lift heavy boxes"}, nil,
-			[]want{{"extra_qualifications", "must lift", Warning}}},
+			[]exclusionaryWant{{"extra_qualifications", "must lift", Warning}}},
 		{"lifting with context", []string{"extra_qualifications", "Must be able to lift sample cases of up to 10 kg, with reasonable accommodation"}, nil, nil},
 		{"casual ableism is a tip", []string{"company_bio", "We grew like crazy last year."}, nil,
-			[]want{{"company_bio", "crazy", Tip}}},
+			[]exclusionaryWant{{"company_bio", "crazy", Tip}}},
 		{"in a field and the template", []string{"company_bio", "We hire rockstars."},
 			func(r *templates.Rendered) { r.Sections[0].Paragraphs[1] += " Be a rockstar." },
-			[]want{{"company_bio", "rockstars", Warning}, {"", "rockstar", Warning}}},
+			[]exclusionaryWant{{"company_bio", "rockstars", Warning}, {"", "rockstar", Warning}}},
 	}
-	for _, tt := range tests {
+}
+
+func TestExclusionaryFindings(t *testing.T) {
+	for _, tt := range exclusionaryCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := samplePosting()
 			if tt.edit != nil {

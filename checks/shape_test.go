@@ -9,11 +9,14 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-func TestIsRequirementHeading(t *testing.T) {
-	tests := []struct {
-		heading string
-		want    bool
-	}{
+// headingCase is one case of TestIsRequirementHeading; the golden corpus reuses it.
+type headingCase struct {
+	heading string
+	want    bool
+}
+
+func headingCases() []headingCase {
+	return []headingCase{
 		{"What you bring", true},
 		{"What you\u2019ll bring", true},
 		{"WHAT YOU BRING:", true},
@@ -31,7 +34,10 @@ func TestIsRequirementHeading(t *testing.T) {
 		{"About the role", false},
 		{"", false},
 	}
-	for _, tt := range tests {
+}
+
+func TestIsRequirementHeading(t *testing.T) {
+	for _, tt := range headingCases() {
 		t.Run(tt.heading, func(t *testing.T) {
 			if got := isRequirementHeading(tt.heading); got != tt.want {
 				t.Errorf("isRequirementHeading(%q) = %v, want %v", tt.heading, got, tt.want)
@@ -40,9 +46,16 @@ func TestIsRequirementHeading(t *testing.T) {
 	}
 }
 
-func TestRequirementFindings(t *testing.T) {
-	// The sample's "What you bring" has 6 bullets, the last one being the
-	// extra_qualifications value.
+// requirementCase is one case of TestRequirementFindings; the golden corpus reuses it.
+type requirementCase struct {
+	name      string
+	kv        []string
+	edit      func(*templates.Rendered)
+	wantCount int // 0: no finding
+	wantField string
+}
+
+func requirementCases() []requirementCase {
 	add := func(n int, heading string) func(*templates.Rendered) {
 		return func(r *templates.Rendered) {
 			for i := range n {
@@ -55,13 +68,7 @@ func TestRequirementFindings(t *testing.T) {
 			}
 		}
 	}
-	tests := []struct {
-		name      string
-		kv        []string
-		edit      func(*templates.Rendered)
-		wantCount int // 0: no finding
-		wantField string
-	}{
+	return []requirementCase{
 		{"six requirements", nil, nil, 0, ""},
 		{"eight requirements", nil, add(2, ""), 0, ""},
 		{"nine requirements, the field's line takes it over", nil, add(3, ""), 9, "extra_qualifications"},
@@ -74,7 +81,12 @@ func TestRequirementFindings(t *testing.T) {
 			r.Sections[2].Bullets = append(r.Sections[2].Bullets, "", "", "")
 		}, 0, ""},
 	}
-	for _, tt := range tests {
+}
+
+func TestRequirementFindings(t *testing.T) {
+	// The sample's "What you bring" has 6 bullets, the last one being the
+	// extra_qualifications value.
+	for _, tt := range requirementCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := samplePosting()
 			if tt.edit != nil {
@@ -100,19 +112,25 @@ func TestRequirementFindings(t *testing.T) {
 	}
 }
 
-func TestLengthFindings(t *testing.T) {
-	tests := []struct {
-		name        string
-		words       int
-		wantMessage string // "" for no finding
-	}{
+// lengthCase is one case of TestLengthFindings; the golden corpus reuses it.
+type lengthCase struct {
+	name        string
+	words       int
+	wantMessage string // "" for no finding
+}
+
+func lengthCases() []lengthCase {
+	return []lengthCase{
 		{"empty", 0, "0 words"},
 		{"short", 299, "299 words"},
 		{"lower edge", 300, ""},
 		{"upper edge", 900, ""},
 		{"long", 1200, "1,200 words"},
 	}
-	for _, tt := range tests {
+}
+
+func TestLengthFindings(t *testing.T) {
+	for _, tt := range lengthCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := lengthFindings(newDoc("", strings.Repeat("word ", tt.words)))
 			if tt.wantMessage == "" {
@@ -128,18 +146,24 @@ func TestLengthFindings(t *testing.T) {
 	}
 }
 
-func TestSyllables(t *testing.T) {
-	tests := []struct {
-		word string
-		want int
-	}{
+// syllableCase is one case of TestSyllables; the golden corpus reuses it.
+type syllableCase struct {
+	word string
+	want int
+}
+
+func syllableCases() []syllableCase {
+	return []syllableCase{
 		{"the", 1}, {"cat", 1}, {"make", 1}, {"makes", 1}, {"table", 2},
 		{"jumped", 1}, {"wanted", 2}, {"needed", 2}, {"boxes", 2}, {"changes", 2},
 		{"agree", 2}, {"account", 2}, {"manager", 3}, {"restaurant", 3},
 		{"responsibility", 6}, {"communication", 5}, {"you'll", 1}, {"data-driven", 4},
 		{"2025", 1}, {"yes", 1}, {"every", 3}, {"rhythm", 1},
 	}
-	for _, tt := range tests {
+}
+
+func TestSyllables(t *testing.T) {
+	for _, tt := range syllableCases() {
 		t.Run(tt.word, func(t *testing.T) {
 			if got := syllables(tt.word); got != tt.want {
 				t.Errorf("syllables(%q) = %d, want %d", tt.word, got, tt.want)
@@ -148,15 +172,18 @@ func TestSyllables(t *testing.T) {
 	}
 }
 
-func TestReadingEase(t *testing.T) {
+// readingEaseCase is one case of TestReadingEase; the golden corpus reuses it.
+type readingEaseCase struct {
+	name     string
+	text     string
+	want     float64 // exact, when above -1000
+	min, max float64 // range otherwise
+}
+
+func readingEaseCases() []readingEaseCase {
 	hard := "Comprehensive organizational responsibilities necessitate extraordinary interdepartmental communication capabilities, " +
 		"particularly regarding sophisticated implementation methodologies and administrative documentation."
-	tests := []struct {
-		name     string
-		text     string
-		want     float64 // exact, when above -1000
-		min, max float64 // range otherwise
-	}{
+	return []readingEaseCase{
 		{"empty", "", 0, 0, 0},
 		{"no words", "... !!", 0, 0, 0},
 		// 6 words, 1 sentence, 6 syllables: 206.835 − 1.015×6 − 84.6×1.
@@ -167,7 +194,10 @@ func TestReadingEase(t *testing.T) {
 		{"decimal point does not end a sentence", "We grew 2.5 times. We are glad.", 206.835 - 1.015*3.5 - 84.6, 0, 0},
 		{"hard text", hard, math.Inf(-1), -400, 30},
 	}
-	for _, tt := range tests {
+}
+
+func TestReadingEase(t *testing.T) {
+	for _, tt := range readingEaseCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := ReadingEase(tt.text)
 			if !math.IsInf(tt.want, -1) {
@@ -183,15 +213,18 @@ func TestReadingEase(t *testing.T) {
 	}
 }
 
-func TestReadabilityFindings(t *testing.T) {
+// readabilityCase is one case of TestReadabilityFindings; the golden corpus reuses it.
+type readabilityCase struct {
+	name       string
+	kv         []string
+	edit       func(*templates.Rendered)
+	wantFields []string // nil: no finding
+}
+
+func readabilityCases() []readabilityCase {
 	hard := "Comprehensive organizational responsibilities necessitate extraordinary interdepartmental communication capabilities, " +
 		"particularly regarding sophisticated implementation methodologies, administrative documentation and institutional accountability considerations."
-	tests := []struct {
-		name       string
-		kv         []string
-		edit       func(*templates.Rendered)
-		wantFields []string // nil: no finding
-	}{
+	return []readabilityCase{
 		{"clean sample", nil, nil, nil},
 		{"hard posting", nil, func(r *templates.Rendered) {
 			for i := range r.Sections {
@@ -203,7 +236,10 @@ func TestReadabilityFindings(t *testing.T) {
 		{"hard field", []string{"company_bio", strings.Repeat(hard+" ", 3)}, nil, []string{"company_bio"}},
 		{"short hard field is not scored", []string{"company_bio", "Comprehensive organizational responsibilities."}, nil, nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestReadabilityFindings(t *testing.T) {
+	for _, tt := range readabilityCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := samplePosting()
 			if tt.edit != nil {
@@ -224,17 +260,23 @@ func TestReadabilityFindings(t *testing.T) {
 	}
 }
 
-func TestSplitSentences(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
+// sentenceCase is one case of TestSplitSentences; the golden corpus reuses it.
+type sentenceCase struct {
+	in   string
+	want []string
+}
+
+func sentenceCases() []sentenceCase {
+	return []sentenceCase{
 		{"One. Two! Three?", []string{"One.", " Two!", " Three?"}},
 		{"Wait... what?! Yes", []string{"Wait...", " what?!", " Yes"}},
 		{"Pay is 2.5k.", []string{"Pay is 2.5k."}},
 		{"", nil},
 	}
-	for _, tt := range tests {
+}
+
+func TestSplitSentences(t *testing.T) {
+	for _, tt := range sentenceCases() {
 		t.Run(tt.in, func(t *testing.T) {
 			got := splitSentences(tt.in)
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
