@@ -69,7 +69,8 @@ func submission(b *testing.B, role *templates.Role) []byte {
 }
 
 // BenchmarkParseSubmission is slack-go's decoding of one view_submission
-// payload, which socketmode does on its connection's goroutine.
+// payload, which socketmode.Client does on its connection's goroutine (the
+// bot no longer uses it: compare BenchmarkDecodeSubmission).
 func BenchmarkParseSubmission(b *testing.B) {
 	_, role := benchBot(b)
 	raw := submission(b, role)
@@ -78,6 +79,34 @@ func BenchmarkParseSubmission(b *testing.B) {
 		var cb slack.InteractionCallback
 		if err := json.Unmarshal(raw, &cb); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeSubmission is the bot's reading of one view_submission
+// frame (socket.go, envelope.go).
+func BenchmarkDecodeSubmission(b *testing.B) {
+	_, role := benchBot(b)
+	data, err := json.Marshal(map[string]any{
+		"envelope_id": "e1", "type": envelopeInteractive, "accepts_response_payload": true,
+		"payload": json.RawMessage(submission(b, role)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var f frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			b.Fatal(err)
+		}
+		req, err := decodeRequest(&f, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cb := req.data.(slack.InteractionCallback); cb.View.State == nil || len(req.inputs) == 0 {
+			b.Fatalf("decoded %+v without state or inputs", cb.View)
 		}
 	}
 }
@@ -91,13 +120,14 @@ func BenchmarkSubmitQuickPhase(b *testing.B) {
 	if err := json.Unmarshal(submission(b, role), &cb); err != nil {
 		b.Fatal(err)
 	}
+	first := role.Fields[0].ID
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
 		cb.View.Hash = strconv.Itoa(i)
-		r := bot.submitDraft(ctx, cb)
+		r := bot.submitDraft(ctx, cb, first)
 		if resp, ok := r.ack.(*slack.ViewSubmissionResponse); !ok || resp.ResponseAction != slack.RAClear {
 			b.Fatalf("ack %#v, want clear", r.ack)
 		}

@@ -22,11 +22,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
+	"github.com/slack-go/slack/slackevents"
 
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
@@ -167,13 +166,9 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
 	api := slack.New(cfg.BotToken, opts...)
-	var smOpts []socketmode.Option
-	if cfg.PingInterval > 0 {
-		smOpts = append(smOpts, socketmode.OptionPingInterval(cfg.PingInterval))
-	}
 	sockets := make([]*socket, cfg.Connections)
 	for i := range sockets {
-		sockets[i] = &socket{sm: socketmode.New(api, smOpts...)}
+		sockets[i] = newSocket(api, cfg.PingInterval)
 	}
 	return &Bot{
 		cfg:      cfg,
@@ -203,22 +198,10 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Transport: trimmingTransport{next: t}, Timeout: 30 * time.Second}
 }
 
-// socket is one Socket Mode connection.
-type socket struct {
-	sm        *socketmode.Client
-	connected atomic.Bool
-}
-
-// socketEvent is an event and the connection it came on (acks go back on it).
-type socketEvent struct {
-	s   *socket
-	evt socketmode.Event
-}
-
 // Connected reports whether at least one Socket Mode connection is up.
 func (b *Bot) Connected() bool {
 	for _, s := range b.sockets {
-		if s.connected.Load() {
+		if s.connected() {
 			return true
 		}
 	}
@@ -245,23 +228,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopSocket()
 
 	sockErr := make(chan error, len(b.sockets))
-	events := make(chan socketEvent)
+	events := make(chan socketEvent, 64)
 	for _, s := range b.sockets {
-		go func() { sockErr <- s.sm.RunContext(sockCtx) }()
-		go func() {
-			for {
-				select {
-				case <-sockCtx.Done():
-					return
-				case evt := <-s.sm.Events:
-					select {
-					case events <- socketEvent{s, evt}:
-					case <-sockCtx.Done():
-						return
-					}
-				}
-			}
-		}()
+		go func() { sockErr <- s.run(sockCtx, events) }()
 	}
 
 	b.goSafe(work, "outbox", func(work context.Context) error { return b.outboxLoop(ctx, work) })
@@ -279,15 +248,12 @@ func (b *Bot) Run(ctx context.Context) error {
 			for range len(b.sockets) - 1 {
 				<-sockErr
 			}
-			for _, s := range b.sockets {
-				s.connected.Store(false)
-			}
 			if err == nil || errors.Is(err, context.Canceled) {
 				return nil
 			}
 			return fmt.Errorf("socket mode: %w", err)
 		case se := <-events:
-			b.route(work, se.s, se.evt)
+			b.route(work, se)
 		}
 	}
 }
@@ -304,8 +270,7 @@ func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan erro
 		<-done
 	}
 	stopSocket()
-	for _, s := range b.sockets {
-		s.connected.Store(false)
+	for range b.sockets {
 		if err := <-sockErr; err != nil && !errors.Is(err, context.Canceled) {
 			b.log.Warn("socket mode stopped", "err", err)
 		}
@@ -316,33 +281,38 @@ func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan erro
 
 // route handles one event from a connection: connection state here,
 // envelopes on their own goroutine.
-func (b *Bot) route(ctx context.Context, s *socket, evt socketmode.Event) {
-	switch evt.Type {
-	case socketmode.EventTypeConnecting:
-		s.connected.Store(false)
-	case socketmode.EventTypeConnected:
+func (b *Bot) route(ctx context.Context, se socketEvent) {
+	switch se.kind {
+	case eventConnected:
 		b.metrics.connects.Inc()
-	case socketmode.EventTypeHello:
-		if !b.Connected() {
+	case eventHello:
+		if b.connectedCount() == 1 {
 			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser, "connections", len(b.sockets))
 		}
-		s.connected.Store(true)
-	case socketmode.EventTypeConnectionError:
-		s.connected.Store(false)
-		b.log.Warn("socket mode connection failed; retrying", "err", evt.Data)
-	case socketmode.EventTypeInvalidAuth:
-		s.connected.Store(false)
+	case eventConnectError:
+		b.log.Warn("socket mode connection failed; retrying", "err", se.err, "wait", se.wait)
+	case eventInvalidAuth:
 		b.log.Error("slack rejected the app token")
-	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
-		b.log.Warn("socket mode error", "type", string(evt.Type), "err", evt.Data)
-	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-		if evt.Request == nil {
-			return
-		}
-		b.metrics.envelopes.WithLabelValues(string(evt.Type)).Inc()
+	case eventDropped:
+		b.log.Info("socket mode connection ended; reconnecting", "reason", se.err)
+	case eventBadFrame:
+		b.log.Warn("socket mode frame ignored", "err", se.err)
+	case eventEnvelope:
+		b.metrics.envelopes.WithLabelValues(se.env.Type).Inc()
 		b.inflight.Add(1)
-		go b.serve(ctx, s, evt, time.Now())
+		go b.serve(ctx, se)
 	}
+}
+
+// connectedCount is how many connections have said hello.
+func (b *Bot) connectedCount() int {
+	n := 0
+	for _, s := range b.sockets {
+		if s.connected() {
+			n++
+		}
+	}
+	return n
 }
 
 // response is a handler's quick answer: the ack payload, and the work to do
@@ -355,22 +325,28 @@ type response struct {
 
 // serve runs one envelope: the quick phase within the ack budget, the ack,
 // then the slow work. Panics are recovered and logged.
-func (b *Bot) serve(ctx context.Context, s *socket, evt socketmode.Event, received time.Time) {
+func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	defer b.inflight.Done()
-	req := evt.Request
-	log := b.log.With("envelope", req.EnvelopeID, "type", string(evt.Type))
+	env := se.env
+	log := b.log.With("envelope", env.ID, "type", env.Type)
 
+	if env.err != nil {
+		// Acked all the same: Slack would only deliver it again.
+		log.Warn("envelope not understood; acked and ignored", "err", env.err)
+		b.ack(log, se, nil)
+		return
+	}
 	quick := make(chan response, 1)
 	go func() {
 		var r response
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
-				r = response{ack: fallbackAck(evt, "Sorry, something went wrong on our side. Your answers are still here: please press the button again.")}
+				r = response{ack: fallbackAck(env.req, "Sorry, something went wrong on our side. Your answers are still here: please press the button again.")}
 			}
 			quick <- r
 		}()
-		r = b.handle(ctx, evt)
+		r = b.handle(ctx, env.req)
 	}()
 
 	var r response
@@ -378,10 +354,10 @@ func (b *Bot) serve(ctx context.Context, s *socket, evt socketmode.Event, receiv
 	select {
 	case r = <-quick:
 		timer.Stop()
-		b.ack(ctx, log, s, req, r.ack, received)
+		b.ack(log, se, r.ack)
 	case <-timer.C:
 		// Slack shows the user an error after 3 s: ack now with a fallback.
-		b.ack(ctx, log, s, req, fallbackAck(evt, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."), received)
+		b.ack(log, se, fallbackAck(env.req, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."))
 		log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
 		r = <-quick
 	}
@@ -399,14 +375,10 @@ func (b *Bot) serve(ctx context.Context, s *socket, evt socketmode.Event, receiv
 	}
 }
 
-func (b *Bot) ack(ctx context.Context, log *slog.Logger, s *socket, req *socketmode.Request, payload any, received time.Time) {
-	var err error
-	if payload == nil {
-		err = s.sm.AckCtx(ctx, req.EnvelopeID, nil)
-	} else {
-		err = s.sm.AckCtx(ctx, req.EnvelopeID, payload)
-	}
-	b.metrics.ackLatency.Observe(time.Since(received).Seconds())
+// ack answers an envelope on the connection it came on.
+func (b *Bot) ack(log *slog.Logger, se socketEvent, payload any) {
+	err := se.conn.ack(se.env.ID, payload)
+	b.metrics.ackLatency.Observe(time.Since(se.received).Seconds())
 	if err != nil {
 		log.Error("ack failed", "err", err)
 	}
@@ -415,34 +387,28 @@ func (b *Bot) ack(ctx context.Context, log *slog.Logger, s *socket, req *socketm
 // fallbackAck answers an envelope whose quick phase failed or overran the
 // budget: a modal stays open with msg beside its first input, so the user
 // keeps what they typed; anything else gets a plain ack.
-func fallbackAck(evt socketmode.Event, msg string) any {
-	if cb, ok := evt.Data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission {
-		if block := firstInputBlock(cb.View); block != "" {
-			return slack.NewErrorsViewSubmissionResponse(map[string]string{block: msg})
-		}
+func fallbackAck(req request, msg string) any {
+	if cb, ok := req.data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission && len(req.inputs) > 0 {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{req.inputs[0]: msg})
 	}
 	return nil
 }
 
-func firstInputBlock(v slack.View) string {
-	for _, bl := range v.Blocks.BlockSet {
-		if in, ok := bl.(*slack.InputBlock); ok {
-			return in.BlockID
-		}
-	}
-	return ""
-}
-
-// handle is the quick phase: it routes by envelope type.
-func (b *Bot) handle(ctx context.Context, evt socketmode.Event) response {
-	switch data := evt.Data.(type) {
+// handle is the quick phase: it routes by payload type.
+func (b *Bot) handle(ctx context.Context, req request) response {
+	switch data := req.data.(type) {
 	case slack.SlashCommand:
 		return b.slashCommand(ctx, data)
 	case slack.InteractionCallback:
-		return b.interaction(ctx, data)
-	default:
-		return b.eventsAPI(ctx, evt)
+		first := ""
+		if len(req.inputs) > 0 {
+			first = req.inputs[0]
+		}
+		return b.interaction(ctx, data, first)
+	case slackevents.EventsAPIEvent:
+		return b.eventsAPI(ctx, data)
 	}
+	return response{}
 }
 
 // goSafe runs f on a tracked goroutine, logging its error or panic.

@@ -16,12 +16,12 @@ import (
 )
 
 // interaction routes modal submissions and button clicks.
-func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback) response {
+func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, firstBlock string) response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
 		case callbackDraft:
-			return b.submitDraft(ctx, cb)
+			return b.submitDraft(ctx, cb, firstBlock)
 		case callbackCheck:
 			return b.confirmDraft(ctx, cb)
 		}
@@ -42,8 +42,7 @@ func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback) res
 
 // submitDraft validates a submitted modal and saves it before the ack, so a
 // submission the user saw accepted is on disk; posting happens after.
-func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback) response {
-	firstBlock := firstInputBlock(cb.View)
+func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, firstBlock string) response {
 	fail := func(msg string) response {
 		if firstBlock == "" {
 			return response{}

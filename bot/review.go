@@ -12,7 +12,6 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/jobdesc/jobdesc/drafts"
 )
@@ -317,11 +316,7 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 
 // eventsAPI handles Events API envelopes: reactions before the ack (see
 // reactionEvent), the rest after it.
-func (b *Bot) eventsAPI(ctx context.Context, evt socketmode.Event) response {
-	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
-	if !ok {
-		return response{}
-	}
+func (b *Bot) eventsAPI(ctx context.Context, ev slackevents.EventsAPIEvent) response {
 	eventID := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 		eventID = cb.EventID

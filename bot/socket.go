@@ -1,0 +1,321 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+)
+
+// Socket Mode connections.
+//
+// slack-go's socketmode.Client decodes every envelope into its typed
+// structures on the connection's one reading goroutine, before the app sees
+// it; for a view_submission that means the whole modal Slack echoes back
+// (every block, option and hint: 20–25 kB for our form), about 1.9 ms of
+// CPU and 116 kB of garbage each (BenchmarkDecodeSubmission), and every
+// later envelope on that connection waits behind it. Under a burst of
+// submissions that was a third of the bot's CPU. So the bot keeps its
+// connections itself, with the same pieces socketmode uses (slack-go's
+// apps.connections.open, gorilla/websocket) and the same behaviour
+// (../shared/slack-notes.md): the reading goroutine only reads; each frame
+// is decoded on its own goroutine, in one pass, into the slack-go types the
+// handlers take but without the echoed blocks (envelope.go); acks are
+// written straight from the handler under a lock instead of through a
+// sender goroutine.
+
+const (
+	// maxAckSize is Slack's limit on a Socket Mode response: larger ones
+	// are silently dropped, so they are refused here.
+	maxAckSize = 20 * 1024
+	// maxFrameSize bounds one incoming frame (a view is at most 250 kB).
+	maxFrameSize = 4 << 20
+	// socketWriteTimeout bounds one ack write.
+	socketWriteTimeout = 10 * time.Second
+	// dialTimeout bounds the WebSocket handshake.
+	dialTimeout = 45 * time.Second
+	// Reconnect back-off after a failed connect: 100 ms doubling to 5 min,
+	// as slack-go's.
+	firstReconnectWait = 100 * time.Millisecond
+	maxReconnectWait   = 5 * time.Minute
+	// defaultPingInterval is how long a connection may go without a ping
+	// from Slack before it is considered dead and replaced.
+	defaultPingInterval = 30 * time.Second
+)
+
+// socket is one Socket Mode connection, reopened whenever it drops.
+type socket struct {
+	api          *slack.Client
+	dialer       *websocket.Dialer
+	pingInterval time.Duration
+	current      atomic.Pointer[wsConn] // nil while reconnecting
+}
+
+// connected reports whether Slack said hello on the current connection.
+func (s *socket) connected() bool {
+	c := s.current.Load()
+	return c != nil && c.hello.Load()
+}
+
+// wsConn is an open WebSocket with its write lock: gorilla/websocket allows
+// one writer at a time (pongs go through WriteControl, which is safe).
+type wsConn struct {
+	ws         *websocket.Conn
+	mu         sync.Mutex
+	hello      atomic.Bool
+	disconnect atomic.Pointer[string] // why Slack asked to disconnect
+}
+
+// socketEventKind says what a socketEvent reports.
+type socketEventKind int
+
+const (
+	eventConnecting   socketEventKind = iota // opening a connection
+	eventConnected                           // WebSocket open, waiting for hello
+	eventHello                               // Slack said hello: envelopes may come
+	eventConnectError                        // opening failed; retrying after wait
+	eventInvalidAuth                         // Slack rejected the app token
+	eventDropped                             // the connection ended (err says why); reopening
+	eventBadFrame                            // a frame that is not an envelope
+	eventEnvelope                            // a request to handle and ack
+)
+
+// socketEvent is something that happened on a connection.
+type socketEvent struct {
+	s        *socket
+	kind     socketEventKind
+	env      *envelope // eventEnvelope
+	conn     *wsConn   // eventEnvelope: where its ack goes
+	received time.Time // eventEnvelope: when its frame was read
+	err      error
+	wait     time.Duration // eventConnectError
+}
+
+// envelope is a request from Slack to handle and ack.
+type envelope struct {
+	ID           string
+	Type         string // envelopeSlashCommands, envelopeInteractive, envelopeEventsAPI
+	RetryAttempt int
+	RetryReason  string
+	req          request
+	err          error // the payload could not be read (it is acked all the same)
+}
+
+// Envelope types Slack sends (https://api.slack.com/apis/socket-mode).
+const (
+	envelopeHello         = "hello"
+	envelopeDisconnect    = "disconnect"
+	envelopeSlashCommands = "slash_commands"
+	envelopeInteractive   = "interactive"
+	envelopeEventsAPI     = "events_api"
+)
+
+func newSocket(api *slack.Client, pingInterval time.Duration) *socket {
+	if pingInterval <= 0 {
+		pingInterval = defaultPingInterval
+	}
+	return &socket{
+		api: api,
+		dialer: &websocket.Dialer{
+			Proxy:            http.ProxyFromEnvironment,
+			HandshakeTimeout: dialTimeout,
+			WriteBufferSize:  32 << 10, // an ack with a modal update fits in one write
+		},
+		pingInterval: pingInterval,
+	}
+}
+
+// run keeps the connection open until ctx is done, sending what happens on
+// it to out. It returns ctx's error, or an error when Slack rejects the app
+// token (nothing else stops it: other failures are retried with back-off).
+func (s *socket) run(ctx context.Context, out chan<- socketEvent) error {
+	for {
+		conn, err := s.connect(ctx, out)
+		if err != nil {
+			return err
+		}
+		s.current.Store(conn)
+		err = s.read(ctx, conn, out)
+		s.current.Store(nil)
+		conn.ws.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.emit(ctx, out, socketEvent{kind: eventDropped, err: err})
+	}
+}
+
+// emit sends e to out unless ctx is done.
+func (s *socket) emit(ctx context.Context, out chan<- socketEvent, e socketEvent) {
+	e.s = s
+	select {
+	case out <- e:
+	case <-ctx.Done():
+	}
+}
+
+// connect opens a connection, retrying with back-off until it works, ctx
+// is done, or the token is rejected.
+func (s *socket) connect(ctx context.Context, out chan<- socketEvent) (*wsConn, error) {
+	backoff := firstReconnectWait
+	for {
+		s.emit(ctx, out, socketEvent{kind: eventConnecting})
+		conn, err := s.dial(ctx)
+		if err == nil {
+			s.emit(ctx, out, socketEvent{kind: eventConnected})
+			return conn, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if tokenRejected(err) {
+			s.emit(ctx, out, socketEvent{kind: eventInvalidAuth, err: err})
+			return nil, err
+		}
+		wait := backoff
+		backoff = min(backoff*2, maxReconnectWait)
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			wait = max(wait, rl.RetryAfter)
+		}
+		s.emit(ctx, out, socketEvent{kind: eventConnectError, err: err, wait: wait})
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// tokenRejected reports the errors that end Socket Mode for good, as
+// slack-go does: the app token is wrong, revoked or its app is gone.
+func tokenRejected(err error) bool {
+	switch slackError(err) {
+	case "invalid_auth", "account_inactive", "not_authed", "token_revoked":
+		return true
+	}
+	var sc slack.StatusCodeError
+	return errors.As(err, &sc) && sc.Code == http.StatusNotFound
+}
+
+// dial asks Slack for a connection URL (apps.connections.open) and opens
+// the WebSocket. Slack must ping at least every pingInterval: the ping
+// handler pushes the read deadline on, so a silent connection times out.
+func (s *socket) dial(ctx context.Context) (*wsConn, error) {
+	_, url, err := s.api.StartSocketModeContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("apps.connections.open: %w", err)
+	}
+	ws, resp, err := s.dialer.DialContext(ctx, url, http.Header{"Origin": {"https://api.slack.com"}})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open socket mode websocket: %w", err)
+	}
+	ws.SetReadLimit(maxFrameSize)
+	if err := ws.SetReadDeadline(time.Now().Add(s.pingInterval)); err != nil {
+		ws.Close()
+		return nil, fmt.Errorf("open socket mode websocket: %w", err)
+	}
+	ws.SetPingHandler(func(data string) error {
+		now := time.Now()
+		_ = ws.SetReadDeadline(now.Add(s.pingInterval))
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), now.Add(socketWriteTimeout))
+		var ne net.Error
+		if err == nil || errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &ne) && ne.Timeout() {
+			return nil // as gorilla's default handler: a lost pong is not a read error
+		}
+		return err
+	})
+	return &wsConn{ws: ws}, nil
+}
+
+// read reads frames until the connection fails, Slack asks to disconnect,
+// or ctx is done. It returns why the connection ended.
+func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent) error {
+	stop := context.AfterFunc(ctx, func() { conn.ws.Close() })
+	defer stop()
+	for {
+		_, data, err := conn.ws.ReadMessage()
+		if reason := conn.disconnect.Load(); reason != nil {
+			return fmt.Errorf("slack asked to disconnect (%s)", *reason)
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return fmt.Errorf("no ping from slack for %s: %w", s.pingInterval, err)
+			}
+			return err
+		}
+		go s.frame(ctx, conn, data, time.Now(), out)
+	}
+}
+
+// frame decodes one frame on its own goroutine, so that a large one (a
+// modal submission) delays no other, and reports it.
+func (s *socket) frame(ctx context.Context, conn *wsConn, data []byte, received time.Time, out chan<- socketEvent) {
+	f := &frame{}
+	if err := json.Unmarshal(data, f); err != nil {
+		s.emit(ctx, out, socketEvent{kind: eventBadFrame, err: fmt.Errorf("read frame: %w", err)})
+		return
+	}
+	switch f.Type {
+	case envelopeHello:
+		conn.hello.Store(true)
+		s.emit(ctx, out, socketEvent{kind: eventHello})
+	case envelopeDisconnect:
+		// Slack is about to close this connection (refresh_requested,
+		// warning, link_disabled): close it now, and read opens a new one.
+		reason := f.Reason
+		conn.disconnect.Store(&reason)
+		conn.ws.Close()
+	default:
+		if f.EnvelopeID == "" {
+			s.emit(ctx, out, socketEvent{kind: eventBadFrame, err: fmt.Errorf("%q frame without an envelope id", f.Type)})
+			return
+		}
+		env := &envelope{ID: f.EnvelopeID, Type: f.Type, RetryAttempt: f.RetryAttempt, RetryReason: f.RetryReason}
+		env.req, env.err = decodeRequest(f, data)
+		s.emit(ctx, out, socketEvent{kind: eventEnvelope, env: env, conn: conn, received: received})
+	}
+}
+
+// ackFrame is a Socket Mode response.
+type ackFrame struct {
+	EnvelopeID string `json:"envelope_id"`
+	Payload    any    `json:"payload,omitempty"`
+}
+
+// ack answers an envelope on the connection it came on. It returns an
+// error when the answer is too large for Slack or cannot be written (the
+// connection dropped: Slack retries events, and shows the user an error
+// for commands and interactions).
+func (c *wsConn) ack(envelopeID string, payload any) error {
+	js, err := json.Marshal(ackFrame{EnvelopeID: envelopeID, Payload: payload})
+	if err != nil {
+		return fmt.Errorf("encode ack: %w", err)
+	}
+	if len(js) >= maxAckSize {
+		return fmt.Errorf("ack of %d bytes is over slack's %d-byte limit", len(js), maxAckSize)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.ws.SetWriteDeadline(time.Now().Add(socketWriteTimeout)); err != nil {
+		return fmt.Errorf("write ack: %w", err)
+	}
+	if err := c.ws.WriteMessage(websocket.TextMessage, js); err != nil {
+		return fmt.Errorf("write ack: %w", err)
+	}
+	return nil
+}
