@@ -64,6 +64,25 @@ type result struct {
 	// load) and by the bot.
 	SelfCPU, BotCPU cpuTime
 	BurstWall       time.Duration
+	// Phases is the CPU each side spent per burst (slash commands,
+	// submissions, reactions).
+	Phases []phase
+}
+
+// phase is one burst's wall time and the CPU each process spent in it.
+type phase struct {
+	Name      string
+	N         int
+	Wall      time.Duration
+	Self, Bot cpuTime
+}
+
+// perOp is the CPU time per operation of c over n operations.
+func perOp(c cpuTime, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return ms((c.User + c.Sys) / time.Duration(n))
 }
 
 // cpuTime is user and system CPU time.
@@ -250,13 +269,24 @@ func measure(ctx context.Context, o options) (*result, error) {
 
 	burstStart, selfStart := time.Now(), selfCPU()
 	botStart, botErr := procCPU(cmd.Process.Pid)
+	// measured runs one burst and records the CPU each side spent in it.
+	measured := func(name string, f func(i int)) {
+		start, self := time.Now(), selfCPU()
+		bot, err := procCPU(cmd.Process.Pid)
+		burst(o, f)
+		p := phase{Name: name, N: o.n, Wall: time.Since(start), Self: selfCPU().sub(self)}
+		if end, err2 := procCPU(cmd.Process.Pid); err == nil && err2 == nil {
+			p.Bot = end.sub(bot)
+		}
+		res.Phases = append(res.Phases, p)
+	}
 
 	// Step 1: slash commands → ack, → views.open.
 	ack := step{Name: "slash command → ack"}
 	open := step{Name: "slash command → views.open arrives"}
 	views := make([]fakeslack.View, o.n)
 	var mu sync.Mutex
-	burst(o, func(i int) {
+	measured("slash commands", func(i int) {
 		mark := slack.Mark()
 		d, err := slack.SlashCommand(ctx, users[i], fakeslack.ChannelHiring, "/jobdesc", "account-manager")
 		if err != nil {
@@ -284,7 +314,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	post := step{Name: "modal submit → chat.postMessage arrives"}
 	submitAck := step{Name: "modal submit → ack"}
 	posted := make([]string, o.n)
-	burst(o, func(i int) {
+	measured("submissions", func(i int) {
 		if views[i].ID == "" {
 			return
 		}
@@ -324,7 +354,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	// Step 3: ✅ reactions → chat.update.
 	update := step{Name: "✅ reaction → chat.update arrives"}
 	reactAck := step{Name: "✅ reaction → ack"}
-	burst(o, func(i int) {
+	measured("reactions", func(i int) {
 		if posted[i] == "" {
 			return
 		}
@@ -523,6 +553,9 @@ func report(w io.Writer, o options, res *result) {
 	fmt.Fprintf(w, "\nprocess start → socket connected: %s\n", ms(res.Startup))
 	fmt.Fprintf(w, "burst: %s wall; CPU of this process (fake Slack and load): %s; of jobdesc: %s\n",
 		ms(res.BurstWall), res.SelfCPU, res.BotCPU)
+	for _, p := range res.Phases {
+		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N))
+	}
 	fmt.Fprintf(w, "resident memory: idle %.1f MB, peak %.1f MB\n", float64(res.RSSIdleKB)/1024, float64(res.RSSPeakKB)/1024)
 	fmt.Fprintf(w, "payloads Slack would reject: %d\n", res.ValidationErrs)
 	for i, e := range res.Errors {
