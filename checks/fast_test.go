@@ -1,0 +1,119 @@
+package checks
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fastSeeds returns the seed texts of the fuzz targets below: the golden
+// corpus's awkward texts and every phrase example.
+func fastSeeds(t testing.TB) []string {
+	t.Helper()
+	return append(corpus(t), awkwardTexts()...)
+}
+
+// checkTokens fails unless words(s) gives what the original tokenizer gave
+// and keeps the tokenizer's invariants: tokens in order, not overlapping,
+// text the slice of s they cover, lower its lower case.
+func checkTokens(t *testing.T, s string) {
+	t.Helper()
+	got, want := words(s), oldWords(s)
+	if !slices.Equal(got, want) {
+		t.Fatalf("words(%q) =\n%v\nwant\n%v", s, got, want)
+	}
+	prev := 0
+	for _, tok := range got {
+		if tok.start < prev || tok.end <= tok.start || s[tok.start:tok.end] != tok.text {
+			t.Fatalf("words(%q): token %+v out of order or not the text it covers", s, tok)
+		}
+		if tok.lower != strings.ToLower(tok.text) {
+			t.Fatalf("words(%q): token %+v: lower is not strings.ToLower(text)", s, tok)
+		}
+		prev = tok.end
+	}
+	// A doc's tokens, worked out from its lower-case text, are the same.
+	d := newDoc("", s)
+	if got, want := d.words(), oldWords(d.text); !slices.Equal(got, want) {
+		t.Fatalf("newDoc(%q).words() =\n%v\nwant\n%v", s, got, want)
+	}
+}
+
+func TestTokensMatchTheOriginalTokenizer(t *testing.T) {
+	for _, s := range fastSeeds(t) {
+		checkTokens(t, s)
+		checkTokens(t, strings.ToUpper(s))
+	}
+}
+
+func FuzzTokens(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkTokens(t, s)
+	})
+}
+
+// checkEase fails unless ReadingEase(s) is, bit for bit, what the original
+// gave, and syllables agrees with the original on every word.
+func checkEase(t *testing.T, s string) {
+	t.Helper()
+	got, want := ReadingEase(s), oldReadingEase(s)
+	if math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("ReadingEase(%q) = %v, want %v", s, got, want)
+	}
+	for _, tok := range oldWords(s) {
+		if got, want := syllables(tok.lower), oldSyllables(tok.lower); got != want {
+			t.Fatalf("syllables(%q) = %d, want %d", tok.lower, got, want)
+		}
+	}
+}
+
+func TestReadingEaseMatchesTheOriginal(t *testing.T) {
+	for _, s := range fastSeeds(t) {
+		checkEase(t, s)
+	}
+}
+
+func FuzzReadingEase(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkEase(t, s)
+	})
+}
+
+// checkCoding fails unless the gender coding of s, and the stems found,
+// are what the original gave.
+func checkCoding(t *testing.T, d *data, s string) {
+	t.Helper()
+	got, gotFound := d.genderCoding(newDoc("", s))
+	want, wantFound := oldGenderCoding(d, s)
+	if !slices.Equal(got.Feminine, want.Feminine) || !slices.Equal(got.Masculine, want.Masculine) || got.Verdict != want.Verdict {
+		t.Fatalf("genderCoding(%q) = %+v, want %+v", s, got, want)
+	}
+	if !slices.Equal(gotFound, wantFound) {
+		t.Fatalf("genderCoding(%q) found %+v, want %+v", s, gotFound, wantFound)
+	}
+}
+
+func TestGenderCodingMatchesTheOriginal(t *testing.T) {
+	d := mustData(t)
+	for _, s := range fastSeeds(t) {
+		checkCoding(t, d, s)
+		checkCoding(t, d, strings.ToUpper(s))
+	}
+}
+
+func FuzzGenderCoding(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s)
+	}
+	d := mustData(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkCoding(t, d, s)
+	})
+}
