@@ -145,3 +145,21 @@ func BenchmarkDraftModal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReviewMessage builds and marshals the review message of a
+// prepared revision, as every approval's chat.update does.
+func BenchmarkReviewMessage(b *testing.B) {
+	bot, role := benchBot(b)
+	r, err := role.Render(role.Normalize(role.Example()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newPrepared(role, r, nil)
+	d := drafts.Draft{ID: "AM-1", Revision: 1, Author: "U1", Status: drafts.StatusInReview}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(reviewMessage(d, p.body, bot.policy(), "")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -69,7 +69,7 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, fir
 	}
 	findings := checks.Check(role, values, rendered)
 	remember := func(d drafts.Draft) {
-		b.prepared.put(revisionKey(d), prepared{role: role, rendered: rendered, findings: findings})
+		b.prepared.put(revisionKey(d), newPrepared(role, rendered, findings))
 	}
 	if blockers := checks.Blockers(findings); len(blockers) > 0 {
 		return response{ack: slack.NewErrorsViewSubmissionResponse(blockerErrors(role, blockers, firstBlock))}
@@ -341,7 +341,12 @@ func (b *Bot) notice(ctx context.Context, cb slack.InteractionCallback, text str
 type prepared struct {
 	role     *templates.Role
 	rendered templates.Rendered
+	body     []slack.Block // rendered.Blocks(), encoded once for every post and update
 	findings []checks.Finding
+}
+
+func newPrepared(role *templates.Role, r templates.Rendered, findings []checks.Finding) prepared {
+	return prepared{role: role, rendered: r, body: encodeBlocks(r.Blocks()), findings: findings}
 }
 
 // prepare renders a draft's current revision with its role and runs the
@@ -361,7 +366,7 @@ func (b *Bot) prepare(d drafts.Draft) (prepared, error) {
 	if err != nil {
 		return prepared{}, fmt.Errorf("render %s: %w", d.ID, err)
 	}
-	p := prepared{role: role, rendered: r, findings: checks.Check(role, values, r)}
+	p := newPrepared(role, r, checks.Check(role, values, r))
 	b.prepared.put(key, p)
 	return p, nil
 }

@@ -88,13 +88,13 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, o postOpts) error {
 				return fmt.Errorf("record %s posted earlier at %s: %w", d.ID, ts, err)
 			}
 			b.log.Info("found the draft's earlier post; not posting again", "draft", d.ID, "team", d.Team, "channel", d.Channel, "ts", ts)
-			return b.updateMessage(ctx, d.Channel, ts, reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)))
+			return b.updateMessage(ctx, d.Channel, ts, reviewText(shown, p.rendered), reviewMessage(shown, p.body, b.policy(), checkSummary(p.findings)))
 		}
 	}
 	// Post while the claim holds, so no other replica can post too. The
 	// metadata names the draft, so an unrecorded post can be found again.
 	pctx, cancel := context.WithTimeout(ctx, b.cfg.PostClaimTTL*3/4)
-	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.rendered, b.policy(), checkSummary(p.findings)),
+	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.body, b.policy(), checkSummary(p.findings)),
 		slack.MsgOptionMetadata(reviewMetadata(d)))
 	cancel()
 	if err != nil {
@@ -287,7 +287,7 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 		if err != nil {
 			return err
 		}
-		text, blocks := reviewText(d, p.rendered), reviewMessage(d, p.rendered, b.policy(), checkSummary(p.findings))
+		text, blocks := reviewText(d, p.rendered), reviewMessage(d, p.body, b.policy(), checkSummary(p.findings))
 		fp, err := json.Marshal(struct {
 			Text   string
 			Blocks []slack.Block

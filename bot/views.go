@@ -77,10 +77,12 @@ func escape(s string) string {
 // the field's group heading, prefilled from values. block_id and action_id
 // are the field id, so validation errors map straight back to an input.
 func draftModal(role *templates.Role, values templates.Values, meta modalMeta) slack.ModalViewRequest {
-	title, submit := "New "+role.Name, "Post for review"
-	if meta.Draft != "" {
-		title, submit = "Edit "+meta.Draft, "Save revision"
-	}
+	return modalView(role, meta, modalBlocks(role, values))
+}
+
+// modalBlocks are the inputs of role's modal showing values (a field's
+// default where a value is empty), under their group headers.
+func modalBlocks(role *templates.Role, values templates.Values) []slack.Block {
 	var blocks []slack.Block
 	group := ""
 	for _, f := range role.Fields {
@@ -89,6 +91,16 @@ func draftModal(role *templates.Role, values templates.Values, meta modalMeta) s
 			blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(group, 150))))
 		}
 		blocks = append(blocks, fieldInput(f, values[f.ID]))
+	}
+	return blocks
+}
+
+// modalView is role's modal with blocks, for a new draft or, when
+// meta.Draft is set, a revision of one.
+func modalView(role *templates.Role, meta modalMeta, blocks []slack.Block) slack.ModalViewRequest {
+	title, submit := "New "+role.Name, "Post for review"
+	if meta.Draft != "" {
+		title, submit = "Edit "+meta.Draft, "Save revision"
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -267,14 +279,12 @@ func mentions(rs []drafts.Review) string {
 }
 
 // reviewMessage is the channel post a draft is reviewed on: the rendered
-// description, then a footer with id, revision, author, status and how to
+// description (body: its blocks, see prepared), then a footer with id, revision, author, status and how to
 // approve, then the Edit and Export buttons. It stays within Slack's 50
 // blocks: the rendered part keeps at most 40.
-func reviewMessage(d drafts.Draft, r templates.Rendered, p policy, checks string) []slack.Block {
-	blocks := r.Blocks()
-	if len(blocks) > 40 {
-		blocks = blocks[:40]
-	}
+func reviewMessage(d drafts.Draft, body []slack.Block, p policy, checks string) []slack.Block {
+	blocks := make([]slack.Block, 0, min(len(body), 40)+4)
+	blocks = append(blocks, body[:min(len(body), 40)]...)
 	blocks = append(blocks, slack.NewDividerBlock())
 	status := fmt.Sprintf("%s *%s* · %s", statusEmoji(d.Status), statusLabel(d.Status), approvalCount(d, p.Required))
 	if len(d.Approvals) > 0 {

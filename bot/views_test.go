@@ -158,7 +158,7 @@ func TestReviewMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			blocks := reviewMessage(d, tt.r, tt.p, tt.checks)
+			blocks := reviewMessage(d, tt.r.Blocks(), tt.p, tt.checks)
 			if len(blocks) > maxMessageBlock {
 				t.Fatalf("got %d blocks, Slack allows %d", len(blocks), maxMessageBlock)
 			}
