@@ -112,7 +112,7 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 	fs = append(fs, d.leftoverFindings(r, posting, fields)...)
 	fs = append(fs, requirementFindings(r, fields)...)
 	fs = append(fs, lengthFindings(posting)...)
-	fs = append(fs, readabilityFindings(r, role, v)...)
+	fs = append(fs, readabilityFindings(r, role, fields)...)
 	sortFindings(fs, role)
 	return fs
 }

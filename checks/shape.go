@@ -131,12 +131,13 @@ func lengthFindings(posting *doc) []Finding {
 }
 
 // readabilityFindings gives a tip when the posting, or a long free-text
-// field, is hard to read (Flesch reading ease below 30).
-func readabilityFindings(r templates.Rendered, role *templates.Role, v templates.Values) []Finding {
+// field, is hard to read (Flesch reading ease below 30). fields are the
+// posting's text fields (see textFields).
+func readabilityFindings(r templates.Rendered, role *templates.Role, fields []*doc) []Finding {
 	var fs []Finding
 	prose := proseText(r)
-	if len(words(prose)) >= minProseWords {
-		if ease := ReadingEase(prose); ease < hardToRead {
+	if toks := words(prose); len(toks) >= minProseWords {
+		if ease := readingEase(prose, toks); ease < hardToRead {
 			fs = append(fs, Finding{
 				Rule: RuleReadability, Severity: Tip,
 				Message: fmt.Sprintf("The posting is hard to read: Flesch reading ease %.0f (below %d reads like an academic paper).",
@@ -145,11 +146,11 @@ func readabilityFindings(r templates.Rendered, role *templates.Role, v templates
 			})
 		}
 	}
-	for _, f := range longTextFields(role, v) {
-		if len(f.words()) < minFieldWords {
+	for _, f := range fields {
+		if !isLongText(role, f.field) || len(f.words()) < minFieldWords {
 			continue
 		}
-		if ease := ReadingEase(f.text); ease < hardToRead {
+		if ease := readingEase(f.text, f.words()); ease < hardToRead {
 			fs = append(fs, Finding{
 				Rule: RuleReadability, Severity: Tip, Field: f.field,
 				Message:    fmt.Sprintf("This text is hard to read: Flesch reading ease %.0f.", math.Floor(ease)),
@@ -160,20 +161,14 @@ func readabilityFindings(r templates.Rendered, role *templates.Role, v templates
 	return fs
 }
 
-// longTextFields returns the non-empty long-text values in form order (all
-// values in key order when role is nil).
-func longTextFields(role *templates.Role, v templates.Values) []*doc {
-	all := textFields(role, v)
+// isLongText reports whether the field is a long-text field of role; with
+// no role every field counts.
+func isLongText(role *templates.Role, id string) bool {
 	if role == nil {
-		return all
+		return true
 	}
-	var out []*doc
-	for _, s := range all {
-		if f, ok := role.Field(s.field); ok && f.Kind == templates.LongText {
-			out = append(out, s)
-		}
-	}
-	return out
+	f, ok := role.Field(id)
+	return ok && f.Kind == templates.LongText
 }
 
 // ReadingEase returns the Flesch reading ease of text:
@@ -183,66 +178,76 @@ func longTextFields(role *templates.Role, v templates.Values) []*doc {
 // sentence). Syllables are estimated by our own rules (vowel groups, silent
 // "e", "-ed" and "-es" endings). It returns 0 for text with no words.
 func ReadingEase(text string) float64 {
-	var nWords, nSentences, nSyllables int
-	for _, line := range strings.Split(normalizeQuotes(text), "\n") {
-		for _, sentence := range splitSentences(line) {
-			ws := words(sentence)
-			if len(ws) == 0 {
-				continue
-			}
-			nSentences++
-			nWords += len(ws)
-			for _, w := range ws {
-				nSyllables += syllables(w.lower)
-			}
-		}
-	}
-	if nWords == 0 {
+	text = normalizeQuotes(text)
+	return readingEase(text, words(text))
+}
+
+// readingEase returns the reading ease of text, whose words are toks.
+func readingEase(text string, toks []token) float64 {
+	if len(toks) == 0 {
 		return 0
 	}
+	nSyllables := 0
+	for _, w := range toks {
+		nSyllables += syllables(w.lower)
+	}
+	nWords, nSentences := len(toks), sentences(text, toks)
 	return 206.835 - 1.015*float64(nWords)/float64(nSentences) - 84.6*float64(nSyllables)/float64(nWords)
 }
 
-// splitSentences splits one line at ".", "!" or "?" (or a run of them)
-// followed by white space or the end of the line.
-func splitSentences(line string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(line); i++ {
-		if !strings.ContainsRune(".!?", rune(line[i])) {
-			continue
+// sentences counts the sentences of text that have words; toks are its
+// words. Each line is split at ".", "!" or "?" (or a run of them) followed
+// by a space, a tab or the end of the line. No word spans such a split
+// (words join only across a letter or digit), so a piece has words when one
+// of toks starts in it.
+func sentences(text string, toks []token) int {
+	n, next := 0, 0
+	// end closes the piece ending at e.
+	end := func(e int) {
+		if next < len(toks) && toks[next].start < e {
+			n++
+			for next < len(toks) && toks[next].start < e {
+				next++
+			}
 		}
-		j := i
-		for j+1 < len(line) && strings.ContainsRune(".!?", rune(line[j+1])) {
-			j++
-		}
-		if j+1 == len(line) || line[j+1] == ' ' || line[j+1] == '\t' {
-			out = append(out, line[start:j+1])
-			start = j + 1
-		}
-		i = j
 	}
-	if start < len(line) {
-		out = append(out, line[start:])
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\n':
+			end(i)
+		case '.', '!', '?':
+			j := i
+			for j+1 < len(text) && isSentenceEnd(text[j+1]) {
+				j++
+			}
+			if j+1 == len(text) || text[j+1] == ' ' || text[j+1] == '\t' || text[j+1] == '\n' {
+				end(j + 1)
+			}
+			i = j
+		}
 	}
-	return out
+	end(len(text))
+	return n
 }
+
+func isSentenceEnd(c byte) bool { return c == '.' || c == '!' || c == '?' }
 
 // syllables estimates the syllables of a lower-case word: vowel groups
 // (y counts as a vowel after the first letter), less a silent final "e",
 // "-es" or "-ed"; at least 1. Parts of hyphenated words count separately;
 // numbers count as one.
 func syllables(w string) int {
-	if strings.Contains(w, "-") {
+	if strings.IndexByte(w, '-') >= 0 {
 		n := 0
-		for _, p := range strings.Split(w, "-") {
+		for p := range strings.SplitSeq(w, "-") {
 			if p != "" {
 				n += syllables(p)
 			}
 		}
 		return max(n, 1)
 	}
-	var b []byte
+	var buf [48]byte
+	b := buf[:0]
 	for i := 0; i < len(w); i++ {
 		if c := w[i]; c >= 'a' && c <= 'z' {
 			b = append(b, c)

@@ -36,42 +36,123 @@ func normalizeQuotes(s string) string {
 	).Replace(s)
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return isASCIILetterOrDigit(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func isASCIILetterOrDigit(c byte) bool {
+	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z')
+}
+
+// runeAt decodes the rune at s[i] (utf8.RuneError, 1 for an invalid byte;
+// utf8.RuneError, 0 past the end) and reports whether it is a letter or a
+// digit, and whether a digit.
+func runeAt(s string, i int) (r rune, size int, word, digit bool) {
+	if i >= len(s) {
+		return utf8.RuneError, 0, false, false
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		digit = c >= '0' && c <= '9'
+		return rune(c), 1, digit || (c|0x20 >= 'a' && c|0x20 <= 'z'), digit
+	}
+	r, size = utf8.DecodeRuneInString(s[i:])
+	digit = unicode.IsDigit(r)
+	return r, size, digit || unicode.IsLetter(r), digit
+}
 
 // words splits s into words: runs of letters and digits, joined by single
 // inner apostrophes or hyphens ("you'll", "data-driven") and, between
 // digits, by "." or "," ("85,000", "2.5").
 func words(s string) []token {
-	var out []token
+	lower, aligned := lowerCase(s)
+	return tokenize(s, lower, aligned)
+}
+
+// lowerCase returns strings.ToLower(s) and whether it lines up with s (see
+// linesUp).
+func lowerCase(s string) (lower string, aligned bool) {
+	lower = strings.ToLower(s)
+	return lower, linesUp(s, lower)
+}
+
+// linesUp reports whether lower, which is strings.ToLower(s), lines up
+// with s byte for byte: each rune of s has a lower case of the same length,
+// so lower[i:j] is the lower case of the runes s[i:j]. It is false when s
+// is not valid UTF-8 (strings.ToLower turns a bad byte into three).
+func linesUp(s, lower string) bool {
+	if len(lower) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || utf8.RuneLen(unicode.ToLower(r)) != size {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// tokenize returns the words of s (see words); lower is
+// strings.ToLower(s), and aligned says it lines up with s byte for byte
+// (see lowerCase), so that each word's lower case is a slice of it.
+func tokenize(s, lower string, aligned bool) []token {
+	out := make([]token, 0, len(s)/6+4)
 	i := 0
 	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isWordRune(r) {
+		// Skip to the next letter or digit.
+		c := s[i]
+		if c < utf8.RuneSelf && !isASCIILetterOrDigit(c) {
+			i++
+			continue
+		}
+		_, size, word, prevDigit := runeAt(s, i)
+		if !word {
 			i += size
 			continue
 		}
 		start := i
-		prevDigit := unicode.IsDigit(r)
 		i += size
 		for i < len(s) {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			if isWordRune(r) {
-				prevDigit = unicode.IsDigit(r)
-				i += size
-				continue
-			}
-			if r == '\'' || r == '-' || ((r == '.' || r == ',') && prevDigit) {
-				next, nsize := utf8.DecodeRuneInString(s[i+size:])
-				if i+size < len(s) && isWordRune(next) && (r == '\'' || r == '-' || unicode.IsDigit(next)) {
-					i += size + nsize
-					prevDigit = unicode.IsDigit(next)
+			c := s[i]
+			if c < utf8.RuneSelf {
+				if isASCIILetterOrDigit(c) {
+					prevDigit = c <= '9'
+					i++
 					continue
 				}
+				if c == '\'' || c == '-' || ((c == '.' || c == ',') && prevDigit) {
+					_, nsize, nword, ndigit := runeAt(s, i+1)
+					if nword && (c == '\'' || c == '-' || ndigit) {
+						i += 1 + nsize
+						prevDigit = ndigit
+						continue
+					}
+				}
+				break
 			}
-			break
+			_, size, word, digit := runeAt(s, i)
+			if !word {
+				break
+			}
+			prevDigit = digit
+			i += size
 		}
 		w := s[start:i]
-		out = append(out, token{text: w, lower: strings.ToLower(w), start: start, end: i})
+		var lw string
+		if aligned {
+			lw = lower[start:i]
+		} else {
+			lw = strings.ToLower(w)
+		}
+		out = append(out, token{text: w, lower: lw, start: start, end: i})
 	}
 	return out
 }
@@ -154,7 +235,7 @@ func newDoc(field, raw string) *doc {
 // words returns the words of the text (see words).
 func (d *doc) words() []token {
 	if !d.split {
-		d.toks, d.split = words(d.text), true
+		d.toks, d.split = tokenize(d.text, d.lower, linesUp(d.text, d.lower)), true
 	}
 	return d.toks
 }
