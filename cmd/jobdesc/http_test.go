@@ -75,7 +75,18 @@ func TestHealthzAndMetrics(t *testing.T) {
 		`jobdesc_slack_api_calls_total{method="views.open",outcome="ok"} 1`,
 		`jobdesc_drafts{status="approved"} 1`,
 		`jobdesc_socket_connects_total 2`, // two connections
-		`go_goroutines`,
+		"# TYPE jobdesc_ack_latency_seconds histogram\n",
+		`jobdesc_ack_latency_seconds_bucket{le="+Inf"} 3`,
+		"# TYPE jobdesc_drafts gauge\n",
+		`jobdesc_drafts{status="in_review"} 0`,
+		// The Go and process families dashboards read.
+		`go_goroutines `,
+		`go_info{version="go`,
+		`go_memstats_heap_alloc_bytes `,
+		`go_gc_duration_seconds_count `,
+		`process_resident_memory_bytes `,
+		`process_start_time_seconds `,
+		`process_cpu_seconds_total `,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

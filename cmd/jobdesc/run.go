@@ -14,12 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/jobdesc/jobdesc/bot"
 	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/metrics"
 	"github.com/jobdesc/jobdesc/templates"
 )
 
@@ -50,8 +47,8 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 	}()
 
-	reg := prometheus.NewRegistry()
-	metrics, err := bot.NewMetrics(reg)
+	reg := metrics.NewRegistry()
+	botMetrics, err := bot.NewMetrics(reg)
 	if err != nil {
 		return err
 	}
@@ -66,18 +63,16 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Connections:       cfg.Connections,
 		OutboxInterval:    cfg.OutboxInterval,
 		PostClaimTTL:      cfg.PostClaimTTL,
-	}, store, catalog, log, metrics)
+	}, store, catalog, log, botMetrics)
 	if err != nil {
 		return fmt.Errorf("configure bot: %w", err)
 	}
 
 	if cfg.HTTPAddr != "" {
-		for _, c := range []prometheus.Collector{draftsCollector{store}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
-			if err := reg.Register(c); err != nil {
-				return fmt.Errorf("register metrics: %w", err)
-			}
+		if err := registerMetrics(reg, store); err != nil {
+			return err
 		}
-		srv, addr, err := serveHTTP(cfg.HTTPAddr, healthHandler(b, store), promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		srv, addr, err := serveHTTP(cfg.HTTPAddr, healthHandler(b, store), reg)
 		if err != nil {
 			return err
 		}
@@ -153,14 +148,14 @@ func healthHandler(b *bot.Bot, store backend) http.Handler {
 // serveHTTP listens on addr and serves /healthz, /metrics and
 // /debug/pprof/ in the background; it returns the bound address. Keep addr
 // private to the operator's network.
-func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string, error) {
+func serveHTTP(addr string, health, scrape http.Handler) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("JOBDESC_HTTP_ADDR: listen on %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health)
-	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /metrics", scrape)
 	// Profiles for finding where time goes under load (cmd/loadtest -cpuprofile).
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -169,24 +164,30 @@ func serveHTTP(addr string, health, metrics http.Handler) (*http.Server, string,
 	return srv, ln.Addr().String(), nil
 }
 
-// draftsCollector exposes drafts by status, read from the store at scrape time.
-type draftsCollector struct{ store backend }
-
-var draftsDesc = prometheus.NewDesc("jobdesc_drafts", "Drafts in the store, by status.", []string{"status"}, nil)
-
-func (c draftsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- draftsDesc }
-
-func (c draftsCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	counts, err := c.store.CountByStatus(ctx)
+// registerMetrics adds to reg what /metrics shows besides the bot's own
+// metrics: drafts by status, read from the store at scrape time (a store
+// error fails the scrape), and the Go runtime and process families.
+func registerMetrics(reg *metrics.Registry, store backend) error {
+	err := reg.GaugeVecFunc("jobdesc_drafts", "Drafts in the store, by status.", "status", func(ctx context.Context) (map[string]float64, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		counts, err := store.CountByStatus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]float64{}
+		for _, s := range []drafts.Status{drafts.StatusDraft, drafts.StatusInReview, drafts.StatusChangesRequested, drafts.StatusApproved} {
+			out[string(s)] = float64(counts[s])
+		}
+		return out, nil
+	})
+	if err == nil {
+		err = reg.RegisterRuntime()
+	}
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(draftsDesc, err)
-		return
+		return fmt.Errorf("register metrics: %w", err)
 	}
-	for _, s := range []drafts.Status{drafts.StatusDraft, drafts.StatusInReview, drafts.StatusChangesRequested, drafts.StatusApproved} {
-		ch <- prometheus.MustNewConstMetric(draftsDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
-	}
+	return nil
 }
 
 // backupStore is a store that can copy itself into a folder.
