@@ -164,6 +164,20 @@ func parseData(payFile, wordFile, genderJSON []byte) (*data, error) {
 		}
 		d.placeholderMatchers = append(d.placeholderMatchers, m)
 	}
+	var ms []*matcher
+	for i := range d.phrases {
+		p := &d.phrases[i]
+		for k := range p.patterns {
+			ms = append(ms, &p.patterns[k])
+		}
+		for k := range p.unless {
+			ms = append(ms, &p.unless[k])
+		}
+	}
+	for k := range d.placeholderMatchers {
+		ms = append(ms, &d.placeholderMatchers[k])
+	}
+	indexWords(ms)
 	return d, nil
 }
 

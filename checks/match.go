@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"cmp"
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -11,8 +13,9 @@ import (
 // literals, every match containing one literal of each group. Most postings contain none of them, so
 // most patterns never run (running them all made Check ten times slower).
 type matcher struct {
-	re   *regexp.Regexp
-	lits [][]lit // each group must have a literal in the text; nil: always run re
+	re    *regexp.Regexp
+	lits  [][]lit    // each group must have a literal in the text; nil: always run re
+	index *wordIndex // numbers the words of lits[…][…].word; nil: none are numbered
 }
 
 // newMatcher compiles expr (case-insensitive when fold is set).
@@ -37,12 +40,17 @@ func newMatcher(expr string, fold bool) (matcher, error) {
 type lit struct {
 	s          string
 	start, end bool
+	// word is 1 + the number, in the matcher's wordIndex, of the whole
+	// ASCII word every occurrence of s starts with (s starts at a word
+	// boundary, and the word ends inside s or at a boundary), or 0. A text
+	// without that word cannot contain the literal.
+	word int
 }
 
 // findAll returns the match positions of m in d.text.
 func (m matcher) findAll(d *doc) [][]int {
 	for _, g := range m.lits {
-		if !mayMatch(g, d) {
+		if !m.mayMatch(g, d) {
 			return nil
 		}
 	}
@@ -51,20 +59,18 @@ func (m matcher) findAll(d *doc) [][]int {
 
 // mayMatch reports whether one of lits occurs in d's lower-case text with
 // its word boundaries (ASCII word characters, as \b uses).
-func mayMatch(lits []lit, d *doc) bool {
+func (m matcher) mayMatch(lits []lit, d *doc) bool {
 	lower := d.lower
 	for _, l := range lits {
-		// A literal starting at a word boundary begins with a whole word
-		// when the literal goes on past that word or ends at a boundary:
-		// a map lookup rules most literals out without scanning.
-		if l.start && isASCIIWord(l.s[0]) {
-			n := 0
-			for n < len(l.s) && isASCIIWord(l.s[n]) {
-				n++
+		if o := d.occurrences(m.index); l.word > 0 && o != nil {
+			// The literal can only start where its first word does.
+			for k := o.first[l.word-1]; k >= 0; k = o.next[k] {
+				i := int(o.at[k])
+				if strings.HasPrefix(lower[i:], l.s) && endsWell(l, lower, i+len(l.s)) {
+					return true
+				}
 			}
-			if (n < len(l.s) || l.end) && !d.hasASCIIWord(l.s[:n]) {
-				continue
-			}
+			continue
 		}
 		for from := 0; ; {
 			i := strings.Index(lower[from:], l.s)
@@ -72,16 +78,137 @@ func mayMatch(lits []lit, d *doc) bool {
 				break
 			}
 			i += from
-			j := i + len(l.s)
 			okStart := !l.start || !isASCIIWord(l.s[0]) || i == 0 || !isASCIIWord(lower[i-1])
-			okEnd := !l.end || !isASCIIWord(l.s[len(l.s)-1]) || j == len(lower) || !isASCIIWord(lower[j])
-			if okStart && okEnd {
+			if okStart && endsWell(l, lower, i+len(l.s)) {
 				return true
 			}
 			from = i + 1
 		}
 	}
 	return false
+}
+
+// endsWell reports whether an occurrence of l ending at j in lower meets
+// its word boundary, if it has one.
+func endsWell(l lit, lower string, j int) bool {
+	return !l.end || !isASCIIWord(l.s[len(l.s)-1]) || j == len(lower) || !isASCIIWord(lower[j])
+}
+
+// wordIndex numbers the words that literals start with (see lit.word).
+type wordIndex struct {
+	ids map[string]int
+	// maybe has bit wordKey(w) set for every word w of ids: most words of
+	// a text are ruled out without a map lookup.
+	maybe [wordKeys / 64]uint64
+}
+
+const wordKeys = 1 << 12
+
+// wordKey hashes a word's length and first two bytes into [0, wordKeys).
+func wordKey(w string) int {
+	h := uint(len(w))*0x9E37 + uint(w[0])*0x2F1
+	if len(w) > 1 {
+		h += uint(w[1]) * 0x65
+	}
+	return int(h % wordKeys)
+}
+
+// add returns the number of w, numbering it if new.
+func (x *wordIndex) add(w string) int {
+	if id, ok := x.ids[w]; ok {
+		return id
+	}
+	id := len(x.ids)
+	x.ids[w] = id
+	k := wordKey(w)
+	x.maybe[k/64] |= 1 << (k % 64)
+	return id
+}
+
+// occurrences lists where the words of a wordIndex occur in a text:
+// first[id] is the first occurrence of word id (-1 for none), next[k] the
+// occurrence of the same word after occurrence k, at[k] its byte offset.
+type occurrences struct {
+	first    []int32
+	next, at []int32
+}
+
+// find returns where x's words occur in lower as whole words (runs of
+// ASCII letters, digits and "_"), or nil when x is nil or lower too long
+// for 32-bit offsets.
+func (x *wordIndex) find(lower string) *occurrences {
+	if x == nil || len(lower) > math.MaxInt32 {
+		return nil
+	}
+	o := &occurrences{first: make([]int32, len(x.ids))}
+	last := make([]int32, len(x.ids))
+	for i := range o.first {
+		o.first[i] = -1
+	}
+	for i := 0; i < len(lower); {
+		if !isASCIIWord(lower[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(lower) && isASCIIWord(lower[j]) {
+			j++
+		}
+		w := lower[i:j]
+		if k := wordKey(w); x.maybe[k/64]&(1<<(k%64)) != 0 {
+			if id, ok := x.ids[w]; ok {
+				n := int32(len(o.at))
+				o.at = append(o.at, int32(i))
+				o.next = append(o.next, -1)
+				if o.first[id] < 0 {
+					o.first[id] = n
+				} else {
+					o.next[last[id]] = n
+				}
+				last[id] = n
+			}
+		}
+		i = j
+	}
+	return o
+}
+
+// indexWords numbers, in one wordIndex shared by ms, the words their
+// literals start with, and puts first the groups whose literals all have
+// one, as a bit test rules those out fastest.
+func indexWords(ms []*matcher) {
+	x := &wordIndex{ids: map[string]int{}}
+	for _, m := range ms {
+		m.index = x
+		for _, g := range m.lits {
+			for k := range g {
+				l := &g[k]
+				if !l.start || !isASCIIWord(l.s[0]) {
+					continue
+				}
+				n := 1
+				for n < len(l.s) && isASCIIWord(l.s[n]) {
+					n++
+				}
+				if n < len(l.s) || l.end {
+					l.word = 1 + x.add(l.s[:n])
+				}
+			}
+		}
+		slices.SortStableFunc(m.lits, func(a, b []lit) int {
+			return cmp.Compare(numbered(b), numbered(a))
+		})
+	}
+}
+
+// numbered is 1 when every literal of g has a numbered word.
+func numbered(g []lit) int {
+	for _, l := range g {
+		if l.word == 0 {
+			return 0
+		}
+	}
+	return 1
 }
 
 func isASCIIWord(c byte) bool {

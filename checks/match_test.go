@@ -60,8 +60,14 @@ func mayMatchCases() []mayMatchCase {
 func TestMayMatchBoundaries(t *testing.T) {
 	for _, tt := range mayMatchCases() {
 		t.Run(tt.l.s+" in "+tt.text, func(t *testing.T) {
-			if got := mayMatch([]lit{tt.l}, newDoc("", tt.text)); got != tt.want {
+			// Without and with the word index, which must not change the answer.
+			m := matcher{lits: [][]lit{{tt.l}}}
+			if got := m.mayMatch(m.lits[0], newDoc("", tt.text)); got != tt.want {
 				t.Errorf("mayMatch(%v, %q) = %v, want %v", tt.l, tt.text, got, tt.want)
+			}
+			indexWords([]*matcher{&m})
+			if got := m.mayMatch(m.lits[0], newDoc("", tt.text)); got != tt.want {
+				t.Errorf("with the word index (word %d), mayMatch(%v, %q) = %v, want %v", m.lits[0][0].word, tt.l, tt.text, got, tt.want)
 			}
 		})
 	}

@@ -223,7 +223,11 @@ type doc struct {
 	lower string // strings.ToLower(text)
 	toks  []token
 	split bool // toks is set
-	ascii map[string]bool
+
+	// found lists where the words of index occur in lower as whole ASCII
+	// words; set on first use.
+	index *wordIndex
+	found *occurrences
 }
 
 // newDoc prepares raw text for the checks.
@@ -240,16 +244,13 @@ func (d *doc) words() []token {
 	return d.toks
 }
 
-// hasASCIIWord reports whether w occurs in the lower-case text as a whole
-// word in the sense of \b: a run of ASCII letters, digits and "_".
-func (d *doc) hasASCIIWord(w string) bool {
-	if d.ascii == nil {
-		d.ascii = map[string]bool{}
-		for _, f := range strings.FieldsFunc(d.lower, func(r rune) bool { return r > 127 || !isASCIIWord(byte(r)) }) {
-			d.ascii[f] = true
-		}
+// occurrences returns where the words of x occur in the lower-case text as
+// whole words in the sense of \b: runs of ASCII letters, digits and "_".
+func (d *doc) occurrences(x *wordIndex) *occurrences {
+	if d.index != x {
+		d.index, d.found = x, x.find(d.lower)
 	}
-	return d.ascii[w]
+	return d.found
 }
 
 // collapseBlanks turns runs of spaces and tabs into one space.
