@@ -132,6 +132,8 @@ type Bot struct {
 	locks    keyedMutex
 	posting  sync.Map // draft key → chan struct{} closed when done: posts under way, so the outbox never posts twice at once
 	inflight sync.WaitGroup
+	admitMu  sync.Mutex // with closed: no envelope starts once draining has
+	closed   bool
 	prepared cache[prepared] // rendered and checked revisions
 
 	botUser, team, workspace string // from auth.test
@@ -168,7 +170,7 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	api := slack.New(cfg.BotToken, opts...)
 	sockets := make([]*socket, cfg.Connections)
 	for i := range sockets {
-		sockets[i] = newSocket(api, cfg.PingInterval)
+		sockets[i] = newSocket(api, cfg.PingInterval, func() { metrics.connects.Inc() })
 	}
 	return &Bot{
 		cfg:      cfg,
@@ -228,9 +230,18 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopSocket()
 
 	sockErr := make(chan error, len(b.sockets))
-	events := make(chan socketEvent, 64)
+	events := make(chan socketEvent, 16)
+	// Envelopes are served on the goroutine that decoded them, not handed
+	// through this loop: under a burst every hand-off is a wait for a CPU.
+	deliver := func(se socketEvent) {
+		if !b.admit() {
+			return // draining: left unacknowledged, so Slack delivers it again
+		}
+		b.metrics.envelopes.WithLabelValues(se.env.Type).Inc()
+		b.serve(work, se)
+	}
 	for _, s := range b.sockets {
-		go func() { sockErr <- s.run(sockCtx, events) }()
+		go func() { sockErr <- s.run(sockCtx, events, deliver) }()
 	}
 
 	b.goSafe(work, "outbox", func(work context.Context) error { return b.outboxLoop(ctx, work) })
@@ -242,6 +253,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			return b.drain(stopWork, stopSocket, sockErr)
 		case err := <-sockErr:
 			// Only a rejected token ends a connection's Run: stop them all.
+			b.stopAdmitting()
 			stopSocket()
 			stopWork()
 			b.inflight.Wait()
@@ -253,13 +265,14 @@ func (b *Bot) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("socket mode: %w", err)
 		case se := <-events:
-			b.route(work, se)
+			b.route(se)
 		}
 	}
 }
 
 // drain waits for in-flight handlers (bounded), then closes the socket.
 func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan error) error {
+	b.stopAdmitting()
 	done := make(chan struct{})
 	go func() { b.inflight.Wait(); close(done) }()
 	select {
@@ -279,12 +292,29 @@ func (b *Bot) drain(stopWork, stopSocket context.CancelFunc, sockErr <-chan erro
 	return nil
 }
 
-// route handles one event from a connection: connection state here,
-// envelopes on their own goroutine.
-func (b *Bot) route(ctx context.Context, se socketEvent) {
+// admit counts an envelope in flight, unless the bot is draining.
+func (b *Bot) admit() bool {
+	b.admitMu.Lock()
+	defer b.admitMu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.inflight.Add(1)
+	return true
+}
+
+// stopAdmitting makes admit refuse every later envelope.
+func (b *Bot) stopAdmitting() {
+	b.admitMu.Lock()
+	b.closed = true
+	b.admitMu.Unlock()
+}
+
+// route logs the connections' state changes.
+func (b *Bot) route(se socketEvent) {
 	switch se.kind {
 	case eventConnected:
-		b.metrics.connects.Inc()
+		b.log.Debug("socket mode connection open; waiting for hello")
 	case eventHello:
 		if b.connectedCount() == 1 {
 			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser, "connections", len(b.sockets))
@@ -297,10 +327,6 @@ func (b *Bot) route(ctx context.Context, se socketEvent) {
 		b.log.Info("socket mode connection ended; reconnecting", "reason", se.err)
 	case eventBadFrame:
 		b.log.Warn("socket mode frame ignored", "err", se.err)
-	case eventEnvelope:
-		b.metrics.envelopes.WithLabelValues(se.env.Type).Inc()
-		b.inflight.Add(1)
-		go b.serve(ctx, se)
 	}
 }
 
@@ -323,44 +349,31 @@ type response struct {
 	log  []any // attributes for log lines about this envelope
 }
 
-// serve runs one envelope: the quick phase within the ack budget, the ack,
-// then the slow work. Panics are recovered and logged.
+// serve runs one admitted envelope: the quick phase, the ack, then the
+// slow work. If the quick phase overruns the ack budget, a fallback ack goes
+// first and its answer is dropped. Panics are recovered and logged.
 func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	defer b.inflight.Done()
 	env := se.env
 	log := b.log.With("envelope", env.ID, "type", env.Type)
-
 	if env.err != nil {
 		// Acked all the same: Slack would only deliver it again.
 		log.Warn("envelope not understood; acked and ignored", "err", env.err)
 		b.ack(log, se, nil)
 		return
 	}
-	quick := make(chan response, 1)
-	go func() {
-		var r response
-		defer func() {
-			if p := recover(); p != nil {
-				log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
-				r = response{ack: fallbackAck(env.req, "Sorry, something went wrong on our side. Your answers are still here: please press the button again.")}
-			}
-			quick <- r
-		}()
-		r = b.handle(ctx, env.req)
-	}()
 
-	var r response
-	timer := time.NewTimer(b.cfg.AckBudget)
-	select {
-	case r = <-quick:
-		timer.Stop()
-		b.ack(log, se, r.ack)
-	case <-timer.C:
-		// Slack shows the user an error after 3 s: ack now with a fallback.
-		b.ack(log, se, fallbackAck(env.req, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."))
-		log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
-		r = <-quick
-	}
+	var once sync.Once
+	late := time.AfterFunc(b.cfg.AckBudget, func() {
+		once.Do(func() {
+			// Slack shows the user an error after 3 s: ack now with a fallback.
+			b.ack(log, se, fallbackAck(env.req, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."))
+			log.Warn("handler too slow for the ack; acked with a fallback", "budget", b.cfg.AckBudget)
+		})
+	})
+	r := b.quick(ctx, log, env.req)
+	late.Stop()
+	once.Do(func() { b.ack(log, se, r.ack) })
 	if r.then == nil {
 		return
 	}
@@ -373,6 +386,17 @@ func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	if err := r.then(ctx); err != nil {
 		log.Error("handling failed", "err", err)
 	}
+}
+
+// quick runs the quick phase; a panic answers with the fallback ack.
+func (b *Bot) quick(ctx context.Context, log *slog.Logger, req request) (r response) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+			r = response{ack: fallbackAck(req, "Sorry, something went wrong on our side. Your answers are still here: please press the button again.")}
+		}
+	}()
+	return b.handle(ctx, req)
 }
 
 // ack answers an envelope on the connection it came on.

@@ -56,6 +56,7 @@ type socket struct {
 	api          *slack.Client
 	dialer       *websocket.Dialer
 	pingInterval time.Duration
+	opened       func()                 // called as each connection opens (metrics)
 	current      atomic.Pointer[wsConn] // nil while reconnecting
 }
 
@@ -118,7 +119,7 @@ const (
 	envelopeEventsAPI     = "events_api"
 )
 
-func newSocket(api *slack.Client, pingInterval time.Duration) *socket {
+func newSocket(api *slack.Client, pingInterval time.Duration, opened func()) *socket {
 	if pingInterval <= 0 {
 		pingInterval = defaultPingInterval
 	}
@@ -130,20 +131,23 @@ func newSocket(api *slack.Client, pingInterval time.Duration) *socket {
 			WriteBufferSize:  32 << 10, // an ack with a modal update fits in one write
 		},
 		pingInterval: pingInterval,
+		opened:       opened,
 	}
 }
 
-// run keeps the connection open until ctx is done, sending what happens on
-// it to out. It returns ctx's error, or an error when Slack rejects the app
-// token (nothing else stops it: other failures are retried with back-off).
-func (s *socket) run(ctx context.Context, out chan<- socketEvent) error {
+// run keeps the connection open until ctx is done. Envelopes are passed to
+// deliver on the goroutine that decoded them (one per frame); the rest of
+// what happens on the connection is sent to out. It returns ctx's error, or
+// an error when Slack rejects the app token (nothing else stops it: other
+// failures are retried with back-off).
+func (s *socket) run(ctx context.Context, out chan<- socketEvent, deliver func(socketEvent)) error {
 	for {
 		conn, err := s.connect(ctx, out)
 		if err != nil {
 			return err
 		}
 		s.current.Store(conn)
-		err = s.read(ctx, conn, out)
+		err = s.read(ctx, conn, out, deliver)
 		s.current.Store(nil)
 		conn.ws.Close()
 		if ctx.Err() != nil {
@@ -170,6 +174,7 @@ func (s *socket) connect(ctx context.Context, out chan<- socketEvent) (*wsConn, 
 		s.emit(ctx, out, socketEvent{kind: eventConnecting})
 		conn, err := s.dial(ctx)
 		if err == nil {
+			s.opened() // before hello can arrive, so a count never lags the state
 			s.emit(ctx, out, socketEvent{kind: eventConnected})
 			return conn, nil
 		}
@@ -243,7 +248,7 @@ func (s *socket) dial(ctx context.Context) (*wsConn, error) {
 
 // read reads frames until the connection fails, Slack asks to disconnect,
 // or ctx is done. It returns why the connection ended.
-func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent) error {
+func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent, deliver func(socketEvent)) error {
 	stop := context.AfterFunc(ctx, func() { conn.ws.Close() })
 	defer stop()
 	for {
@@ -258,13 +263,13 @@ func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent)
 			}
 			return err
 		}
-		go s.frame(ctx, conn, data, time.Now(), out)
+		go s.frame(ctx, conn, data, time.Now(), out, deliver)
 	}
 }
 
 // frame decodes one frame on its own goroutine, so that a large one (a
-// modal submission) delays no other, and reports it.
-func (s *socket) frame(ctx context.Context, conn *wsConn, data []byte, received time.Time, out chan<- socketEvent) {
+// modal submission) delays no other, and delivers or reports it.
+func (s *socket) frame(ctx context.Context, conn *wsConn, data []byte, received time.Time, out chan<- socketEvent, deliver func(socketEvent)) {
 	f := &frame{}
 	if err := json.Unmarshal(data, f); err != nil {
 		s.emit(ctx, out, socketEvent{kind: eventBadFrame, err: fmt.Errorf("read frame: %w", err)})
@@ -287,7 +292,7 @@ func (s *socket) frame(ctx context.Context, conn *wsConn, data []byte, received 
 		}
 		env := &envelope{ID: f.EnvelopeID, Type: f.Type, RetryAttempt: f.RetryAttempt, RetryReason: f.RetryReason}
 		env.req, env.err = decodeRequest(f, data)
-		s.emit(ctx, out, socketEvent{kind: eventEnvelope, env: env, conn: conn, received: received})
+		deliver(socketEvent{s: s, kind: eventEnvelope, env: env, conn: conn, received: received})
 	}
 }
 
