@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,6 +94,10 @@ func TestHealthzAndMetrics(t *testing.T) {
 		}
 	}
 
+	if code, body := get(t, base+"/debug/pprof/goroutine?debug=1"); code != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Errorf("/debug/pprof/goroutine?debug=1: got %d %.40q, want 200 and a goroutine profile", code, body)
+	}
+
 	// The socket goes down and Slack refuses new connections: 503.
 	h.slack.Inject("apps.connections.open", fakeslack.Fault{Status: 503, Times: -1})
 	h.slack.DropSockets()
@@ -113,5 +118,49 @@ func TestHealthzAndMetrics(t *testing.T) {
 	_, metrics = get(t, base+"/metrics")
 	if !strings.Contains(metrics, "jobdesc_socket_connects_total 3") && !strings.Contains(metrics, "jobdesc_socket_connects_total 4") {
 		t.Errorf("reconnects not counted")
+	}
+}
+
+func TestPprofHandler(t *testing.T) {
+	srv := httptest.NewServer(pprofHandler())
+	t.Cleanup(srv.Close)
+	gzipMagic := "\x1f\x8b"
+	for _, tc := range []struct {
+		path     string
+		code     int
+		ctype    string
+		contains string // or, for a binary profile, its prefix
+	}{
+		{"/debug/pprof/", 200, "text/plain; charset=utf-8", "heap ("},
+		{"/debug/pprof/heap?debug=1&gc=1", 200, "text/plain; charset=utf-8", "heap profile:"},
+		{"/debug/pprof/goroutine?debug=2", 200, "text/plain; charset=utf-8", "goroutine "},
+		{"/debug/pprof/allocs", 200, "application/octet-stream", gzipMagic},
+		{"/debug/pprof/goroutine", 200, "application/octet-stream", gzipMagic},
+		{"/debug/pprof/profile?seconds=1", 200, "application/octet-stream", gzipMagic},
+		{"/debug/pprof/nope", 404, "text/plain; charset=utf-8", `unknown profile "nope"`},
+		{"/debug/pprof/heap?seconds=5", 400, "text/plain; charset=utf-8", "profile only"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tc.code {
+				t.Errorf("got status %d, want %d (%.60q)", resp.StatusCode, tc.code, body)
+			}
+			if got := resp.Header.Get("Content-Type"); got != tc.ctype {
+				t.Errorf("got Content-Type %q, want %q", got, tc.ctype)
+			}
+			if tc.contains == gzipMagic && !strings.HasPrefix(string(body), gzipMagic) {
+				t.Errorf("got %.20q, want a gzipped profile", body)
+			} else if !strings.Contains(string(body), tc.contains) {
+				t.Errorf("got %.80q, want it to contain %q", body, tc.contains)
+			}
+		})
 	}
 }

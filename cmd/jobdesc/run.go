@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -157,11 +160,81 @@ func serveHTTP(addr string, health, scrape http.Handler) (*http.Server, string, 
 	mux.Handle("GET /healthz", health)
 	mux.Handle("GET /metrics", scrape)
 	// Profiles for finding where time goes under load (cmd/loadtest -cpuprofile).
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.Handle("GET /debug/pprof/", pprofHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return srv, ln.Addr().String(), nil
+}
+
+// pprofHandler serves the runtime's profiles for go tool pprof:
+// /debug/pprof/profile?seconds=N (CPU, default 30 s), /debug/pprof/NAME for
+// heap, allocs, goroutine, block, mutex and threadcreate (?debug=1 or 2 for
+// text, ?gc=1 to collect garbage before a heap profile), and a plain-text
+// index at /debug/pprof/. It does without net/http/pprof, whose HTML index
+// links html/template and text/template into the binary (about 400 KB),
+// and so without its ?seconds= delta profiles, /cmdline, /symbol and /trace.
+func pprofHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/debug/pprof/")
+		if name == "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintln(w, "Profiles (go tool pprof http://HOST/debug/pprof/NAME):")
+			fmt.Fprintln(w, "profile?seconds=30 (CPU)")
+			for _, p := range pprof.Profiles() {
+				fmt.Fprintf(w, "%s (%d)\n", p.Name(), p.Count())
+			}
+			return
+		}
+		if name == "profile" {
+			cpuProfile(w, r)
+			return
+		}
+		p := pprof.Lookup(name)
+		if p == nil {
+			http.Error(w, fmt.Sprintf("unknown profile %q", name), http.StatusNotFound)
+			return
+		}
+		if r.FormValue("seconds") != "" {
+			http.Error(w, "delta profiles (?seconds=) are served for /debug/pprof/profile only", http.StatusBadRequest)
+			return
+		}
+		if name == "heap" && r.FormValue("gc") != "" {
+			runtime.GC()
+		}
+		level, _ := strconv.Atoi(r.FormValue("debug"))
+		if level != 0 {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+		}
+		_ = p.WriteTo(w, level)
+	})
+}
+
+// cpuProfile writes a CPU profile of the next ?seconds= seconds (default
+// 30, cut short when the client goes away), or 500 when another CPU
+// profile is running.
+func cpuProfile(w http.ResponseWriter, r *http.Request) {
+	sec, err := strconv.Atoi(r.FormValue("seconds"))
+	if err != nil || sec <= 0 {
+		sec = 30
+	}
+	// Headers first: once started, the profiler writes to w on its own.
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="profile"`)
+	if err := pprof.StartCPUProfile(w); err != nil {
+		w.Header().Del("Content-Disposition")
+		http.Error(w, fmt.Sprintf("could not enable CPU profiling: %v", err), http.StatusInternalServerError)
+		return
+	}
+	t := time.NewTimer(time.Duration(sec) * time.Second)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	pprof.StopCPUProfile()
 }
 
 // registerMetrics adds to reg what /metrics shows besides the bot's own
