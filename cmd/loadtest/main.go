@@ -45,11 +45,12 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	n, c       int
-	bin        string
-	validate   bool
-	timeout    time.Duration
-	cpuprofile string
+	n, c        int
+	bin         string
+	validate    bool
+	timeout     time.Duration
+	cpuprofile  string
+	heapprofile string
 }
 
 // result is one run's measurements.
@@ -151,6 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.validate, "validate", false, "also validate every payload against Slack's JSON schemas (costs the fake CPU the bot then lacks)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each expected call")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the bot's CPU profile during the burst to this file (go tool pprof FILE)")
+	fs.StringVar(&o.heapprofile, "heapprofile", "", "write the bot's heap profile after the burst to this file (in use now, and allocated since start)")
 	selfProfile := fs.String("fakeprofile", "", "write the CPU profile of this process (the fake Slack and the load) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -221,7 +223,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		"JOBDESC_DB_PATH="+filepath.Join(dir, "jobdesc.db"), "JOBDESC_LOG_LEVEL=warn",
 	)
 	var pprofAddr string
-	if o.cpuprofile != "" {
+	if o.cpuprofile != "" || o.heapprofile != "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
@@ -259,7 +261,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		return nil, err
 	}
 	profDone := make(chan error, 1)
-	if pprofAddr != "" {
+	if o.cpuprofile != "" {
 		go func() {
 			profDone <- fetchProfile(ctx, "http://"+pprofAddr+"/debug/pprof/profile?seconds=5", o.cpuprofile)
 		}()
@@ -387,6 +389,11 @@ func measure(ctx context.Context, o options) (*result, error) {
 		res.BotCPU = botEnd.sub(botStart)
 	}
 	res.RSSPeakKB, _ = rss(cmd.Process.Pid, "VmHWM")
+	if o.heapprofile != "" {
+		if err := fetchProfile(ctx, "http://"+pprofAddr+"/debug/pprof/heap", o.heapprofile); err != nil {
+			res.Errors = append(res.Errors, "heap profile: "+err.Error())
+		}
+	}
 	if err := <-profDone; err != nil { // the profile covers the first 5 s of the burst
 		res.Errors = append(res.Errors, "cpu profile: "+err.Error())
 	}
