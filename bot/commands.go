@@ -42,17 +42,18 @@ func (b *Bot) slashCommand(ctx context.Context, cmd slack.SlashCommand) response
 	}
 	meta := modalMeta{Channel: cmd.ChannelID, Role: role.ID}
 	return response{log: logAttrs, then: func(ctx context.Context) error {
-		if first, err := b.store.Claim(ctx, "trigger:"+cmd.TriggerID); err != nil {
-			return fmt.Errorf("claim slash command: %w", err)
-		} else if !first {
-			return nil // a redelivery: the modal is open already
-		}
 		v := draftModal(role, role.Normalize(nil), meta)
-		if err := b.openView(ctx, cmd.TriggerID, v); err != nil {
-			_ = b.respond(ctx, cmd.ResponseURL, "Sorry, I could not open the form ("+slackError(err)+"). Please try the command again.", nil)
-			return fmt.Errorf("open %s modal: %w", role.ID, err)
+		err := b.openView(ctx, cmd.TriggerID, v)
+		switch {
+		case err == nil:
+			return nil
+		case slackError(err) == "exchanged_trigger_id":
+			// Slack takes a trigger once: this command was delivered again
+			// (to this replica or another) and its modal is open already.
+			return nil
 		}
-		return nil
+		_ = b.respond(ctx, cmd.ResponseURL, "Sorry, I could not open the form ("+slackError(err)+"). Please try the command again.", nil)
+		return fmt.Errorf("open %s modal: %w", role.ID, err)
 	}}
 }
 

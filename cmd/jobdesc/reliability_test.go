@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobdesc/jobdesc/bot"
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
 	"github.com/jobdesc/jobdesc/drafts"
 )
@@ -45,6 +46,50 @@ func TestRedeliveredEventIsHandledOnce(t *testing.T) {
 		t.Errorf("got %d approval replies after a redelivery, want 1", n)
 	}
 	h.checkSlackRules()
+}
+
+// TestRedeliveredSlashCommandOpensOneModal: a slash command delivered
+// twice (to this replica or another) opens one modal and tells the user
+// nothing went wrong; Slack refuses the second use of its trigger_id.
+func TestRedeliveredSlashCommandOpensOneModal(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := testCtx(t)
+	mark := h.slack.Mark()
+	d, err := h.slack.SlashCommand(ctx, alice, hiring, bot.Command, "account-manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitAck(ctx); err != nil {
+		t.Fatalf("slash command not acked: %v", err)
+	}
+	if _, err := h.slack.WaitForCallAfter(ctx, mark, "views.open", func(c fakeslack.Call) bool { return c.OK }); err != nil {
+		t.Fatalf("no modal opened: %v", err)
+	}
+	again, err := h.slack.Redeliver(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.WaitAck(ctx); err != nil {
+		t.Fatalf("redelivery not acked: %v", err)
+	}
+	if err := h.stop(); err != nil { // drains in-flight work
+		t.Fatal(err)
+	}
+	opened := 0
+	for _, c := range h.slack.Calls("views.open") {
+		if c.OK {
+			opened++
+		}
+	}
+	if opened != 1 {
+		t.Errorf("%d modals opened, want 1", opened)
+	}
+	if n := len(h.slack.OpenViews(alice)); n != 1 {
+		t.Errorf("alice has %d modals open, want 1", n)
+	}
+	for _, p := range h.slack.ResponseURLPosts() {
+		t.Errorf("alice was told %s; want nothing after a redelivery", p.Body)
+	}
 }
 
 func TestReconnectsAfterDisconnectAndDroppedSocket(t *testing.T) {
