@@ -43,14 +43,11 @@ type data struct {
 	phrases             []phrase
 	feminine            []string
 	masculine           []string
-	hyphenated          []string   // coded stems containing a hyphen
-	stemIndex           [256]stems // coded stems by first byte
+	hyphenated          []string // coded stems containing a hyphen
+	stems               stemTable
 	alternatives        map[string]string
 	placeholderMatchers []matcher
 }
-
-// stems holds the coded stems that share a first byte.
-type stems struct{ feminine, masculine []string }
 
 // payLaws is the layout of paylaws.yaml.
 type payLaws struct {
@@ -306,10 +303,10 @@ func (d *data) parseGender(b []byte) error {
 	d.feminine = lowerAll(g.Feminine)
 	d.masculine = lowerAll(g.Masculine)
 	for _, s := range d.feminine {
-		d.stemIndex[s[0]].feminine = append(d.stemIndex[s[0]].feminine, s)
+		d.stems.add(s, false)
 	}
 	for _, s := range d.masculine {
-		d.stemIndex[s[0]].masculine = append(d.stemIndex[s[0]].masculine, s)
+		d.stems.add(s, true)
 	}
 	return nil
 }

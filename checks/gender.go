@@ -54,19 +54,91 @@ type codedWord struct {
 func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 	var c Coding
 	var found []codedWord
-	for _, w := range d.genderWords(doc.words()) {
-		cand := &d.stemIndex[w[0]]
-		if stem := longestStem(w, cand.feminine); stem != "" {
+	code := func(w string) {
+		fem, masc := d.stems.longest(w)
+		if fem != "" {
 			c.Feminine = append(c.Feminine, w)
-			found = append(found, codedWord{word: w, stem: stem})
+			found = append(found, codedWord{word: w, stem: fem})
 		}
-		if stem := longestStem(w, cand.masculine); stem != "" {
+		if masc != "" {
 			c.Masculine = append(c.Masculine, w)
-			found = append(found, codedWord{word: w, stem: stem, masculine: true})
+			found = append(found, codedWord{word: w, stem: masc, masculine: true})
+		}
+	}
+	// Words are split the way the gender-decoder does: hyphenated words are
+	// split unless they start with a hyphenated stem, and a trailing "'s"
+	// is kept (it does not stop a stem matching).
+	for _, t := range doc.words() {
+		w := t.lower
+		if strings.IndexByte(w, '-') < 0 || longestStem(w, d.hyphenated) != "" {
+			code(w)
+			continue
+		}
+		for part := range strings.SplitSeq(w, "-") {
+			if part != "" {
+				code(part)
+			}
 		}
 	}
 	c.Verdict = verdict(c.Balance())
 	return c, found
+}
+
+// stemTable finds the coded stems a word starts with. Most words start
+// with two letters a–z: only the few stems starting with the same two are
+// tried.
+type stemTable struct {
+	byStart [26 * 26][]codedStem // stems by their first two letters a–z
+	other   []codedStem          // stems that do not start with two such letters
+}
+
+type codedStem struct {
+	s         string // lower case
+	masculine bool
+}
+
+// startKey returns the bucket of words starting with the letters a and b,
+// or -1 unless both are a–z.
+func startKey(a, b byte) int {
+	if a < 'a' || a > 'z' || b < 'a' || b > 'z' {
+		return -1
+	}
+	return int(a-'a')*26 + int(b-'a')
+}
+
+// add adds a lower-case stem.
+func (t *stemTable) add(s string, masculine bool) {
+	st := codedStem{s, masculine}
+	if len(s) >= 2 {
+		if k := startKey(s[0], s[1]); k >= 0 {
+			t.byStart[k] = append(t.byStart[k], st)
+			return
+		}
+	}
+	t.other = append(t.other, st)
+}
+
+// longest returns the longest feminine-coded and masculine-coded stems w
+// starts with ("" for none).
+func (t *stemTable) longest(w string) (fem, masc string) {
+	try := func(stems []codedStem) {
+		for _, st := range stems {
+			best := &fem
+			if st.masculine {
+				best = &masc
+			}
+			if len(st.s) > len(*best) && strings.HasPrefix(w, st.s) {
+				*best = st.s
+			}
+		}
+	}
+	if len(w) >= 2 {
+		if k := startKey(w[0], w[1]); k >= 0 {
+			try(t.byStart[k])
+		}
+	}
+	try(t.other)
+	return fem, masc
 }
 
 func verdict(balance int) string {
@@ -81,26 +153,6 @@ func verdict(balance int) string {
 		return VerdictMasculine
 	}
 	return VerdictNeutral
-}
-
-// genderWords splits text into lower-case words the way the gender-decoder
-// does: hyphenated words are split unless they start with a hyphenated
-// stem, and a trailing "'s" is kept (it does not stop a stem matching).
-func (d *data) genderWords(toks []token) []string {
-	var out []string
-	for _, t := range toks {
-		w := t.lower
-		if !strings.Contains(w, "-") || longestStem(w, d.hyphenated) != "" {
-			out = append(out, w)
-			continue
-		}
-		for _, part := range strings.Split(w, "-") {
-			if part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
 }
 
 // longestStem returns the longest stem that w starts with, or "".

@@ -246,39 +246,44 @@ func syllables(w string) int {
 		}
 		return max(n, 1)
 	}
-	var buf [48]byte
-	b := buf[:0]
+	// One pass over the letters a–z of w (others are skipped), counting
+	// vowel groups and keeping the last four letters for the endings.
+	n, letters := 0, 0
+	var c1, c2, c3, c4 byte // last letter, the one before, …
+	prevVowel := false
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; c >= 'a' && c <= 'z' {
-			b = append(b, c)
+		c := w[i]
+		if c < 'a' || c > 'z' {
+			continue
 		}
-	}
-	if len(b) <= 3 {
-		return 1
-	}
-	isVowel := func(i int) bool {
-		switch b[i] {
-		case 'a', 'e', 'i', 'o', 'u':
-			return true
-		case 'y':
-			return i > 0
-		}
-		return false
-	}
-	n := 0
-	for i := range b {
-		if isVowel(i) && (i == 0 || !isVowel(i-1)) {
+		v := isVowel(c) && (c != 'y' || letters > 0)
+		if v && !prevVowel {
 			n++
 		}
+		prevVowel = v
+		c4, c3, c2, c1 = c3, c2, c1, c
+		letters++
 	}
-	l := len(b)
+	if letters <= 3 {
+		return 1
+	}
+	// c2 and c3 are not the first letter, so "y" counts as a vowel there.
 	switch {
-	case b[l-1] == 'e' && !isVowel(l-2) && !(b[l-2] == 'l' && !isVowel(l-3)):
+	case c1 == 'e' && !isVowel(c2) && !(c2 == 'l' && !isVowel(c3)):
 		n-- // silent e: "make"; but "table" keeps it
-	case b[l-1] == 'd' && b[l-2] == 'e' && !isVowel(l-3) && b[l-3] != 't' && b[l-3] != 'd':
+	case c1 == 'd' && c2 == 'e' && !isVowel(c3) && c3 != 't' && c3 != 'd':
 		n-- // "jumped", but "wanted", "needed"
-	case b[l-1] == 's' && b[l-2] == 'e' && !isVowel(l-3) && !strings.ContainsRune("sxzcg", rune(b[l-3])) && !(b[l-3] == 'h' && (b[l-4] == 's' || b[l-4] == 'c')):
+	case c1 == 's' && c2 == 'e' && !isVowel(c3) && !strings.ContainsRune("sxzcg", rune(c3)) && !(c3 == 'h' && (c4 == 's' || c4 == 'c')):
 		n-- // "makes", but "boxes", "changes", "wishes"
 	}
 	return max(n, 1)
+}
+
+// isVowel reports whether c is a, e, i, o, u or y.
+func isVowel(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u', 'y':
+		return true
+	}
+	return false
 }
