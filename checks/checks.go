@@ -103,7 +103,8 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 		}}
 	}
 	fields := textFields(role, v)
-	posting := newDoc("", postingText(r))
+	text, prose := postingLines(r)
+	posting := newDoc("", text)
 	var fs []Finding
 	fs = append(fs, d.payFindings(role, v)...)
 	fs = append(fs, salaryFindings(v)...)
@@ -112,7 +113,7 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 	fs = append(fs, d.leftoverFindings(r, posting, fields)...)
 	fs = append(fs, requirementFindings(r, fields)...)
 	fs = append(fs, lengthFindings(posting)...)
-	fs = append(fs, readabilityFindings(r, role, fields)...)
+	fs = append(fs, readabilityFindings(posting, prose, role, fields)...)
 	sortFindings(fs, role)
 	return fs
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jobdesc/jobdesc/templates"
 )
 
 // fastSeeds returns the seed texts of the fuzz targets below: the golden
@@ -115,5 +117,44 @@ func FuzzGenderCoding(f *testing.F) {
 	d := mustData(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		checkCoding(t, d, s)
+	})
+}
+
+// checkProse fails unless the reading ease Check works out from the
+// posting's lines is, bit for bit, ReadingEase of the running text alone,
+// with the same word count.
+func checkProse(t *testing.T, r templates.Rendered) {
+	t.Helper()
+	text, prose := postingLines(r)
+	gotWords, got := proseEase(newDoc("", text), prose)
+	p := proseText(r)
+	wantWords, want := len(oldWords(p)), oldReadingEase(p)
+	if gotWords != wantWords || math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("proseEase of %#v = %d words, ease %v; want %d words, ease %v", r, gotWords, got, wantWords, want)
+	}
+}
+
+func TestProseEaseMatchesReadingEaseOfTheProse(t *testing.T) {
+	builtins := builtinInputs(t)
+	for _, in := range goldenCheckInputs(t, builtins, goldenTexts(t, builtins)) {
+		t.Run(in.Name, func(t *testing.T) {
+			checkProse(t, in.Rendered)
+		})
+	}
+}
+
+func FuzzProseEase(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s, "Heading", s, "- a bullet\n"+s)
+	}
+	f.Fuzz(func(t *testing.T, intro, heading, paragraph, bullet string) {
+		checkProse(t, templates.Rendered{
+			Title: heading + " title",
+			Intro: intro,
+			Sections: []templates.Section{
+				{Heading: heading, Paragraphs: []string{paragraph, intro}, Bullets: []string{bullet, "\t" + paragraph + "\t"}},
+				{Heading: paragraph, Bullets: []string{heading}},
+			},
+		})
 	})
 }

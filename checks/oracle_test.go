@@ -4,11 +4,13 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jobdesc/jobdesc/templates"
 )
 
 // This file keeps the first, simple implementations of the tokenizer,
-// reading ease and gender coding, as they were before Check was made
-// faster. The fuzz targets of fast_test.go compare the fast code with them
+// reading ease, gender coding and the posting's running text, as they were
+// before Check was made faster. The fuzz targets of fast_test.go compare the fast code with them
 // on any input.
 
 // oldWords is the original words.
@@ -183,4 +185,27 @@ func oldLongestStem(w string, stems []string) string {
 		}
 	}
 	return best
+}
+
+// proseText is the original text readability scored: the description's
+// running text (intro, paragraphs and bullets, one a line), without the
+// title and headings.
+func proseText(r templates.Rendered) string {
+	var b strings.Builder
+	line := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	line(r.Intro)
+	for _, s := range r.Sections {
+		for _, p := range s.Paragraphs {
+			line(p)
+		}
+		for _, bl := range s.Bullets {
+			line(bl)
+		}
+	}
+	return normalizeQuotes(b.String())
 }

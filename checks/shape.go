@@ -130,21 +130,19 @@ func lengthFindings(posting *doc) []Finding {
 	return nil
 }
 
-// readabilityFindings gives a tip when the posting, or a long free-text
-// field, is hard to read (Flesch reading ease below 30). fields are the
-// posting's text fields (see textFields).
-func readabilityFindings(r templates.Rendered, role *templates.Role, fields []*doc) []Finding {
+// readabilityFindings gives a tip when the posting's running text, or a
+// long free-text field, is hard to read (Flesch reading ease below 30).
+// prose marks the posting's lines of running text (see postingLines);
+// fields are the posting's text fields (see textFields).
+func readabilityFindings(posting *doc, prose []bool, role *templates.Role, fields []*doc) []Finding {
 	var fs []Finding
-	prose := proseText(r)
-	if toks := words(prose); len(toks) >= minProseWords {
-		if ease := readingEase(prose, toks); ease < hardToRead {
-			fs = append(fs, Finding{
-				Rule: RuleReadability, Severity: Tip,
-				Message: fmt.Sprintf("The posting is hard to read: Flesch reading ease %.0f (below %d reads like an academic paper).",
-					math.Floor(ease), hardToRead),
-				Suggestion: "Use shorter sentences and plainer words; aim for 50 or more.",
-			})
-		}
+	if n, ease := proseEase(posting, prose); n >= minProseWords && ease < hardToRead {
+		fs = append(fs, Finding{
+			Rule: RuleReadability, Severity: Tip,
+			Message: fmt.Sprintf("The posting is hard to read: Flesch reading ease %.0f (below %d reads like an academic paper).",
+				math.Floor(ease), hardToRead),
+			Suggestion: "Use shorter sentences and plainer words; aim for 50 or more.",
+		})
 	}
 	for _, f := range fields {
 		if !isLongText(role, f.field) || len(f.words()) < minFieldWords {
@@ -159,6 +157,42 @@ func readabilityFindings(r templates.Rendered, role *templates.Role, fields []*d
 		}
 	}
 	return fs
+}
+
+// proseEase returns the number of words of the posting's running text,
+// the lines prose marks, and its reading ease. It gives what ReadingEase
+// gives for that text alone: no word or sentence spans a line, and the
+// blanks the posting's text has collapsed neither make nor join words nor
+// end sentences.
+func proseEase(posting *doc, prose []bool) (words int, ease float64) {
+	text, toks := posting.text, posting.words()
+	nSentences, nSyllables := 0, 0
+	next := 0 // first token not yet passed
+	for line, start := 0, 0; start < len(text); line++ {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		first := next
+		for next < len(toks) && toks[next].start < end {
+			next++
+		}
+		if line < len(prose) && prose[line] {
+			lineToks := toks[first:next]
+			words += len(lineToks)
+			for _, w := range lineToks {
+				nSyllables += syllables(w.lower)
+			}
+			nSentences += countSentences(text, start, end, lineToks)
+		}
+		start = end + 1
+	}
+	if words == 0 {
+		return 0, 0
+	}
+	return words, 206.835 - 1.015*float64(words)/float64(nSentences) - 84.6*float64(nSyllables)/float64(words)
 }
 
 // isLongText reports whether the field is a long-text field of role; with
@@ -196,11 +230,17 @@ func readingEase(text string, toks []token) float64 {
 }
 
 // sentences counts the sentences of text that have words; toks are its
-// words. Each line is split at ".", "!" or "?" (or a run of them) followed
-// by a space, a tab or the end of the line. No word spans such a split
-// (words join only across a letter or digit), so a piece has words when one
-// of toks starts in it.
+// words.
 func sentences(text string, toks []token) int {
+	return countSentences(text, 0, len(text), toks)
+}
+
+// countSentences counts the sentences of text[from:to] that have words;
+// toks are its words, with offsets in text. Each line is split at ".", "!"
+// or "?" (or a run of them) followed by a space, a tab or the end of the
+// line. No word spans such a split (words join only across a letter or
+// digit), so a piece has words when one of toks starts in it.
+func countSentences(text string, from, to int, toks []token) int {
 	n, next := 0, 0
 	// end closes the piece ending at e.
 	end := func(e int) {
@@ -211,22 +251,22 @@ func sentences(text string, toks []token) int {
 			}
 		}
 	}
-	for i := 0; i < len(text); i++ {
+	for i := from; i < to; i++ {
 		switch text[i] {
 		case '\n':
 			end(i)
 		case '.', '!', '?':
 			j := i
-			for j+1 < len(text) && isSentenceEnd(text[j+1]) {
+			for j+1 < to && isSentenceEnd(text[j+1]) {
 				j++
 			}
-			if j+1 == len(text) || text[j+1] == ' ' || text[j+1] == '\t' || text[j+1] == '\n' {
+			if j+1 == to || text[j+1] == ' ' || text[j+1] == '\t' || text[j+1] == '\n' {
 				end(j + 1)
 			}
 			i = j
 		}
 	}
-	end(len(text))
+	end(to)
 	return n
 }
 

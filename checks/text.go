@@ -171,47 +171,36 @@ func placeTokens(s string) []token {
 // postingText returns the whole description as text, one title, heading,
 // paragraph or bullet a line.
 func postingText(r templates.Rendered) string {
-	var b strings.Builder
-	line := func(s string) {
-		if s = strings.TrimSpace(s); s != "" {
-			b.WriteString(s)
-			b.WriteByte('\n')
-		}
-	}
-	line(r.Title)
-	line(r.Intro)
-	for _, s := range r.Sections {
-		line(s.Heading)
-		for _, p := range s.Paragraphs {
-			line(p)
-		}
-		for _, bl := range s.Bullets {
-			line(bl)
-		}
-	}
-	return normalizeQuotes(b.String())
+	text, _ := postingLines(r)
+	return text
 }
 
-// proseText returns the description's running text (intro, paragraphs and
-// bullets, one a line), without the title and headings, for readability.
-func proseText(r templates.Rendered) string {
+// postingLines returns postingText(r) and, for each of its lines, whether
+// it is running text (intro, paragraph or bullet) rather than the title or
+// a heading. A value with line breaks gives several lines.
+func postingLines(r templates.Rendered) (text string, prose []bool) {
 	var b strings.Builder
-	line := func(s string) {
+	line := func(s string, isProse bool) {
 		if s = strings.TrimSpace(s); s != "" {
 			b.WriteString(s)
 			b.WriteByte('\n')
+			for range strings.Count(s, "\n") + 1 {
+				prose = append(prose, isProse)
+			}
 		}
 	}
-	line(r.Intro)
+	line(r.Title, false)
+	line(r.Intro, true)
 	for _, s := range r.Sections {
+		line(s.Heading, false)
 		for _, p := range s.Paragraphs {
-			line(p)
+			line(p, true)
 		}
 		for _, bl := range s.Bullets {
-			line(bl)
+			line(bl, true)
 		}
 	}
-	return normalizeQuotes(b.String())
+	return normalizeQuotes(b.String()), prose
 }
 
 // doc is one text the checks read: a field's value or the whole posting.
