@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -71,7 +72,7 @@ func (l *lockedBuffer) String() string {
 // startBot runs a bot on store against a fresh fake Slack until the test ends.
 func startBot(t *testing.T, store Store, cfg Config) (*fakeslack.Server, *lockedBuffer) {
 	t.Helper()
-	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf})
+	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf, Schema: schema.Load})
 	if err != nil {
 		t.Fatal(err)
 	}

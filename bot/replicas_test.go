@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -61,7 +62,7 @@ func runBots(t *testing.T, fs *fakeslack.Server, store Store, cfg Config, n int)
 
 func newFake(t *testing.T) *fakeslack.Server {
 	t.Helper()
-	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf})
+	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf, Schema: schema.Load})
 	if err != nil {
 		t.Fatal(err)
 	}

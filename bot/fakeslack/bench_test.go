@@ -14,10 +14,15 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 )
 
 func benchServer(b *testing.B, opts Options) *Server {
 	b.Helper()
+	if opts.Schema == nil {
+		opts.Schema = schema.Load
+	}
 	s, err := Start(opts)
 	if err != nil {
 		b.Fatalf("Start: %v", err)

@@ -6,7 +6,7 @@
 //
 // # Starting
 //
-//	ws, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf})
+//	ws, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf, Schema: schema.Load})
 //	defer ws.Close()
 //	api := slack.New(ws.BotToken(),
 //		slack.OptionAppLevelToken(ws.AppToken()),
@@ -95,14 +95,16 @@
 // value ≤ 2000, option text ≤ 75 and value ≤ 150, plain_text_input
 // max_length 1–3000, known block and element types per container.
 //
-// When the Block Kit JSON schema is available every view and message is
-// also validated against it (objects are closed, so misspelt keys fail).
-// Options.SchemaDir names its folder; by default the fake looks for
-// shared/slack-schemas in the working directory and every folder above it
-// (that finds ../shared/slack-schemas next to the module root). When it is
-// absent the fake says once (Logf, Logger, else standard error) that schema
-// validation is skipped; the checks in code still run. SchemaFile reports
-// which file is used. Ack payloads (response_action update/push views,
+// With Options.Schema set to schema.Load (package bot/fakeslack/schema,
+// kept apart so that programs embedding the fake without it do not link a
+// JSON-schema library) and the Block Kit JSON schema available, every view
+// and message is also validated against it (objects are closed, so
+// misspelt keys fail). Options.SchemaDir names its folder; by default the
+// fake looks for shared/slack-schemas in the working directory and every
+// folder above it (that finds ../shared/slack-schemas next to the module
+// root). When it is absent, or Options.Schema is nil, the fake says once
+// (Logf, Logger, else standard error) that schema validation is skipped;
+// the checks in code still run. SchemaFile reports which file is used. Ack payloads (response_action update/push views,
 // slash command responses) and response_url posts are validated too.
 //
 // ValidationFailures lists every rejected payload; a test of a correct bot

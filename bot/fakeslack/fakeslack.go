@@ -77,6 +77,13 @@ type Options struct {
 	// ../shared/slack-schemas from the module root and upward from the
 	// working directory; "-" disables JSON-schema validation.
 	SchemaDir string
+	// Schema loads the schema found through SchemaDir: pass schema.Load
+	// (package bot/fakeslack/schema) to validate every view and message
+	// against it. Nil skips JSON-schema validation (saying so once, unless
+	// SchemaDir is "-"; naming a SchemaDir folder with a nil Schema is an
+	// error); the checks in code still run. The fake links no JSON-schema
+	// library itself, so programs embedding it stay small.
+	Schema SchemaLoader
 	// Logf, when set, receives debug lines (e.g. t.Logf). Tokens are never
 	// logged. It may be called with the server's lock held: it must not call
 	// Server methods.
@@ -172,8 +179,9 @@ type Server struct {
 }
 
 // Start starts a fake Slack workspace on 127.0.0.1 with a random port.
-// It returns an error when it cannot listen or when the JSON schemas it
-// found (or was given) do not compile.
+// It returns an error when it cannot listen, when the JSON schemas it
+// found (or was given) do not load, or when Options.SchemaDir names a
+// folder but Options.Schema is nil.
 func Start(opts Options) (*Server, error) {
 	if opts.AckDeadline <= 0 {
 		opts.AckDeadline = DefaultAckDeadline
@@ -205,25 +213,11 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.seedWorkspace()
 
-	dir := opts.SchemaDir
-	switch dir {
-	case "-":
-		s.logf("fakeslack: JSON-schema validation disabled (Options.SchemaDir is %q)", "-")
-	case "":
-		dir = findSchemaDir()
-		if dir == "" {
-			s.announce("fakeslack: ../shared/slack-schemas not found: Block Kit JSON-schema validation is skipped (built-in checks still run)")
-			break
-		}
-		fallthrough
-	default:
-		ss, err := loadSchemas(dir)
-		if err != nil {
-			return nil, fmt.Errorf("load slack schemas from %s: %w", dir, err)
-		}
-		s.schemas = ss
-		s.logf("fakeslack: validating views and blocks against %s", ss.file)
+	ss, err := s.loadSchemas(opts)
+	if err != nil {
+		return nil, err
 	}
+	s.schemas = ss
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 )
 
 // testTimeout bounds every wait of a test.
@@ -22,11 +24,15 @@ func testContext(t *testing.T) context.Context {
 }
 
 // newServer starts a fake workspace closed at the end of the test, printing
-// its transcript when the test failed.
+// its transcript when the test failed. It validates against Slack's JSON
+// schema (schema.Load) unless opts say otherwise.
 func newServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	if opts.Logf == nil {
 		opts.Logf = t.Logf
+	}
+	if opts.Schema == nil {
+		opts.Schema = schema.Load
 	}
 	s, err := Start(opts)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 )
 
 func TestTranscriptOrder(t *testing.T) {
@@ -133,9 +135,51 @@ func TestSchemaDiscovery(t *testing.T) {
 		}
 	})
 	t.Run("explicit folder without a schema", func(t *testing.T) {
-		if s, err := Start(Options{SchemaDir: t.TempDir()}); err == nil {
+		if s, err := Start(Options{SchemaDir: t.TempDir(), Schema: schema.Load}); err == nil {
 			s.Close()
 			t.Errorf("Start with an empty SchemaDir folder succeeded, want an error")
+		}
+	})
+	t.Run("explicit folder without a loader", func(t *testing.T) {
+		skipWithoutSchemas(t)
+		s, err := Start(Options{SchemaDir: findSchemaDir(), Logf: t.Logf})
+		if err == nil {
+			s.Close()
+			t.Fatalf("Start with SchemaDir but no Schema succeeded, want an error")
+		}
+		if !strings.Contains(err.Error(), "schema.Load") {
+			t.Errorf("got %v, want it to say to pass schema.Load", err)
+		}
+	})
+	t.Run("no loader: said once, checks in code still run", func(t *testing.T) {
+		var mu sync.Mutex
+		var lines []string
+		s, err := Start(Options{Logf: func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, fmt.Sprintf(format, args...))
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if s.SchemaFile() != "" {
+			t.Errorf("SchemaFile() = %q, want \"\" without Options.Schema", s.SchemaFile())
+		}
+		mu.Lock()
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, "Options.Schema is nil") {
+				n++
+			}
+		}
+		mu.Unlock()
+		if n != 1 {
+			t.Errorf("%d announcements logged, want 1: %q", n, lines)
+		}
+		_, _, err = newAPI(s, s.BotToken()).PostMessage(ChannelHiring, slack.MsgOptionBlocks(repeatBlocks(51, slack.NewDividerBlock()).BlockSet...))
+		if slackErr(err) != "invalid_blocks" {
+			t.Errorf("51 blocks without the schema: %v, want invalid_blocks", err)
 		}
 	})
 	t.Run("absent: said once, checks in code still run", func(t *testing.T) {

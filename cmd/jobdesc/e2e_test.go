@@ -14,6 +14,7 @@ import (
 
 	"github.com/jobdesc/jobdesc/bot"
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -43,10 +44,14 @@ type harness struct {
 // syncBuffer collects a bot's log while tests read it.
 type syncBuffer = lockedWriter
 
-// newSlack starts a fake Slack for one test.
+// newSlack starts a fake Slack for one test, validating against Slack's
+// JSON schema unless opts say otherwise.
 func newSlack(t *testing.T, opts fakeslack.Options) *fakeslack.Server {
 	t.Helper()
 	opts.Logf = t.Logf
+	if opts.Schema == nil {
+		opts.Schema = schema.Load
+	}
 	s, err := fakeslack.Start(opts)
 	if err != nil {
 		t.Fatalf("start fake slack: %v", err)

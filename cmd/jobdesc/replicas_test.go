@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/drafts/etcd"
 	"github.com/jobdesc/jobdesc/drafts/etcd/etcdtest"
@@ -745,7 +746,7 @@ func BenchmarkReplicas(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			s, err := fakeslack.Start(fakeslack.Options{Redeliver: true})
+			s, err := fakeslack.Start(fakeslack.Options{Redeliver: true, Schema: schema.Load})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/jobdesc/jobdesc/bot"
 	"github.com/jobdesc/jobdesc/bot/fakeslack"
+	"github.com/jobdesc/jobdesc/bot/fakeslack/schema"
 	"github.com/jobdesc/jobdesc/templates"
 )
 
@@ -197,11 +198,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // measure runs one burst against a fresh fake Slack and bot process.
 func measure(ctx context.Context, o options) (*result, error) {
-	schema := "-"
+	fakeOpts := fakeslack.Options{SchemaDir: "-"}
 	if o.validate {
-		schema = ""
+		fakeOpts = fakeslack.Options{Schema: schema.Load}
 	}
-	slack, err := fakeslack.Start(fakeslack.Options{SchemaDir: schema})
+	slack, err := fakeslack.Start(fakeOpts)
 	if err != nil {
 		return nil, err
 	}
