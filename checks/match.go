@@ -16,6 +16,10 @@ type matcher struct {
 	re    *regexp.Regexp
 	lits  [][]lit    // each group must have a literal in the text; nil: always run re
 	index *wordIndex // numbers the words of lits[…][…].word; nil: none are numbered
+	// needs[g], when set, has a bit for the word of each literal of group
+	// g, all of which have one: a text with none of these words cannot
+	// match.
+	needs [][]uint64
 }
 
 // newMatcher compiles expr (case-insensitive when fold is set).
@@ -49,8 +53,12 @@ type lit struct {
 
 // findAll returns the match positions of m in d.text.
 func (m matcher) findAll(d *doc) [][]int {
-	for _, g := range m.lits {
-		if !m.mayMatch(g, d) {
+	o := d.occurrences(m.index)
+	for g, lits := range m.lits {
+		if o != nil && g < len(m.needs) && m.needs[g] != nil && !o.hasAny(m.needs[g]) {
+			return nil
+		}
+		if !m.mayMatch(lits, d) {
 			return nil
 		}
 	}
@@ -64,7 +72,7 @@ func (m matcher) mayMatch(lits []lit, d *doc) bool {
 	for _, l := range lits {
 		if o := d.occurrences(m.index); l.word > 0 && o != nil {
 			// The literal can only start where its first word does.
-			for k := o.first[l.word-1]; k >= 0; k = o.next[k] {
+			for k := o.firstOf(l.word - 1); k >= 0; k = o.next[k] {
 				i := int(o.at[k])
 				if strings.HasPrefix(lower[i:], l.s) && endsWell(l, lower, i+len(l.s)) {
 					return true
@@ -125,12 +133,34 @@ func (x *wordIndex) add(w string) int {
 	return id
 }
 
-// occurrences lists where the words of a wordIndex occur in a text:
-// first[id] is the first occurrence of word id (-1 for none), next[k] the
-// occurrence of the same word after occurrence k, at[k] its byte offset.
+// occurrences lists where the words of a wordIndex occur in a text.
+// present has bit id set when word id occurs; first[id] is an occurrence
+// of word id (-1 for none), next[k] another occurrence of the same word
+// after occurrence k (-1 for none), at[k] the byte offset of occurrence k.
+// first is nil when no word occurs.
 type occurrences struct {
+	present  []uint64
 	first    []int32
 	next, at []int32
+}
+
+// firstOf returns an occurrence of word id, or -1.
+func (o *occurrences) firstOf(id int) int32 {
+	if o.first == nil {
+		return -1
+	}
+	return o.first[id]
+}
+
+// hasAny reports whether one of the words whose bits are set in words
+// occurs.
+func (o *occurrences) hasAny(words []uint64) bool {
+	for i, w := range words {
+		if o.present[i]&w != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns where x's words occur in lower as whole words (runs of
@@ -140,11 +170,7 @@ func (x *wordIndex) find(lower string) *occurrences {
 	if x == nil || len(lower) > math.MaxInt32 {
 		return nil
 	}
-	o := &occurrences{first: make([]int32, len(x.ids))}
-	last := make([]int32, len(x.ids))
-	for i := range o.first {
-		o.first[i] = -1
-	}
+	o := &occurrences{present: make([]uint64, x.words())}
 	for i := 0; i < len(lower); {
 		if !isASCIIWord(lower[i]) {
 			i++
@@ -157,15 +183,16 @@ func (x *wordIndex) find(lower string) *occurrences {
 		w := lower[i:j]
 		if k := wordKey(w); x.maybe[k/64]&(1<<(k%64)) != 0 {
 			if id, ok := x.ids[w]; ok {
-				n := int32(len(o.at))
-				o.at = append(o.at, int32(i))
-				o.next = append(o.next, -1)
-				if o.first[id] < 0 {
-					o.first[id] = n
-				} else {
-					o.next[last[id]] = n
+				if o.first == nil {
+					o.first = make([]int32, len(x.ids))
+					for k := range o.first {
+						o.first[k] = -1
+					}
 				}
-				last[id] = n
+				o.present[id/64] |= 1 << (id % 64)
+				o.at = append(o.at, int32(i))
+				o.next = append(o.next, o.first[id])
+				o.first[id] = int32(len(o.at) - 1)
 			}
 		}
 		i = j
@@ -173,9 +200,12 @@ func (x *wordIndex) find(lower string) *occurrences {
 	return o
 }
 
+// words returns the length of a bit set of x's words.
+func (x *wordIndex) words() int { return (len(x.ids) + 63) / 64 }
+
 // indexWords numbers, in one wordIndex shared by ms, the words their
-// literals start with, and puts first the groups whose literals all have
-// one, as a bit test rules those out fastest.
+// literals start with, puts first the groups whose literals all have one,
+// and gives those groups their bit sets of words (matcher.needs).
 func indexWords(ms []*matcher) {
 	x := &wordIndex{ids: map[string]int{}}
 	for _, m := range ms {
@@ -198,6 +228,20 @@ func indexWords(ms []*matcher) {
 		slices.SortStableFunc(m.lits, func(a, b []lit) int {
 			return cmp.Compare(numbered(b), numbered(a))
 		})
+	}
+	// The bit sets, now that every word has its number.
+	for _, m := range ms {
+		m.needs = make([][]uint64, len(m.lits))
+		for g, lits := range m.lits {
+			if numbered(lits) == 0 {
+				continue
+			}
+			m.needs[g] = make([]uint64, x.words())
+			for _, l := range lits {
+				id := l.word - 1
+				m.needs[g][id/64] |= 1 << (id % 64)
+			}
+		}
 	}
 }
 

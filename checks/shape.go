@@ -321,9 +321,6 @@ func syllables(w string) int {
 
 // isVowel reports whether c is a, e, i, o, u or y.
 func isVowel(c byte) bool {
-	switch c {
-	case 'a', 'e', 'i', 'o', 'u', 'y':
-		return true
-	}
-	return false
+	const vowels = 1<<('a'-'a') | 1<<('e'-'a') | 1<<('i'-'a') | 1<<('o'-'a') | 1<<('u'-'a') | 1<<('y'-'a')
+	return c >= 'a' && c <= 'z' && vowels>>(c-'a')&1 != 0
 }

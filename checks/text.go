@@ -180,6 +180,7 @@ func postingText(r templates.Rendered) string {
 // a heading. A value with line breaks gives several lines.
 func postingLines(r templates.Rendered) (text string, prose []bool) {
 	var b strings.Builder
+	b.Grow(renderedSize(r))
 	line := func(s string, isProse bool) {
 		if s = strings.TrimSpace(s); s != "" {
 			b.WriteString(s)
@@ -201,6 +202,21 @@ func postingLines(r templates.Rendered) (text string, prose []bool) {
 		}
 	}
 	return normalizeQuotes(b.String()), prose
+}
+
+// renderedSize returns the bytes of r's texts, with a line break each.
+func renderedSize(r templates.Rendered) int {
+	n := len(r.Title) + len(r.Intro) + 2
+	for _, s := range r.Sections {
+		n += len(s.Heading) + 1
+		for _, p := range s.Paragraphs {
+			n += len(p) + 1
+		}
+		for _, bl := range s.Bullets {
+			n += len(bl) + 1
+		}
+	}
+	return n
 }
 
 // doc is one text the checks read: a field's value or the whole posting.
