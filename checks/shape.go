@@ -59,20 +59,28 @@ func isRequirementHeading(h string) bool {
 // whose lines appear among those bullets (the author's own additions) when
 // they are what takes the count over the limit, else to the posting.
 func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
-	var bullets []string
+	n := 0
 	for _, s := range r.Sections {
-		if !isRequirementHeading(s.Heading) {
-			continue
-		}
-		for _, b := range s.Bullets {
-			if hasWord(b) {
-				bullets = append(bullets, comparable(b))
+		if isRequirementHeading(s.Heading) {
+			for _, b := range s.Bullets {
+				if hasWord(b) {
+					n++
+				}
 			}
 		}
 	}
-	n := len(bullets)
 	if n <= maxRequirements {
 		return nil
+	}
+	bullets := make([]string, 0, n)
+	for _, s := range r.Sections {
+		if isRequirementHeading(s.Heading) {
+			for _, b := range s.Bullets {
+				if hasWord(b) {
+					bullets = append(bullets, comparable(b))
+				}
+			}
+		}
 	}
 	// The finding belongs to the field whose lines push the count over the
 	// limit; if the template's own bullets already exceed it, to the posting.
@@ -277,15 +285,6 @@ func isSentenceEnd(c byte) bool { return c == '.' || c == '!' || c == '?' }
 // "-es" or "-ed"; at least 1. Parts of hyphenated words count separately;
 // numbers count as one.
 func syllables(w string) int {
-	if strings.IndexByte(w, '-') >= 0 {
-		n := 0
-		for p := range strings.SplitSeq(w, "-") {
-			if p != "" {
-				n += syllables(p)
-			}
-		}
-		return max(n, 1)
-	}
 	// One pass over the letters a–z of w (others are skipped), counting
 	// vowel groups and keeping the last four letters for the endings.
 	n, letters := 0, 0
@@ -293,7 +292,10 @@ func syllables(w string) int {
 	prevVowel := false
 	for i := 0; i < len(w); i++ {
 		c := w[i]
-		if c < 'a' || c > 'z' {
+		if c-'a' > 'z'-'a' {
+			if c == '-' {
+				return hyphenSyllables(w)
+			}
 			continue
 		}
 		v := isVowel(c) && (c != 'y' || letters > 0)
@@ -315,6 +317,17 @@ func syllables(w string) int {
 		n-- // "jumped", but "wanted", "needed"
 	case c1 == 's' && c2 == 'e' && !isVowel(c3) && !strings.ContainsRune("sxzcg", rune(c3)) && !(c3 == 'h' && (c4 == 's' || c4 == 'c')):
 		n-- // "makes", but "boxes", "changes", "wishes"
+	}
+	return max(n, 1)
+}
+
+// hyphenSyllables counts the parts of a hyphenated word separately.
+func hyphenSyllables(w string) int {
+	n := 0
+	for p := range strings.SplitSeq(w, "-") {
+		if p != "" {
+			n += syllables(p)
+		}
 	}
 	return max(n, 1)
 }
