@@ -37,15 +37,15 @@ var (
 	ErrDuplicate = errors.New("metrics: name already registered")
 )
 
-// Type is a metric family's TYPE line.
-type Type string
+// metricType is a metric family's TYPE line.
+type metricType string
 
 // The family types this package writes.
 const (
-	TypeCounter   Type = "counter"
-	TypeGauge     Type = "gauge"
-	TypeHistogram Type = "histogram"
-	TypeSummary   Type = "summary"
+	typeCounter   metricType = "counter"
+	typeGauge     metricType = "gauge"
+	typeHistogram metricType = "histogram"
+	typeSummary   metricType = "summary"
 )
 
 // Registry holds metric families and writes them, sorted by name, on each
@@ -149,7 +149,7 @@ type counterFamily struct {
 }
 
 func (f *counterFamily) collect(_ context.Context, b *bytes.Buffer) error {
-	writeHeader(b, f.name, f.help, TypeCounter)
+	writeHeader(b, f.name, f.help, typeCounter)
 	writeSample(b, f.name, "", nil, float64(f.c.Value()))
 	return nil
 }
@@ -226,11 +226,11 @@ func (v *CounterVec) collect(_ context.Context, b *bytes.Buffer) error {
 		return nil // like client_golang: no samples, no family
 	}
 	slices.SortFunc(children, func(a, b *vecChild) int { return slices.Compare(a.values, b.values) })
-	writeHeader(b, v.name, v.help, TypeCounter)
-	labels := make([]Label, len(v.labels))
+	writeHeader(b, v.name, v.help, typeCounter)
+	labels := make([]label, len(v.labels))
 	for _, ch := range children {
 		for i, n := range v.labels {
-			labels[i] = Label{Name: n, Value: ch.values[i]}
+			labels[i] = label{Name: n, Value: ch.values[i]}
 		}
 		writeSample(b, v.name, "", labels, float64(ch.c.Value()))
 	}
@@ -281,9 +281,9 @@ func (h *Histogram) Observe(v float64) {
 }
 
 func (h *Histogram) collect(_ context.Context, b *bytes.Buffer) error {
-	writeHeader(b, h.name, h.help, TypeHistogram)
+	writeHeader(b, h.name, h.help, typeHistogram)
 	var cum uint64
-	le := []Label{{Name: "le"}}
+	le := []label{{Name: "le"}}
 	for i := range h.counts {
 		cum += h.counts[i].Load()
 		le[0].Value = "+Inf"
@@ -300,18 +300,18 @@ func (h *Histogram) collect(_ context.Context, b *bytes.Buffer) error {
 // funcFamily is a family computed by f at scrape time.
 type funcFamily struct {
 	name, help string
-	typ        Type
-	f          func(ctx context.Context) ([]Sample, error)
+	typ        metricType
+	f          func(ctx context.Context) ([]sample, error)
 }
 
-// Label is one label of a sample.
-type Label struct {
+// label is one label of a sample line.
+type label struct {
 	Name, Value string
 }
 
-// Sample is one line of a family computed at scrape time.
-type Sample struct {
-	Labels []Label
+// sample is one line of a family computed at scrape time.
+type sample struct {
+	Labels []label
 	Value  float64
 }
 
@@ -331,8 +331,8 @@ func (f *funcFamily) collect(ctx context.Context, b *bytes.Buffer) error {
 // scrape time. It returns ErrInvalid or ErrDuplicate for a bad or taken
 // name.
 func (r *Registry) GaugeFunc(name, help string, f func() float64) error {
-	return r.add(&funcFamily{name: name, help: help, typ: TypeGauge, f: func(context.Context) ([]Sample, error) {
-		return []Sample{{Value: f()}}, nil
+	return r.add(&funcFamily{name: name, help: help, typ: typeGauge, f: func(context.Context) ([]sample, error) {
+		return []sample{{Value: f()}}, nil
 	}}, name)
 }
 
@@ -340,11 +340,11 @@ func (r *Registry) GaugeFunc(name, help string, f func() float64) error {
 // returns the value for each label value, written sorted by label value.
 // An error from f fails the scrape. It returns ErrInvalid or ErrDuplicate
 // for a bad or taken name.
-func (r *Registry) GaugeVecFunc(name, help, label string, f func(ctx context.Context) (map[string]float64, error)) error {
-	if err := checkLabels([]string{label}); err != nil {
+func (r *Registry) GaugeVecFunc(name, help, labelName string, f func(ctx context.Context) (map[string]float64, error)) error {
+	if err := checkLabels([]string{labelName}); err != nil {
 		return fmt.Errorf("metric %q: %w", name, err)
 	}
-	return r.add(&funcFamily{name: name, help: help, typ: TypeGauge, f: func(ctx context.Context) ([]Sample, error) {
+	return r.add(&funcFamily{name: name, help: help, typ: typeGauge, f: func(ctx context.Context) ([]sample, error) {
 		m, err := f(ctx)
 		if err != nil {
 			return nil, err
@@ -354,9 +354,9 @@ func (r *Registry) GaugeVecFunc(name, help, label string, f func(ctx context.Con
 			values = append(values, v)
 		}
 		slices.Sort(values)
-		out := make([]Sample, len(values))
+		out := make([]sample, len(values))
 		for i, v := range values {
-			out[i] = Sample{Labels: []Label{{Name: label, Value: v}}, Value: m[v]}
+			out[i] = sample{Labels: []label{{Name: labelName, Value: v}}, Value: m[v]}
 		}
 		return out, nil
 	}}, name)
@@ -391,7 +391,7 @@ func validLabelName(s string) bool {
 }
 
 // writeHeader writes the HELP and TYPE lines of a family.
-func writeHeader(b *bytes.Buffer, name, help string, typ Type) {
+func writeHeader(b *bytes.Buffer, name, help string, typ metricType) {
 	b.WriteString("# HELP ")
 	b.WriteString(name)
 	b.WriteByte(' ')
@@ -404,7 +404,7 @@ func writeHeader(b *bytes.Buffer, name, help string, typ Type) {
 }
 
 // writeSample writes one sample line: name+suffix{labels} value.
-func writeSample(b *bytes.Buffer, name, suffix string, labels []Label, v float64) {
+func writeSample(b *bytes.Buffer, name, suffix string, labels []label, v float64) {
 	b.WriteString(name)
 	b.WriteString(suffix)
 	if len(labels) > 0 {

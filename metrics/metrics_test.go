@@ -334,7 +334,7 @@ func parseExposition(t *testing.T, text string) []string {
 	}
 	var families []string
 	var family string
-	var typ Type
+	var typ metricType
 	samples := 0
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		fail := func(format string, args ...any) {
@@ -362,8 +362,8 @@ func parseExposition(t *testing.T, text string) []string {
 			if name != family || typ != "" || samples > 0 {
 				fail("TYPE must follow the HELP of its family (%s) once, before samples", family)
 			}
-			typ = Type(tp)
-			if !slices.Contains([]Type{TypeCounter, TypeGauge, TypeHistogram, TypeSummary}, typ) {
+			typ = metricType(tp)
+			if !slices.Contains([]metricType{typeCounter, typeGauge, typeHistogram, typeSummary}, typ) {
 				fail("unknown type %q", tp)
 			}
 		case strings.HasPrefix(line, "#"):
@@ -377,12 +377,12 @@ func parseExposition(t *testing.T, text string) []string {
 			}
 			allowed := []string{family}
 			switch typ {
-			case TypeHistogram:
+			case typeHistogram:
 				allowed = []string{family + "_bucket", family + "_sum", family + "_count"}
 				if name == family+"_bucket" && !slices.Contains(labels, "le") {
 					fail("bucket without le")
 				}
-			case TypeSummary:
+			case typeSummary:
 				allowed = append(allowed, family+"_sum", family+"_count")
 			case "":
 				fail("sample before TYPE")
@@ -390,7 +390,7 @@ func parseExposition(t *testing.T, text string) []string {
 			if !slices.Contains(allowed, name) {
 				fail("sample %s does not belong to family %s (%s)", name, family, typ)
 			}
-			if typ == TypeCounter && !(value >= 0) {
+			if typ == typeCounter && !(value >= 0) {
 				fail("counter value %v", value)
 			}
 		}

@@ -42,35 +42,35 @@ type goCollector struct{}
 // memstat is a go_memstats_* family read from runtime.MemStats.
 type memstat struct {
 	name, help string
-	typ        Type
+	typ        metricType
 	value      func(ms *runtime.MemStats) float64
 }
 
 // memstats lists the go_memstats_* families, sorted by name.
 func memstats() []memstat {
 	return []memstat{
-		{"go_memstats_alloc_bytes", "Number of bytes allocated in heap and currently in use.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.Alloc) }},
-		{"go_memstats_alloc_bytes_total", "Total number of bytes allocated in heap until now, even if released already.", TypeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.TotalAlloc) }},
-		{"go_memstats_buck_hash_sys_bytes", "Number of bytes used by the profiling bucket hash table.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.BuckHashSys) }},
-		{"go_memstats_frees_total", "Total number of heap objects frees.", TypeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.Frees) }},
-		{"go_memstats_gc_sys_bytes", "Number of bytes used for garbage collection system metadata.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.GCSys) }},
-		{"go_memstats_heap_alloc_bytes", "Number of heap bytes allocated and currently in use, same as go_memstats_alloc_bytes.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapAlloc) }},
-		{"go_memstats_heap_idle_bytes", "Number of heap bytes waiting to be used.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapIdle) }},
-		{"go_memstats_heap_inuse_bytes", "Number of heap bytes that are in use.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapInuse) }},
-		{"go_memstats_heap_objects", "Number of currently allocated objects.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapObjects) }},
-		{"go_memstats_heap_released_bytes", "Number of heap bytes released to OS.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapReleased) }},
-		{"go_memstats_heap_sys_bytes", "Number of heap bytes obtained from system.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapSys) }},
-		{"go_memstats_last_gc_time_seconds", "Number of seconds since 1970 of last garbage collection.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.LastGC) / 1e9 }},
-		{"go_memstats_mallocs_total", "Total number of heap objects allocated, both live and gc-ed.", TypeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.Mallocs) }},
-		{"go_memstats_mcache_inuse_bytes", "Number of bytes in use by mcache structures.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MCacheInuse) }},
-		{"go_memstats_mcache_sys_bytes", "Number of bytes used for mcache structures obtained from system.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MCacheSys) }},
-		{"go_memstats_mspan_inuse_bytes", "Number of bytes in use by mspan structures.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MSpanInuse) }},
-		{"go_memstats_mspan_sys_bytes", "Number of bytes used for mspan structures obtained from system.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MSpanSys) }},
-		{"go_memstats_next_gc_bytes", "Number of heap bytes when next garbage collection will take place.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.NextGC) }},
-		{"go_memstats_other_sys_bytes", "Number of bytes used for other system allocations.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.OtherSys) }},
-		{"go_memstats_stack_inuse_bytes", "Number of bytes in use by the stack allocator.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.StackInuse) }},
-		{"go_memstats_stack_sys_bytes", "Number of bytes obtained from system for stack allocator.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.StackSys) }},
-		{"go_memstats_sys_bytes", "Number of bytes obtained from system.", TypeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.Sys) }},
+		{"go_memstats_alloc_bytes", "Number of bytes allocated in heap and currently in use.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.Alloc) }},
+		{"go_memstats_alloc_bytes_total", "Total number of bytes allocated in heap until now, even if released already.", typeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.TotalAlloc) }},
+		{"go_memstats_buck_hash_sys_bytes", "Number of bytes used by the profiling bucket hash table.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.BuckHashSys) }},
+		{"go_memstats_frees_total", "Total number of heap objects frees.", typeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.Frees) }},
+		{"go_memstats_gc_sys_bytes", "Number of bytes used for garbage collection system metadata.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.GCSys) }},
+		{"go_memstats_heap_alloc_bytes", "Number of heap bytes allocated and currently in use, same as go_memstats_alloc_bytes.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapAlloc) }},
+		{"go_memstats_heap_idle_bytes", "Number of heap bytes waiting to be used.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapIdle) }},
+		{"go_memstats_heap_inuse_bytes", "Number of heap bytes that are in use.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapInuse) }},
+		{"go_memstats_heap_objects", "Number of currently allocated objects.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapObjects) }},
+		{"go_memstats_heap_released_bytes", "Number of heap bytes released to OS.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapReleased) }},
+		{"go_memstats_heap_sys_bytes", "Number of heap bytes obtained from system.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.HeapSys) }},
+		{"go_memstats_last_gc_time_seconds", "Number of seconds since 1970 of last garbage collection.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.LastGC) / 1e9 }},
+		{"go_memstats_mallocs_total", "Total number of heap objects allocated, both live and gc-ed.", typeCounter, func(ms *runtime.MemStats) float64 { return float64(ms.Mallocs) }},
+		{"go_memstats_mcache_inuse_bytes", "Number of bytes in use by mcache structures.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MCacheInuse) }},
+		{"go_memstats_mcache_sys_bytes", "Number of bytes used for mcache structures obtained from system.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MCacheSys) }},
+		{"go_memstats_mspan_inuse_bytes", "Number of bytes in use by mspan structures.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MSpanInuse) }},
+		{"go_memstats_mspan_sys_bytes", "Number of bytes used for mspan structures obtained from system.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.MSpanSys) }},
+		{"go_memstats_next_gc_bytes", "Number of heap bytes when next garbage collection will take place.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.NextGC) }},
+		{"go_memstats_other_sys_bytes", "Number of bytes used for other system allocations.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.OtherSys) }},
+		{"go_memstats_stack_inuse_bytes", "Number of bytes in use by the stack allocator.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.StackInuse) }},
+		{"go_memstats_stack_sys_bytes", "Number of bytes obtained from system for stack allocator.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.StackSys) }},
+		{"go_memstats_sys_bytes", "Number of bytes obtained from system.", typeGauge, func(ms *runtime.MemStats) float64 { return float64(ms.Sys) }},
 	}
 }
 
@@ -91,20 +91,20 @@ func (goCollector) collect(_ context.Context, b *bytes.Buffer) error {
 	rt := []rtmetrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
 	rtmetrics.Read(rt)
 
-	writeHeader(b, "go_gc_duration_seconds", "A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.", TypeSummary)
+	writeHeader(b, "go_gc_duration_seconds", "A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.", typeSummary)
 	for i, q := range []string{"0", "0.25", "0.5", "0.75", "1"} {
-		writeSample(b, "go_gc_duration_seconds", "", []Label{{Name: "quantile", Value: q}}, gc.PauseQuantiles[i].Seconds())
+		writeSample(b, "go_gc_duration_seconds", "", []label{{Name: "quantile", Value: q}}, gc.PauseQuantiles[i].Seconds())
 	}
 	writeSample(b, "go_gc_duration_seconds", "_sum", nil, gc.PauseTotal.Seconds())
 	writeSample(b, "go_gc_duration_seconds", "_count", nil, float64(gc.NumGC))
-	gauge := func(name, help string, labels []Label, v float64) {
-		writeHeader(b, name, help, TypeGauge)
+	gauge := func(name, help string, labels []label, v float64) {
+		writeHeader(b, name, help, typeGauge)
 		writeSample(b, name, "", labels, v)
 	}
 	gauge("go_gc_gogc_percent", "Heap size target percentage configured by the user, otherwise 100.", nil, sampleValue(rt[0]))
 	gauge("go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64.", nil, sampleValue(rt[1]))
 	gauge("go_goroutines", "Number of goroutines that currently exist.", nil, float64(runtime.NumGoroutine()))
-	gauge("go_info", "Information about the Go environment.", []Label{{Name: "version", Value: runtime.Version()}}, 1)
+	gauge("go_info", "Information about the Go environment.", []label{{Name: "version", Value: runtime.Version()}}, 1)
 	for _, m := range memstats() {
 		writeHeader(b, m.name, m.help, m.typ)
 		writeSample(b, m.name, "", nil, m.value(&ms))
@@ -246,15 +246,15 @@ func (p *procCollector) collect(_ context.Context, b *bytes.Buffer) error {
 	}
 	for _, x := range []struct {
 		name, help string
-		typ        Type
+		typ        metricType
 		v          float64
 	}{
-		{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", TypeCounter, float64(st.utime+st.stime) / userHZ},
-		{"process_max_fds", "Maximum number of open file descriptors.", TypeGauge, maxFDs},
-		{"process_open_fds", "Number of open file descriptors.", TypeGauge, float64(len(fds))},
-		{"process_resident_memory_bytes", "Resident memory size in bytes.", TypeGauge, float64(st.rss) * float64(p.pageSize)},
-		{"process_start_time_seconds", "Start time of the process since unix epoch in seconds.", TypeGauge, p.bootTime + float64(st.starttime)/userHZ},
-		{"process_virtual_memory_bytes", "Virtual memory size in bytes.", TypeGauge, float64(st.vsize)},
+		{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", typeCounter, float64(st.utime+st.stime) / userHZ},
+		{"process_max_fds", "Maximum number of open file descriptors.", typeGauge, maxFDs},
+		{"process_open_fds", "Number of open file descriptors.", typeGauge, float64(len(fds))},
+		{"process_resident_memory_bytes", "Resident memory size in bytes.", typeGauge, float64(st.rss) * float64(p.pageSize)},
+		{"process_start_time_seconds", "Start time of the process since unix epoch in seconds.", typeGauge, p.bootTime + float64(st.starttime)/userHZ},
+		{"process_virtual_memory_bytes", "Virtual memory size in bytes.", typeGauge, float64(st.vsize)},
 	} {
 		writeHeader(b, x.name, x.help, x.typ)
 		writeSample(b, x.name, "", nil, x.v)
