@@ -68,8 +68,9 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 	// Words are split the way the gender-decoder does: hyphenated words are
 	// split unless they start with a hyphenated stem, and a trailing "'s"
 	// is kept (it does not stop a stem matching).
-	for _, t := range doc.words() {
-		w := t.lower
+	ws := doc.words()
+	for i := range ws.toks {
+		w := ws.lowerWord(i)
 		if strings.IndexByte(w, '-') < 0 || longestStem(w, d.hyphenated) != "" {
 			code(w)
 			continue

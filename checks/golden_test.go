@@ -81,24 +81,23 @@ func writeCheck(b *bytes.Buffer, in checkInput) {
 	posting, prose := postingText(in.Rendered), proseText(in.Rendered)
 	c := GenderCoding(posting)
 	fmt.Fprintf(b, "posting: %d words; prose: %d words, ease %s; gender %s, feminine %q, masculine %q\n",
-		len(words(posting)), len(words(prose)), exactFloat(ReadingEase(prose)), c.Verdict, c.Feminine, c.Masculine)
+		len(words(posting).toks), len(words(prose).toks), exactFloat(ReadingEase(prose)), c.Verdict, c.Feminine, c.Masculine)
 }
 
 // writeText records what each part of the checks makes of text.
 func writeText(b *bytes.Buffer, d *data, i int, text string) {
 	fmt.Fprintf(b, "=== text %d %q\n", i, text)
 	b.WriteString("tokens:")
-	for _, tok := range words(text) {
-		// start:text=syllables; the lower case and end only when they are
-		// not what text implies.
-		fmt.Fprintf(b, " %d:%q", tok.start, tok.text)
-		if tok.lower != strings.ToLower(tok.text) {
-			fmt.Fprintf(b, "/%q", tok.lower)
+	ws := words(text)
+	for i, tok := range ws.toks {
+		// start:word=syllables, with the lower case only when it is not
+		// strings.ToLower of the word.
+		w, lower := ws.word(i), ws.lowerWord(i)
+		fmt.Fprintf(b, " %d:%q", tok.start, w)
+		if lower != strings.ToLower(w) {
+			fmt.Fprintf(b, "/%q", lower)
 		}
-		if tok.end-tok.start != len(tok.text) || text[tok.start:tok.end] != tok.text {
-			fmt.Fprintf(b, "!end=%d", tok.end)
-		}
-		fmt.Fprintf(b, "=%d", syllables(tok.lower))
+		fmt.Fprintf(b, "=%d", syllables(lower))
 	}
 	b.WriteByte('\n')
 	c := GenderCoding(text)

@@ -54,17 +54,17 @@ var repeatsAllowed = map[string]bool{"that": true, "had": true}
 // repeatedWords returns the distinct doubled words in s ("the the"), lower
 // case. Only words separated by spaces count: "no. No" is not a repeat.
 func repeatedWords(d *doc) []string {
-	s, toks := d.text, d.words()
+	s, ws := d.text, d.words()
 	var out []string
-	for i := 1; i < len(toks); i++ {
-		a, b := toks[i-1], toks[i]
-		if a.lower != b.lower || repeatsAllowed[a.lower] || !isLetters(a.lower) {
+	for i := 1; i < len(ws.toks); i++ {
+		a, b := ws.lowerWord(i-1), ws.lowerWord(i)
+		if a != b || repeatsAllowed[a] || !isLetters(a) {
 			continue
 		}
-		if strings.Trim(s[a.end:b.start], " \t") != "" {
+		if strings.Trim(s[ws.toks[i-1].end:ws.toks[i].start], " \t") != "" {
 			continue
 		}
-		if rep := a.lower + " " + b.lower; !slices.Contains(out, rep) {
+		if rep := a + " " + b; !slices.Contains(out, rep) {
 			out = append(out, rep)
 		}
 	}

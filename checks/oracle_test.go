@@ -13,9 +13,17 @@ import (
 // before Check was made faster. The fuzz targets of fast_test.go compare the fast code with them
 // on any input.
 
+// oldToken is the original token: one word of a text with its byte
+// offsets.
+type oldToken struct {
+	text       string // as written
+	lower      string
+	start, end int
+}
+
 // oldWords is the original words.
-func oldWords(s string) []token {
-	var out []token
+func oldWords(s string) []oldToken {
+	var out []oldToken
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -44,7 +52,7 @@ func oldWords(s string) []token {
 			break
 		}
 		w := s[start:i]
-		out = append(out, token{text: w, lower: strings.ToLower(w), start: start, end: i})
+		out = append(out, oldToken{text: w, lower: strings.ToLower(w), start: start, end: i})
 	}
 	return out
 }
@@ -160,7 +168,7 @@ func oldGenderCoding(d *data, text string) (Coding, []codedWord) {
 	return c, found
 }
 
-func oldGenderWords(d *data, toks []token) []string {
+func oldGenderWords(d *data, toks []oldToken) []string {
 	var out []string
 	for _, t := range toks {
 		w := t.lower

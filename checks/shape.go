@@ -118,7 +118,7 @@ func comparable(s string) string {
 
 // lengthFindings gives a tip when the posting is far from 300–900 words.
 func lengthFindings(posting *doc) []Finding {
-	n := len(posting.words())
+	n := len(posting.words().toks)
 	switch {
 	case n < minWords:
 		return []Finding{{
@@ -153,10 +153,10 @@ func readabilityFindings(posting *doc, prose []bool, role *templates.Role, field
 		})
 	}
 	for _, f := range fields {
-		if !isLongText(role, f.field) || len(f.words()) < minFieldWords {
+		if !isLongText(role, f.field) || len(f.words().toks) < minFieldWords {
 			continue
 		}
-		if ease := readingEase(f.text, f.words()); ease < hardToRead {
+		if ease := readingEase(f.words()); ease < hardToRead {
 			fs = append(fs, Finding{
 				Rule: RuleReadability, Severity: Tip, Field: f.field,
 				Message:    fmt.Sprintf("This text is hard to read: Flesch reading ease %.0f.", math.Floor(ease)),
@@ -173,7 +173,8 @@ func readabilityFindings(posting *doc, prose []bool, role *templates.Role, field
 // blanks the posting's text has collapsed neither make nor join words nor
 // end sentences.
 func proseEase(posting *doc, prose []bool) (words int, ease float64) {
-	text, toks := posting.text, posting.words()
+	ws := posting.words()
+	text, toks := ws.text, ws.toks
 	nSentences, nSyllables := 0, 0
 	next := 0 // first token not yet passed
 	for line, start := 0, 0; start < len(text); line++ {
@@ -190,8 +191,8 @@ func proseEase(posting *doc, prose []bool) (words int, ease float64) {
 		if line < len(prose) && prose[line] {
 			lineToks := toks[first:next]
 			words += len(lineToks)
-			for _, w := range lineToks {
-				nSyllables += syllables(w.lower)
+			for k := first; k < next; k++ {
+				nSyllables += syllables(ws.lowerWord(k))
 			}
 			nSentences += countSentences(text, start, end, lineToks)
 		}
@@ -220,20 +221,19 @@ func isLongText(role *templates.Role, id string) bool {
 // sentence). Syllables are estimated by our own rules (vowel groups, silent
 // "e", "-ed" and "-es" endings). It returns 0 for text with no words.
 func ReadingEase(text string) float64 {
-	text = normalizeQuotes(text)
-	return readingEase(text, words(text))
+	return readingEase(words(normalizeQuotes(text)))
 }
 
-// readingEase returns the reading ease of text, whose words are toks.
-func readingEase(text string, toks []token) float64 {
-	if len(toks) == 0 {
+// readingEase returns the reading ease of a text given its words.
+func readingEase(ws *wordList) float64 {
+	if len(ws.toks) == 0 {
 		return 0
 	}
 	nSyllables := 0
-	for _, w := range toks {
-		nSyllables += syllables(w.lower)
+	for i := range ws.toks {
+		nSyllables += syllables(ws.lowerWord(i))
 	}
-	nWords, nSentences := len(toks), sentences(text, toks)
+	nWords, nSentences := len(ws.toks), sentences(ws.text, ws.toks)
 	return 206.835 - 1.015*float64(nWords)/float64(nSentences) - 84.6*float64(nSyllables)/float64(nWords)
 }
 

@@ -9,11 +9,30 @@ import (
 	"github.com/jobdesc/jobdesc/templates"
 )
 
-// token is one word of a text with its byte offsets.
-type token struct {
-	text       string // as written
-	lower      string
-	start, end int
+// token is one word of a text: its byte offsets. It holds no pointers, so
+// a text's tokens cost the garbage collector nothing to scan.
+type token struct{ start, end int }
+
+// wordList is the words of a text (see words).
+type wordList struct {
+	text  string
+	lower string // strings.ToLower(text)
+	toks  []token
+	// lowers holds the lower case of each word when lower does not line
+	// up with text (see linesUp); when it is nil, the lower case of word i
+	// is lower[toks[i].start:toks[i].end].
+	lowers []string
+}
+
+// word returns word i as written.
+func (l *wordList) word(i int) string { return l.text[l.toks[i].start:l.toks[i].end] }
+
+// lowerWord returns the lower case of word i.
+func (l *wordList) lowerWord(i int) string {
+	if l.lowers != nil {
+		return l.lowers[i]
+	}
+	return l.lower[l.toks[i].start:l.toks[i].end]
 }
 
 // normalizeQuotes turns typographic apostrophes and quotes into ASCII ones
@@ -66,16 +85,9 @@ func runeAt(s string, i int) (r rune, size int, word, digit bool) {
 // words splits s into words: runs of letters and digits, joined by single
 // inner apostrophes or hyphens ("you'll", "data-driven") and, between
 // digits, by "." or "," ("85,000", "2.5").
-func words(s string) []token {
-	lower, aligned := lowerCase(s)
-	return tokenize(s, lower, aligned)
-}
-
-// lowerCase returns strings.ToLower(s) and whether it lines up with s (see
-// linesUp).
-func lowerCase(s string) (lower string, aligned bool) {
-	lower = strings.ToLower(s)
-	return lower, linesUp(s, lower)
+func words(s string) *wordList {
+	l := tokenize(s, strings.ToLower(s))
+	return &l
 }
 
 // linesUp reports whether lower, which is strings.ToLower(s), lines up
@@ -101,10 +113,12 @@ func linesUp(s, lower string) bool {
 }
 
 // tokenize returns the words of s (see words); lower is
-// strings.ToLower(s), and aligned says it lines up with s byte for byte
-// (see lowerCase), so that each word's lower case is a slice of it.
-func tokenize(s, lower string, aligned bool) []token {
-	out := make([]token, 0, len(s)/6+4)
+// strings.ToLower(s). Each word's lower case is a slice of lower when the
+// two line up byte for byte (see linesUp), else it is worked out word by
+// word.
+func tokenize(s, lower string) wordList {
+	l := wordList{text: s, lower: lower, toks: make([]token, 0, len(s)/6+4)}
+	aligned := linesUp(s, lower)
 	i := 0
 	for i < len(s) {
 		// Skip to the next letter or digit.
@@ -145,25 +159,24 @@ func tokenize(s, lower string, aligned bool) []token {
 			prevDigit = digit
 			i += size
 		}
-		w := s[start:i]
-		var lw string
-		if aligned {
-			lw = lower[start:i]
-		} else {
-			lw = strings.ToLower(w)
+		l.toks = append(l.toks, token{start, i})
+		if !aligned {
+			l.lowers = append(l.lowers, strings.ToLower(s[start:i]))
 		}
-		out = append(out, token{text: w, lower: lw, start: start, end: i})
 	}
-	return out
+	return l
 }
+
+// placeToken is one word of a place name, as written and in lower case.
+type placeToken struct{ text, lower string }
 
 // placeTokens splits a place as written into tokens: dots are dropped
 // ("D.C." reads "DC") and anything but letters and digits separates.
-func placeTokens(s string) []token {
+func placeTokens(s string) []placeToken {
 	s = strings.ReplaceAll(normalizeQuotes(s), ".", "")
-	var out []token
+	var out []placeToken
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) }) {
-		out = append(out, token{text: f, lower: strings.ToLower(f)})
+		out = append(out, placeToken{text: f, lower: strings.ToLower(f)})
 	}
 	return out
 }
@@ -223,11 +236,11 @@ func renderedSize(r templates.Rendered) int {
 // Its words are worked out once, on first use; a doc belongs to one Check
 // call.
 type doc struct {
-	field string // "" for the posting
-	text  string // typographic quotes made ASCII, runs of blanks made one space
-	lower string // strings.ToLower(text)
-	toks  []token
-	split bool // toks is set
+	field string   // "" for the posting
+	text  string   // typographic quotes made ASCII, runs of blanks made one space
+	lower string   // strings.ToLower(text)
+	list  wordList // its words, once split is set
+	split bool
 
 	// found lists where the words of index occur in lower as whole ASCII
 	// words; set on first use.
@@ -242,11 +255,11 @@ func newDoc(field, raw string) *doc {
 }
 
 // words returns the words of the text (see words).
-func (d *doc) words() []token {
+func (d *doc) words() *wordList {
 	if !d.split {
-		d.toks, d.split = tokenize(d.text, d.lower, linesUp(d.text, d.lower)), true
+		d.list, d.split = tokenize(d.text, d.lower), true
 	}
-	return d.toks
+	return &d.list
 }
 
 // occurrences returns where the words of x occur in the lower-case text as
