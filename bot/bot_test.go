@@ -24,18 +24,18 @@ import (
 // a channel, as a store stuck behind a long write would.
 type troubledStore struct {
 	*drafts.Store
-	panicNextClaim  atomic.Bool
+	panicNextList   atomic.Bool
 	panicNextCreate atomic.Bool
 	failNextCreate  atomic.Bool
 	holdCreate      chan struct{} // nil: no hold
 }
 
-func (s *troubledStore) Claim(ctx context.Context, key string) (bool, error) {
-	if s.panicNextClaim.CompareAndSwap(true, false) {
+func (s *troubledStore) ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error) {
+	if s.panicNextList.CompareAndSwap(true, false) {
 		var m map[string]int
 		m["boom"]++ // a real nil-map panic
 	}
-	return s.Store.Claim(ctx, key)
+	return s.Store.ListByAuthor(ctx, team, user, p)
 }
 
 func (s *troubledStore) Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error) {
@@ -158,9 +158,9 @@ func TestPanicInAHandlerIsRecoveredAndTheBotKeepsServing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 
-	// After the ack: the slash command's Claim panics.
-	store.panicNextClaim.Store(true)
-	d, err := fs.SlashCommand(ctx, "U0ALICE", "C0HIRING", Command, "account-manager")
+	// After the ack: "/jobdesc list" reading the drafts panics.
+	store.panicNextList.Store(true)
+	d, err := fs.SlashCommand(ctx, "U0ALICE", "C0HIRING", Command, "list")
 	if err != nil {
 		t.Fatal(err)
 	}
