@@ -288,10 +288,13 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 			return err
 		}
 		text, blocks := reviewText(d, p.rendered), reviewMessage(d, p.body, b.policy(), checkSummary(p.findings))
+		// What the message shows: its body is the revision's (the same
+		// for every update of that revision), the blocks after it change.
 		fp, err := json.Marshal(struct {
-			Text   string
-			Blocks []slack.Block
-		}{text, blocks})
+			Text     string
+			Revision int
+			Tail     []slack.Block
+		}{text, d.Revision, blocks[min(len(p.body), maxBodyBlocks):]})
 		if err != nil {
 			return fmt.Errorf("render %s: %w", id, err)
 		}

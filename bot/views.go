@@ -278,13 +278,17 @@ func mentions(rs []drafts.Review) string {
 	return strings.Join(userMentions(ids), ", ")
 }
 
+// maxBodyBlocks is how many blocks of the rendered description a review
+// message keeps, leaving room for its footer within Slack's 50.
+const maxBodyBlocks = 40
+
 // reviewMessage is the channel post a draft is reviewed on: the rendered
 // description (body: its blocks, see prepared), then a footer with id, revision, author, status and how to
 // approve, then the Edit and Export buttons. It stays within Slack's 50
 // blocks: the rendered part keeps at most 40.
 func reviewMessage(d drafts.Draft, body []slack.Block, p policy, checks string) []slack.Block {
-	blocks := make([]slack.Block, 0, min(len(body), 40)+4)
-	blocks = append(blocks, body[:min(len(body), 40)]...)
+	blocks := make([]slack.Block, 0, min(len(body), maxBodyBlocks)+4)
+	blocks = append(blocks, body[:min(len(body), maxBodyBlocks)]...)
 	blocks = append(blocks, slack.NewDividerBlock())
 	status := fmt.Sprintf("%s *%s* · %s", statusEmoji(d.Status), statusLabel(d.Status), approvalCount(d, p.Required))
 	if len(d.Approvals) > 0 {
