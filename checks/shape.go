@@ -194,7 +194,7 @@ func proseEase(posting *doc, prose []bool) (words int, ease float64) {
 			for k := first; k < next; k++ {
 				nSyllables += syllables(ws.lowerWord(k))
 			}
-			nSentences += countSentences(text, start, end, lineToks)
+			nSentences += sentences(text, lineToks)
 		}
 		start = end + 1
 	}
@@ -238,44 +238,44 @@ func readingEase(ws *wordList) float64 {
 }
 
 // sentences counts the sentences of text that have words; toks are its
-// words.
+// words, in order. Each line is split at ".", "!" or "?" (or a run of them)
+// followed by a space, a tab or the end of the line. No word contains such
+// a split, or ends with one of those marks, so the first word starts a
+// sentence, and each later one does when the gap before it holds a line
+// break or a split.
 func sentences(text string, toks []token) int {
-	return countSentences(text, 0, len(text), toks)
-}
-
-// countSentences counts the sentences of text[from:to] that have words;
-// toks are its words, with offsets in text. Each line is split at ".", "!"
-// or "?" (or a run of them) followed by a space, a tab or the end of the
-// line. No word spans such a split (words join only across a letter or
-// digit), so a piece has words when one of toks starts in it.
-func countSentences(text string, from, to int, toks []token) int {
-	n, next := 0, 0
-	// end closes the piece ending at e.
-	end := func(e int) {
-		if next < len(toks) && toks[next].start < e {
+	if len(toks) == 0 {
+		return 0
+	}
+	n := 1
+	for k := 1; k < len(toks); k++ {
+		if splits(text[toks[k-1].end:toks[k].start]) {
 			n++
-			for next < len(toks) && toks[next].start < e {
-				next++
-			}
 		}
 	}
-	for i := from; i < to; i++ {
-		switch text[i] {
+	return n
+}
+
+// splits reports whether the gap between two words ends a sentence: it
+// holds a line break, or a run of ".", "!" or "?" followed by a space or a
+// tab (a gap is followed by a word, not by the end of a line).
+func splits(gap string) bool {
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
 		case '\n':
-			end(i)
+			return true
 		case '.', '!', '?':
 			j := i
-			for j+1 < to && isSentenceEnd(text[j+1]) {
+			for j+1 < len(gap) && isSentenceEnd(gap[j+1]) {
 				j++
 			}
-			if j+1 == to || text[j+1] == ' ' || text[j+1] == '\t' || text[j+1] == '\n' {
-				end(j + 1)
+			if j+1 < len(gap) && (gap[j+1] == ' ' || gap[j+1] == '\t' || gap[j+1] == '\n') {
+				return true
 			}
 			i = j
 		}
 	}
-	end(to)
-	return n
+	return false
 }
 
 func isSentenceEnd(c byte) bool { return c == '.' || c == '!' || c == '?' }
