@@ -21,6 +21,9 @@ func fastSeeds(t testing.TB) []string {
 // text the slice of s they cover, lower its lower case.
 func checkTokens(t *testing.T, s string) {
 	t.Helper()
+	if lower, aligned := lowerCase(s); lower != strings.ToLower(s) || aligned != linesUp(s, strings.ToLower(s)) {
+		t.Fatalf("lowerCase(%q) = %q, %v; want %q, %v", s, lower, aligned, strings.ToLower(s), linesUp(s, strings.ToLower(s)))
+	}
 	got, want := asOld(words(s)), oldWords(s)
 	if !slices.Equal(got, want) {
 		t.Fatalf("words(%q) =\n%v\nwant\n%v", s, got, want)

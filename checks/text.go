@@ -86,8 +86,34 @@ func runeAt(s string, i int) (r rune, size int, word, digit bool) {
 // inner apostrophes or hyphens ("you'll", "data-driven") and, between
 // digits, by "." or "," ("85,000", "2.5").
 func words(s string) *wordList {
-	l := tokenize(s, strings.ToLower(s))
+	lower, aligned := lowerCase(s)
+	l := tokenize(s, lower, aligned)
 	return &l
+}
+
+// lowerCase returns strings.ToLower(s) and whether it lines up with s (see
+// linesUp). ASCII text, the usual case, lines up and is lowered byte by
+// byte.
+func lowerCase(s string) (lower string, aligned bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			lower = strings.ToLower(s)
+			return lower, linesUp(s, lower)
+		}
+		upper = upper || c-'A' <= 'Z'-'A'
+	}
+	if !upper {
+		return s, true
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c-'A' <= 'Z'-'A' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b), true
 }
 
 // linesUp reports whether lower, which is strings.ToLower(s), lines up
@@ -113,12 +139,11 @@ func linesUp(s, lower string) bool {
 }
 
 // tokenize returns the words of s (see words); lower is
-// strings.ToLower(s). Each word's lower case is a slice of lower when the
-// two line up byte for byte (see linesUp), else it is worked out word by
-// word.
-func tokenize(s, lower string) wordList {
+// strings.ToLower(s) and aligned says whether the two line up byte for byte
+// (see linesUp). Each word's lower case is a slice of lower when they do,
+// else it is worked out word by word.
+func tokenize(s, lower string, aligned bool) wordList {
 	l := wordList{text: s, lower: lower, toks: make([]token, 0, len(s)/6+4)}
-	aligned := linesUp(s, lower)
 	i := 0
 	for i < len(s) {
 		// Skip to the next letter or digit.
@@ -236,11 +261,13 @@ func renderedSize(r templates.Rendered) int {
 // Its words are worked out once, on first use; a doc belongs to one Check
 // call.
 type doc struct {
-	field string   // "" for the posting
-	text  string   // typographic quotes made ASCII, runs of blanks made one space
-	lower string   // strings.ToLower(text)
-	list  wordList // its words, once split is set
-	split bool
+	field string // "" for the posting
+	text  string // typographic quotes made ASCII, runs of blanks made one space
+	lower string // strings.ToLower(text)
+	// aligned says lower lines up with text byte for byte (see linesUp).
+	aligned bool
+	list    wordList // its words, once split is set
+	split   bool
 
 	// found lists where the words of index occur in lower as whole ASCII
 	// words; set on first use.
@@ -251,13 +278,14 @@ type doc struct {
 // newDoc prepares raw text for the checks.
 func newDoc(field, raw string) *doc {
 	t := collapseBlanks(normalizeQuotes(raw))
-	return &doc{field: field, text: t, lower: strings.ToLower(t)}
+	lower, aligned := lowerCase(t)
+	return &doc{field: field, text: t, lower: lower, aligned: aligned}
 }
 
 // words returns the words of the text (see words).
 func (d *doc) words() *wordList {
 	if !d.split {
-		d.list, d.split = tokenize(d.text, d.lower), true
+		d.list, d.split = tokenize(d.text, d.lower, d.aligned), true
 	}
 	return &d.list
 }
