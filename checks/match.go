@@ -102,12 +102,15 @@ func endsWell(l lit, lower string, j int) bool {
 	return !l.end || !isASCIIWord(l.s[len(l.s)-1]) || j == len(lower) || !isASCIIWord(lower[j])
 }
 
-// wordIndex numbers the words that literals start with (see lit.word).
+// wordIndex numbers the words that literals start with (see lit.word):
+// words[id] is word id. It is a hash table on wordKey: maybe has bit k set
+// when some word has key k, which rules most words of a text out at once,
+// and heads[k] is 1 + the first such word, chained by next.
 type wordIndex struct {
-	ids map[string]int
-	// maybe has bit wordKey(w) set for every word w of ids: most words of
-	// a text are ruled out without a map lookup.
+	words []string
+	next  []int32
 	maybe [wordKeys / 64]uint64
+	heads [wordKeys]int32
 }
 
 const wordKeys = 1 << 12
@@ -123,14 +126,29 @@ func wordKey(w string) int {
 
 // add returns the number of w, numbering it if new.
 func (x *wordIndex) add(w string) int {
-	if id, ok := x.ids[w]; ok {
+	if id := x.id(w); id >= 0 {
 		return id
 	}
-	id := len(x.ids)
-	x.ids[w] = id
-	k := wordKey(w)
+	id, k := len(x.words), wordKey(w)
+	x.words = append(x.words, w)
+	x.next = append(x.next, x.heads[k])
+	x.heads[k] = int32(id + 1)
 	x.maybe[k/64] |= 1 << (k % 64)
 	return id
+}
+
+// id returns the number of w, or -1.
+func (x *wordIndex) id(w string) int {
+	k := wordKey(w)
+	if x.maybe[k/64]&(1<<(k%64)) == 0 {
+		return -1
+	}
+	for e := x.heads[k]; e > 0; e = x.next[e-1] {
+		if x.words[e-1] == w {
+			return int(e - 1)
+		}
+	}
+	return -1
 }
 
 // occurrences lists where the words of a wordIndex occur in a text.
@@ -170,7 +188,7 @@ func (x *wordIndex) find(lower string) *occurrences {
 	if x == nil || len(lower) > math.MaxInt32 {
 		return nil
 	}
-	o := &occurrences{present: make([]uint64, x.words())}
+	o := &occurrences{present: make([]uint64, x.setLen())}
 	for i := 0; i < len(lower); {
 		if !isASCIIWord(lower[i]) {
 			i++
@@ -180,34 +198,31 @@ func (x *wordIndex) find(lower string) *occurrences {
 		for j < len(lower) && isASCIIWord(lower[j]) {
 			j++
 		}
-		w := lower[i:j]
-		if k := wordKey(w); x.maybe[k/64]&(1<<(k%64)) != 0 {
-			if id, ok := x.ids[w]; ok {
-				if o.first == nil {
-					o.first = make([]int32, len(x.ids))
-					for k := range o.first {
-						o.first[k] = -1
-					}
+		if id := x.id(lower[i:j]); id >= 0 {
+			if o.first == nil {
+				o.first = make([]int32, len(x.words))
+				for k := range o.first {
+					o.first[k] = -1
 				}
-				o.present[id/64] |= 1 << (id % 64)
-				o.at = append(o.at, int32(i))
-				o.next = append(o.next, o.first[id])
-				o.first[id] = int32(len(o.at) - 1)
 			}
+			o.present[id/64] |= 1 << (id % 64)
+			o.at = append(o.at, int32(i))
+			o.next = append(o.next, o.first[id])
+			o.first[id] = int32(len(o.at) - 1)
 		}
 		i = j
 	}
 	return o
 }
 
-// words returns the length of a bit set of x's words.
-func (x *wordIndex) words() int { return (len(x.ids) + 63) / 64 }
+// setLen returns the length of a bit set of x's words.
+func (x *wordIndex) setLen() int { return (len(x.words) + 63) / 64 }
 
 // indexWords numbers, in one wordIndex shared by ms, the words their
 // literals start with, puts first the groups whose literals all have one,
 // and gives those groups their bit sets of words (matcher.needs).
 func indexWords(ms []*matcher) {
-	x := &wordIndex{ids: map[string]int{}}
+	x := &wordIndex{}
 	for _, m := range ms {
 		m.index = x
 		for _, g := range m.lits {
@@ -236,7 +251,7 @@ func indexWords(ms []*matcher) {
 			if numbered(lits) == 0 {
 				continue
 			}
-			m.needs[g] = make([]uint64, x.words())
+			m.needs[g] = make([]uint64, x.setLen())
 			for _, l := range lits {
 				id := l.word - 1
 				m.needs[g][id/64] |= 1 << (id % 64)

@@ -122,3 +122,49 @@ func FuzzPrefilterNeverChangesMatches(f *testing.F) {
 		checkPrefilter(t, d, text)
 	})
 }
+
+func TestWordIndex(t *testing.T) {
+	x := &wordIndex{}
+	// "his" and "him" share a key (length and first two bytes).
+	words := []string{"his", "him", "he", "a", "in", "culture", "x"}
+	for i, w := range words {
+		if got := x.add(w); got != i {
+			t.Errorf("add(%q) = %d, want %d", w, got, i)
+		}
+	}
+	if got := x.add("him"); got != 1 {
+		t.Errorf("adding %q again = %d, want its number 1", "him", got)
+	}
+	tests := []struct {
+		text string
+		want map[string][]int32 // word → offsets, in any order
+	}{
+		{"", nil},
+		{"this and that", nil},
+		{"him, his and him_self: he said x-ray in a culture", map[string][]int32{
+			"him": {0}, "his": {5}, "he": {23}, "x": {31}, "in": {37}, "a": {40}, "culture": {42},
+		}},
+		{"in in in", map[string][]int32{"in": {0, 3, 6}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			o := x.find(tt.text)
+			for id, w := range words {
+				var got []int32
+				for k := o.firstOf(id); k >= 0; k = o.next[k] {
+					got = append(got, o.at[k])
+				}
+				slices.Sort(got)
+				if want := tt.want[w]; !slices.Equal(got, want) {
+					t.Errorf("occurrences of %q = %v, want %v", w, got, want)
+				}
+				if present := o.present[id/64]&(1<<(id%64)) != 0; present != (len(tt.want[w]) > 0) {
+					t.Errorf("present(%q) = %v, want %v", w, present, !present)
+				}
+			}
+		})
+	}
+	if got := x.id("hi"); got != -1 {
+		t.Errorf("id(%q) = %d, want -1", "hi", got)
+	}
+}
