@@ -106,3 +106,14 @@ func TestParseDataRejectsBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkParseData measures loading the embedded data, done once per
+// process (loadData).
+func BenchmarkParseData(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseData(payLawsFile, wordingFile, genderFile); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

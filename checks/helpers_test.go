@@ -139,6 +139,12 @@ func samplePosting() templates.Rendered {
 	}
 }
 
+// postingText returns the whole description as Check reads it.
+func postingText(r templates.Rendered) string {
+	text, _ := postingLines(r)
+	return text
+}
+
 // ofRule returns the findings of fs with the given rule.
 func ofRule(fs []Finding, rule string) []Finding {
 	var out []Finding

@@ -172,7 +172,7 @@ func readabilityFindings(posting *doc, prose []bool, role *templates.Role, field
 // gives for that text alone: no word or sentence spans a line, and the
 // blanks the posting's text has collapsed neither make nor join words nor
 // end sentences.
-func proseEase(posting *doc, prose []bool) (words int, ease float64) {
+func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 	ws := posting.words()
 	text, toks := ws.text, ws.toks
 	nSentences, nSyllables := 0, 0
@@ -190,7 +190,7 @@ func proseEase(posting *doc, prose []bool) (words int, ease float64) {
 		}
 		if line < len(prose) && prose[line] {
 			lineToks := toks[first:next]
-			words += len(lineToks)
+			nWords += len(lineToks)
 			for k := first; k < next; k++ {
 				nSyllables += syllables(ws.lowerWord(k))
 			}
@@ -198,10 +198,16 @@ func proseEase(posting *doc, prose []bool) (words int, ease float64) {
 		}
 		start = end + 1
 	}
-	if words == 0 {
+	if nWords == 0 {
 		return 0, 0
 	}
-	return words, 206.835 - 1.015*float64(words)/float64(nSentences) - 84.6*float64(nSyllables)/float64(words)
+	return nWords, flesch(nWords, nSentences, nSyllables)
+}
+
+// flesch returns the Flesch reading ease of a text of words words in
+// sentences sentences with syllables syllables; words must not be 0.
+func flesch(words, sentences, syllables int) float64 {
+	return 206.835 - 1.015*float64(words)/float64(sentences) - 84.6*float64(syllables)/float64(words)
 }
 
 // isLongText reports whether the field is a long-text field of role; with
@@ -233,8 +239,7 @@ func readingEase(ws *wordList) float64 {
 	for i := range ws.toks {
 		nSyllables += syllables(ws.lowerWord(i))
 	}
-	nWords, nSentences := len(ws.toks), sentences(ws.text, ws.toks)
-	return 206.835 - 1.015*float64(nWords)/float64(nSentences) - 84.6*float64(nSyllables)/float64(nWords)
+	return flesch(len(ws.toks), sentences(ws.text, ws.toks), nSyllables)
 }
 
 // sentences counts the sentences of text that have words; toks are its

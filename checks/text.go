@@ -66,20 +66,18 @@ func isASCIILetterOrDigit(c byte) bool {
 	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
 
-// runeAt decodes the rune at s[i] (utf8.RuneError, 1 for an invalid byte;
-// utf8.RuneError, 0 past the end) and reports whether it is a letter or a
-// digit, and whether a digit.
-func runeAt(s string, i int) (r rune, size int, word, digit bool) {
+// runeAt returns the size of the rune at s[i] (1 for an invalid byte, 0
+// past the end) and whether it is a letter or a digit, and a digit.
+func runeAt(s string, i int) (size int, word, digit bool) {
 	if i >= len(s) {
-		return utf8.RuneError, 0, false, false
+		return 0, false, false
 	}
 	if c := s[i]; c < utf8.RuneSelf {
-		digit = c >= '0' && c <= '9'
-		return rune(c), 1, digit || (c|0x20 >= 'a' && c|0x20 <= 'z'), digit
+		return 1, isASCIILetterOrDigit(c), c >= '0' && c <= '9'
 	}
-	r, size = utf8.DecodeRuneInString(s[i:])
+	r, size := utf8.DecodeRuneInString(s[i:])
 	digit = unicode.IsDigit(r)
-	return r, size, digit || unicode.IsLetter(r), digit
+	return size, digit || unicode.IsLetter(r), digit
 }
 
 // words splits s into words: runs of letters and digits, joined by single
@@ -152,7 +150,7 @@ func tokenize(s, lower string, aligned bool) wordList {
 			i++
 			continue
 		}
-		_, size, word, prevDigit := runeAt(s, i)
+		size, word, prevDigit := runeAt(s, i)
 		if !word {
 			i += size
 			continue
@@ -168,7 +166,7 @@ func tokenize(s, lower string, aligned bool) wordList {
 					continue
 				}
 				if c == '\'' || c == '-' || ((c == '.' || c == ',') && prevDigit) {
-					_, nsize, nword, ndigit := runeAt(s, i+1)
+					nsize, nword, ndigit := runeAt(s, i+1)
 					if nword && (c == '\'' || c == '-' || ndigit) {
 						i += 1 + nsize
 						prevDigit = ndigit
@@ -177,7 +175,7 @@ func tokenize(s, lower string, aligned bool) wordList {
 				}
 				break
 			}
-			_, size, word, digit := runeAt(s, i)
+			size, word, digit := runeAt(s, i)
 			if !word {
 				break
 			}
@@ -206,16 +204,10 @@ func placeTokens(s string) []placeToken {
 	return out
 }
 
-// postingText returns the whole description as text, one title, heading,
-// paragraph or bullet a line.
-func postingText(r templates.Rendered) string {
-	text, _ := postingLines(r)
-	return text
-}
-
-// postingLines returns postingText(r) and, for each of its lines, whether
-// it is running text (intro, paragraph or bullet) rather than the title or
-// a heading. A value with line breaks gives several lines.
+// postingLines returns the whole description as text, one title, heading,
+// paragraph or bullet a line, and for each line whether it is running text
+// (intro, paragraph or bullet) rather than the title or a heading. A value
+// with line breaks gives several lines.
 func postingLines(r templates.Rendered) (text string, prose []bool) {
 	var b strings.Builder
 	b.Grow(renderedSize(r))
