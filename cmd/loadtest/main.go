@@ -52,6 +52,7 @@ type options struct {
 	timeout     time.Duration
 	cpuprofile  string
 	heapprofile string
+	env         []string // extra KEY=VALUE for the bot only
 }
 
 // result is one run's measurements.
@@ -154,6 +155,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each expected call")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the bot's CPU profile during the burst to this file (go tool pprof FILE)")
 	fs.StringVar(&o.heapprofile, "heapprofile", "", "write the bot's heap profile after the burst to this file (in use now, and allocated since start)")
+	fs.Func("env", "set `KEY=VALUE` in the bot's environment only, e.g. -env GOGC=200 (repeatable)", func(kv string) error {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return fmt.Errorf("want KEY=VALUE, got %q", kv)
+		}
+		o.env = append(o.env, kv)
+		return nil
+	})
 	selfProfile := fs.String("fakeprofile", "", "write the CPU profile of this process (the fake Slack and the load) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -223,6 +231,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		"SLACK_APP_TOKEN="+slack.AppToken(), "SLACK_BOT_TOKEN="+slack.BotToken(), "SLACK_API_URL="+slack.APIURL(),
 		"JOBDESC_DB_PATH="+filepath.Join(dir, "jobdesc.db"), "JOBDESC_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, o.env...)
 	var pprofAddr string
 	if o.cpuprofile != "" || o.heapprofile != "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -550,7 +559,11 @@ func rss(pid int, field string) (int, error) {
 }
 
 func report(w io.Writer, o options, res *result) {
-	fmt.Fprintf(w, "jobdesc under a burst: -n %d -c %d (schema validation in the fake: %v)\n\n", o.n, o.c, o.validate)
+	fmt.Fprintf(w, "jobdesc under a burst: -n %d -c %d (schema validation in the fake: %v)\n", o.n, o.c, o.validate)
+	if len(o.env) > 0 {
+		fmt.Fprintf(w, "bot environment: %s\n", strings.Join(o.env, " "))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tn\tp50\tp90\tp99\tmax\terrors\ttimeouts\t")
 	for _, s := range res.Steps {
