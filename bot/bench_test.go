@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -17,7 +18,7 @@ import (
 
 // benchBot is a bot on a real store whose quick phases can run without a
 // connection.
-func benchBot(b *testing.B) (*Bot, *templates.Role) {
+func benchBot(b testing.TB) (*Bot, *templates.Role) {
 	b.Helper()
 	store, err := drafts.Open(filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
@@ -37,21 +38,40 @@ func benchBot(b *testing.B) (*Bot, *templates.Role) {
 }
 
 // submission is a view_submission of the role's modal with its example
-// values, as Slack would send it.
-func submission(b *testing.B, role *templates.Role) []byte {
+// values, as Slack sends it: the view's blocks echoed back, and each
+// input's state with its element type and value (an option with its text).
+func submission(b testing.TB, role *templates.Role) []byte {
 	b.Helper()
 	view := draftModal(role, nil, modalMeta{Channel: "C1", Role: role.ID})
-	state := map[string]map[string]slack.BlockAction{}
-	for id, v := range role.Normalize(role.Example()) {
-		f, _ := role.Field(id)
-		a := slack.BlockAction{Value: v}
+	option := func(f templates.Field, v string) map[string]any {
+		label := v
+		for _, c := range f.Choices {
+			if c.Value == v {
+				label = c.Label
+			}
+		}
+		return map[string]any{"text": map[string]any{"type": "plain_text", "text": label, "emoji": true}, "value": v}
+	}
+	state := map[string]any{}
+	values := role.Normalize(role.Example())
+	for _, f := range role.Fields {
+		v := values[f.ID]
+		var a map[string]any
 		switch f.Kind {
 		case templates.SingleChoice:
-			a = slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v}}
+			a = map[string]any{"type": "static_select", "selected_option": option(f, v)}
 		case templates.MultiChoice:
-			a = slack.BlockAction{SelectedOptions: []slack.OptionBlockObject{{Value: v}}}
+			var opts []map[string]any
+			for _, o := range strings.Split(v, ",") {
+				opts = append(opts, option(f, o))
+			}
+			a = map[string]any{"type": "checkboxes", "selected_options": opts}
+		case templates.Number:
+			a = map[string]any{"type": "number_input", "value": v}
+		default:
+			a = map[string]any{"type": "plain_text_input", "value": v}
 		}
-		state[id] = map[string]slack.BlockAction{id: a}
+		state[f.ID] = map[string]any{f.ID: a}
 	}
 	payload := map[string]any{
 		"type": "view_submission", "team": map[string]string{"id": "T1"}, "user": map[string]string{"id": "U1"},
