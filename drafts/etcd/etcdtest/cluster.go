@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -33,7 +34,23 @@ type Cluster struct {
 type member struct {
 	name, dir, token, initial string
 	client, peer              url.URL
+	opts                      Options
+	authToken                 string      // embed.Config.AuthToken ("" for the default)
 	etcd                      *embed.Etcd // nil while stopped
+}
+
+// Options change how the members serve clients.
+type Options struct {
+	// TLS, if set, makes the members serve their client URLs over https
+	// with its server certificate (see WriteCerts).
+	TLS *Certs
+	// ClientCertAuth makes the members require a client certificate
+	// signed by TLS's CA.
+	ClientCertAuth bool
+	// JWT makes the members issue JWT auth tokens (ES256, with a key
+	// written under the cluster's folder) instead of simple ones: those
+	// survive a restart but carry the auth store's revision.
+	JWT bool
 }
 
 // config is the member's embed configuration; state is "new" the first
@@ -47,6 +64,19 @@ func (m *member) config(state string) *embed.Config {
 	cfg.InitialCluster = m.initial
 	cfg.InitialClusterToken = m.token
 	cfg.ClusterState = state
+	// The gRPC gateway (the HTTP/JSON API on the client URLs) is what
+	// package etcd talks to; it is on by default, and must stay on.
+	cfg.EnableGRPCGateway = true
+	if m.opts.TLS != nil {
+		cfg.ClientTLSInfo = transport.TLSInfo{
+			CertFile: m.opts.TLS.ServerCert, KeyFile: m.opts.TLS.ServerKey,
+			TrustedCAFile: m.opts.TLS.CA, ClientCertAuth: m.opts.ClientCertAuth,
+		}
+	}
+	if m.authToken != "" {
+		cfg.AuthToken = m.authToken
+	}
+	cfg.BcryptCost = 4 // bcrypt's minimum: tests log in often, and guessing is not under test
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	cfg.UnsafeNoFsync = true // tests: durability across machine crashes is not under test
 	cfg.SnapshotCount = 10000
@@ -56,7 +86,10 @@ func (m *member) config(state string) *embed.Config {
 // Start starts an n-member cluster with its data under dir and waits until
 // every member is ready. It returns an error if ports cannot be found or a
 // member does not start within 30 s (the members started are stopped).
-func Start(dir string, n int) (*Cluster, error) {
+func Start(dir string, n int) (*Cluster, error) { return StartWith(dir, n, Options{}) }
+
+// StartWith is Start with options (TLS).
+func StartWith(dir string, n int, o Options) (*Cluster, error) {
 	if n < 1 {
 		return nil, errors.New("etcdtest: a cluster needs at least one member")
 	}
@@ -67,12 +100,25 @@ func Start(dir string, n int) (*Cluster, error) {
 	c := &Cluster{}
 	var initial []string
 	token := fmt.Sprintf("jobdesc-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+	scheme := "http"
+	if o.TLS != nil {
+		scheme = "https"
+	}
+	authToken := ""
+	if o.JWT {
+		if authToken, err = writeJWTKeys(dir); err != nil {
+			return nil, err
+		}
+	}
 	for i := range n {
 		m := &member{
 			name:   fmt.Sprintf("m%d", i),
-			client: url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])},
+			client: url.URL{Scheme: scheme, Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])},
 			peer:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])},
 			token:  token,
+			opts:   o,
+
+			authToken: authToken,
 		}
 		m.dir = filepath.Join(dir, m.name)
 		initial = append(initial, m.name+"="+m.peer.String())
@@ -108,7 +154,13 @@ func Start(dir string, n int) (*Cluster, error) {
 // cluster does not start.
 func StartT(t testing.TB, n int) *Cluster {
 	t.Helper()
-	c, err := Start(t.TempDir(), n)
+	return StartWithT(t, n, Options{})
+}
+
+// StartWithT is StartT with options (TLS).
+func StartWithT(t testing.TB, n int, o Options) *Cluster {
+	t.Helper()
+	c, err := StartWith(t.TempDir(), n, o)
 	if err != nil {
 		t.Fatalf("start etcd cluster: %v", err)
 	}
@@ -135,8 +187,8 @@ func (m *member) launch(state string) (*embed.Etcd, error) {
 	return e, nil
 }
 
-// Endpoints returns every member's client URL ("http://127.0.0.1:PORT"),
-// stopped members included.
+// Endpoints returns every member's client URL ("http://127.0.0.1:PORT",
+// https with TLS), stopped members included.
 func (c *Cluster) Endpoints() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
