@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/jobdesc/jobdesc/drafts"
 )
 
@@ -45,13 +42,13 @@ func (s *Store) Check(ctx context.Context) (drafts.Report, error) {
 
 // scan calls fn with every key under the prefix, in key order, read at one
 // revision in pages.
-func (s *Store) scan(ctx context.Context, fn func(kv *mvccpb.KeyValue)) error {
-	from, end := s.p, clientv3.GetPrefixRangeEnd(s.p)
+func (s *Store) scan(ctx context.Context, fn func(kv *keyValue)) error {
+	from, end := s.p, prefixEnd(s.p)
 	var rev int64
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(1000)}
+		opts := []opOption{withRange(end), withLimit(1000)}
 		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
+			opts = append(opts, withRev(rev))
 		}
 		resp, err := s.get(ctx, from, opts...)
 		if err != nil {
@@ -87,7 +84,7 @@ type checker struct {
 
 	drafts       map[string]*draftInfo // "TEAM/ID" (escaped) → info
 	seqs, maxSeq map[string]uint64     // escaped team → sequence key, highest draft seq
-	indexes      []*mvccpb.KeyValue    // checked once every draft is known
+	indexes      []*keyValue           // checked once every draft is known
 	seen         map[string]uint64     // escaped key → stored expiry
 	seenExp      map[string]bool       // "NS/KEY" entries
 }
@@ -110,7 +107,7 @@ func (c *checker) info(teamID string) *draftInfo {
 }
 
 // add files one key.
-func (c *checker) add(kv *mvccpb.KeyValue) {
+func (c *checker) add(kv *keyValue) {
 	rest := strings.TrimPrefix(string(kv.Key), c.s.p)
 	kind, tail, _ := strings.Cut(rest, "/")
 	switch kind {
@@ -198,7 +195,7 @@ func (c *checker) add(kv *mvccpb.KeyValue) {
 }
 
 // indexTarget finds the draft an index entry names.
-func (c *checker) indexTarget(kv *mvccpb.KeyValue, team, id string) *draftInfo {
+func (c *checker) indexTarget(kv *keyValue, team, id string) *draftInfo {
 	in := c.drafts[team+"/"+esc(id)]
 	if in == nil || in.st == nil {
 		c.problem(kv.Key, "points to missing draft %q", id)

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/jobdesc/jobdesc/drafts"
 )
 
@@ -71,19 +69,19 @@ func (s *Store) importDraft(ctx context.Context, d drafts.Draft) (ImportResult, 
 			return 0, err
 		}
 		// History first, in chunks, each only while the draft is absent.
-		var hist []clientv3.Op
+		var hist []requestOp
 		for i := range d.Revisions {
-			hist = append(hist, clientv3.OpPut(s.revKey(d.Team, d.ID, d.Revisions[i].Number), string(encodeRevision(&d.Revisions[i]))))
+			hist = append(hist, opPut(s.revKey(d.Team, d.ID, d.Revisions[i].Number), string(encodeRevision(&d.Revisions[i]))))
 		}
 		for i := range d.Events {
 			e := d.Events[i]
 			e.Note = drafts.TrimNote(e.Note)
-			hist = append(hist, clientv3.OpPut(s.evKey(d.Team, d.ID, i), string(encodeEvent(&e))))
+			hist = append(hist, opPut(s.evKey(d.Team, d.ID, i), string(encodeEvent(&e))))
 		}
-		absent := clientv3.Compare(clientv3.CreateRevision(dk), "=", 0)
+		absent := createRevisionIs(dk, 0)
 		raced := false
 		for lo := 0; lo < len(hist) && !raced; lo += maxTxnOps {
-			ok, err := s.commit(ctx, r, []clientv3.Cmp{absent}, hist[lo:min(lo+maxTxnOps, len(hist))])
+			ok, err := s.commit(ctx, r, []compare{absent}, hist[lo:min(lo+maxTxnOps, len(hist))])
 			if err != nil {
 				return 0, err
 			}
@@ -108,26 +106,26 @@ func (s *Store) importDraft(ctx context.Context, d drafts.Draft) (ImportResult, 
 		if st.PostPending {
 			st.queued = d.Updated
 		}
-		ops := []clientv3.Op{
-			clientv3.OpPut(seqKey, fmt.Sprint(max(cur, seq))),
-			clientv3.OpPut(dk, string(encodeState(st))),
-			clientv3.OpPut(s.indexKey(byAuthor, d.Team, d.Author, seq), d.ID),
-			clientv3.OpPut(s.indexKey(byChannel, d.Team, d.Channel, seq), d.ID),
-			clientv3.OpPut(s.statusKey(d.Status, d.Team, d.ID), ""),
+		ops := []requestOp{
+			opPut(seqKey, fmt.Sprint(max(cur, seq))),
+			opPut(dk, string(encodeState(st))),
+			opPut(s.indexKey(byAuthor, d.Team, d.Author, seq), d.ID),
+			opPut(s.indexKey(byChannel, d.Team, d.Channel, seq), d.ID),
+			opPut(s.statusKey(d.Status, d.Team, d.ID), ""),
 		}
 		if st.PostPending {
-			ops = append(ops, clientv3.OpPut(s.outboxKey(st.queued, d.Team, d.ID), ""))
+			ops = append(ops, opPut(s.outboxKey(st.queued, d.Team, d.ID), ""))
 		}
 		if st.RefreshPending {
 			ops = append(ops, s.refreshOp(st))
 		}
 		for _, m := range postedMessages(d) {
 			mk := s.msgKey(d.Team, m)
-			ops = append(ops, clientv3.OpTxn(
-				[]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(mk), "=", 0)},
-				[]clientv3.Op{clientv3.OpPut(mk, d.ID)}, nil))
+			ops = append(ops, opTxn(
+				[]compare{createRevisionIs(mk, 0)},
+				[]requestOp{opPut(mk, d.ID)}, nil))
 		}
-		ok, err := s.commit(ctx, r, []clientv3.Cmp{absent, clientv3.Compare(clientv3.ModRevision(seqKey), "=", seqRev)}, ops)
+		ok, err := s.commit(ctx, r, []compare{absent, modRevisionIs(seqKey, seqRev)}, ops)
 		if err != nil {
 			return 0, err
 		}
@@ -141,10 +139,10 @@ func (s *Store) importDraft(ctx context.Context, d drafts.Draft) (ImportResult, 
 // failures and reports whether its compares held. A write whose answer was
 // lost is retried: every caller's writes are idempotent puts guarded by
 // compares that the landed attempt makes fail, and the caller re-reads.
-func (s *Store) commit(ctx context.Context, r *retrier, cmps []clientv3.Cmp, ops []clientv3.Op) (bool, error) {
+func (s *Store) commit(ctx context.Context, r *retrier, cmps []compare, ops []requestOp) (bool, error) {
 	for {
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).If(cmps...).Then(ops...).Commit()
+		tr, err := s.cli.txn(actx, cmps, ops, nil)
 		cancel()
 		if err == nil {
 			return tr.Succeeded, nil

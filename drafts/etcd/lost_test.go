@@ -1,32 +1,60 @@
 package etcd
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/jobdesc/jobdesc/drafts"
 )
 
 var lostPrefixes atomic.Int64
 
+// errLost is the transport error loseAnswers reports.
+var errLost = errors.New("injected: the answer was lost")
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // loseAnswers lets the next n write transactions (those with compares)
-// reach the cluster and commit, then reports Unavailable instead of their
-// answer, as when a member stops between committing and answering.
-func loseAnswers(n *atomic.Int32) grpc.UnaryClientInterceptor {
-	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		err := invoker(ctx, method, req, reply, cc, opts...)
-		if tr, ok := req.(*pb.TxnRequest); ok && err == nil && len(tr.Compare) > 0 && n.Add(-1) >= 0 {
-			return status.Error(codes.Unavailable, "injected: the answer was lost")
-		}
-		return err
+// reach the cluster and commit, then reports a broken connection instead
+// of their answer, as when a member stops between committing and
+// answering.
+func loseAnswers(n *atomic.Int32) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			var body []byte
+			if r.Body != nil {
+				b, err := io.ReadAll(r.Body)
+				if err != nil {
+					return nil, err
+				}
+				body = b
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			resp, err := next.RoundTrip(r)
+			if err != nil || !strings.HasSuffix(r.URL.Path, "/v3/kv/txn") {
+				return resp, err
+			}
+			var tr struct {
+				Compare []json.RawMessage `json:"compare"`
+			}
+			if json.Unmarshal(body, &tr) == nil && len(tr.Compare) > 0 && resp.StatusCode == http.StatusOK && n.Add(-1) >= 0 {
+				_ = resp.Body.Close()
+				return nil, errLost
+			}
+			return resp, nil
+		})
 	}
 }
 
@@ -41,7 +69,7 @@ func TestLostAnswers(t *testing.T) {
 	defer cancel()
 	var lose atomic.Int32
 	s, err := open(ctx, Config{Endpoints: testCluster.Endpoints(), Prefix: fmt.Sprintf("/lost/%d/", lostPrefixes.Add(1))},
-		[]grpc.DialOption{grpc.WithChainUnaryInterceptor(loseAnswers(&lose))})
+		loseAnswers(&lose))
 	if err != nil {
 		t.Fatal(err)
 	}

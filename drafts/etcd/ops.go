@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/jobdesc/jobdesc/drafts"
 )
 
@@ -58,9 +55,9 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		if err := ctx.Err(); err != nil {
 			return drafts.Draft{}, err
 		}
-		ops := []clientv3.Op{clientv3.OpGet(seqKey)}
+		ops := []requestOp{opGet(seqKey)}
 		if r.ambiguous && tried != "" {
-			ops = append(ops, clientv3.OpGet(tried))
+			ops = append(ops, opGet(tried))
 		}
 		rd, err := s.read(ctx, ops...)
 		if err != nil {
@@ -80,7 +77,7 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 			}
 		}
 		if len(ops) == 2 {
-			if kvs := rd.Responses[1].GetResponseRange().Kvs; len(kvs) == 1 {
+			if kvs := rd.Responses[1].get().Kvs; len(kvs) == 1 {
 				team, id := n.Team, tried[strings.LastIndexByte(tried, '/')+1:]
 				if id, err = unesc(id); err != nil {
 					return drafts.Draft{}, err
@@ -93,7 +90,7 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		}
 		var seq uint64
 		var seqRev int64
-		if kvs := rd.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 {
+		if kvs := rd.Responses[0].get().Kvs; len(kvs) == 1 {
 			if _, err := fmt.Sscan(string(kvs[0].Value), &seq); err != nil {
 				return drafts.Draft{}, corrupt(kvs[0].Key, errors.New("bad sequence"))
 			}
@@ -108,33 +105,29 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		}
 		key := s.draftKey(n.Team, d.ID)
 		tried = key
-		ops = []clientv3.Op{
-			clientv3.OpPut(seqKey, fmt.Sprint(seq)),
-			clientv3.OpPut(key, string(encodeState(st))),
-			clientv3.OpPut(s.revKey(n.Team, d.ID, 1), string(encodeRevision(&rev))),
-			clientv3.OpPut(s.evKey(n.Team, d.ID, 0), string(encodeEvent(&created))),
-			clientv3.OpPut(s.indexKey(byAuthor, n.Team, n.Author, seq), d.ID),
-			clientv3.OpPut(s.indexKey(byChannel, n.Team, n.Channel, seq), d.ID),
-			clientv3.OpPut(s.statusKey(d.Status, n.Team, d.ID), ""),
+		ops = []requestOp{
+			opPut(seqKey, fmt.Sprint(seq)),
+			opPut(key, string(encodeState(st))),
+			opPut(s.revKey(n.Team, d.ID, 1), string(encodeRevision(&rev))),
+			opPut(s.evKey(n.Team, d.ID, 0), string(encodeEvent(&created))),
+			opPut(s.indexKey(byAuthor, n.Team, n.Author, seq), d.ID),
+			opPut(s.indexKey(byChannel, n.Team, n.Channel, seq), d.ID),
+			opPut(s.statusKey(d.Status, n.Team, d.ID), ""),
 		}
 		if d.PostPending {
-			ops = append(ops, clientv3.OpPut(s.outboxKey(st.queued, n.Team, d.ID), ""))
+			ops = append(ops, opPut(s.outboxKey(st.queued, n.Team, d.ID), ""))
 		}
-		conds := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(seqKey), "=", seqRev), clientv3.Compare(clientv3.CreateRevision(key), "=", 0)}
+		conds := []compare{modRevisionIs(seqKey, seqRev), createRevisionIs(key, 0)}
 		if n.Key != "" {
 			claim, err := s.claimOps(ctx, n.Key, seen, now, tok)
 			if err != nil {
 				return drafts.Draft{}, err
 			}
 			ops = append(ops, claim...)
-			conds = append(conds, clientv3.Compare(clientv3.ModRevision(s.seenKey(n.Key)), "=", seenRev))
+			conds = append(conds, modRevisionIs(s.seenKey(n.Key), seenRev))
 		}
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).
-			If(conds...).
-			Then(ops...).
-			Else(clientv3.OpGet(seqKey), clientv3.OpGet(key)).
-			Commit()
+		tr, err := s.cli.txn(actx, conds, ops, []requestOp{opGet(seqKey), opGet(key)})
 		cancel()
 		if n.Key != "" && leaseGone(err) {
 			s.dropLease()
@@ -149,8 +142,8 @@ func (s *Store) create(ctx context.Context, n drafts.NewDraft, values map[string
 		if tr.Succeeded {
 			return d, nil
 		}
-		seqNow := tr.Responses[0].GetResponseRange().Kvs
-		if len(seqNow) == 1 && seqNow[0].ModRevision == seqRev && len(tr.Responses[1].GetResponseRange().Kvs) == 1 {
+		seqNow := tr.Responses[0].get().Kvs
+		if len(seqNow) == 1 && seqNow[0].ModRevision == seqRev && len(tr.Responses[1].get().Kvs) == 1 {
 			return drafts.Draft{}, corrupt([]byte(seqKey), fmt.Errorf("next id %s is taken", d.ID))
 		}
 		if err := r.conflict(); err != nil {
@@ -179,19 +172,19 @@ func (s *Store) getFull(ctx context.Context, team, id string, rev int64) (drafts
 	if err := ctx.Err(); err != nil {
 		return drafts.Draft{}, err
 	}
-	var opts []clientv3.OpOption
+	var opts []opOption
 	if rev > 0 {
-		opts = append(opts, clientv3.WithRev(rev))
+		opts = append(opts, withRev(rev))
 	}
 	resp, err := s.read(ctx,
-		clientv3.OpGet(s.draftKey(team, id), opts...),
-		clientv3.OpGet(s.revPrefix(team, id), append(opts, clientv3.WithPrefix())...),
-		clientv3.OpGet(s.evPrefix(team, id), append(opts, clientv3.WithPrefix())...),
+		opGet(s.draftKey(team, id), opts...),
+		opGet(s.revPrefix(team, id), append(opts, withPrefix())...),
+		opGet(s.evPrefix(team, id), append(opts, withPrefix())...),
 	)
 	if err != nil {
 		return drafts.Draft{}, err
 	}
-	kvs := resp.Responses[0].GetResponseRange().Kvs
+	kvs := resp.Responses[0].get().Kvs
 	if len(kvs) == 0 {
 		return drafts.Draft{}, fmt.Errorf("draft %s in team %s: %w", id, team, drafts.ErrNotFound)
 	}
@@ -200,14 +193,14 @@ func (s *Store) getFull(ctx context.Context, team, id string, rev int64) (drafts
 		return drafts.Draft{}, err
 	}
 	d := st.Draft
-	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+	for _, kv := range resp.Responses[1].get().Kvs {
 		rv, err := decodeRevision(kv)
 		if err != nil {
 			return drafts.Draft{}, err
 		}
 		d.Revisions = append(d.Revisions, rv)
 	}
-	for _, kv := range resp.Responses[2].GetResponseRange().Kvs {
+	for _, kv := range resp.Responses[2].get().Kvs {
 		e, err := decodeEvent(kv)
 		if err != nil {
 			return drafts.Draft{}, err
@@ -276,12 +269,11 @@ func (s *Store) list(ctx context.Context, ix index, team, what, name string, p d
 		return nil, "", err
 	}
 	prefix := s.indexPrefix(ix, team, name)
-	end := clientv3.GetPrefixRangeEnd(prefix)
+	end := prefixEnd(prefix)
 	if p.Cursor != "" {
 		end = prefix + num20(before)
 	}
-	resp, err := s.get(ctx, prefix, clientv3.WithRange(end),
-		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend), clientv3.WithLimit(int64(limit+1)))
+	resp, err := s.get(ctx, prefix, withRange(end), withDescend(), withLimit(int64(limit+1)))
 	if err != nil {
 		return nil, "", err
 	}
@@ -321,10 +313,10 @@ func (s *Store) loadPairs(ctx context.Context, n int, at func(i int) (team, id s
 	out := make([]*state, 0, n)
 	for lo := 0; lo < n; lo += maxTxnOps {
 		hi := min(lo+maxTxnOps, n)
-		ops := make([]clientv3.Op, 0, hi-lo)
+		ops := make([]requestOp, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			team, id := at(i)
-			ops = append(ops, clientv3.OpGet(s.draftKey(team, id), clientv3.WithRev(rev)))
+			ops = append(ops, opGet(s.draftKey(team, id), withRev(rev)))
 		}
 		resp, err := s.read(ctx, ops...)
 		if err != nil {
@@ -332,7 +324,7 @@ func (s *Store) loadPairs(ctx context.Context, n int, at func(i int) (team, id s
 		}
 		for j, r := range resp.Responses {
 			team, id := at(lo + j)
-			kvs := r.GetResponseRange().Kvs
+			kvs := r.get().Kvs
 			if len(kvs) == 0 {
 				return nil, corrupt(keyOf(lo+j), fmt.Errorf("points to missing draft %q", id))
 			}
@@ -348,8 +340,8 @@ func (s *Store) loadPairs(ctx context.Context, n int, at func(i int) (team, id s
 
 // change is what an update function wants written besides the record.
 type change struct {
-	cmps    []clientv3.Cmp
-	ops     []clientv3.Op
+	cmps    []compare
+	ops     []requestOp
 	events  []drafts.Event
 	changed bool // values, reviews, status or posting changed: Updated moves
 	write   bool // write the record even if nothing changed (a claim in ReviewOnce)
@@ -408,23 +400,23 @@ func (s *Store) update(ctx context.Context, team, id string, fn updateFn) (d dra
 				e.Revision = st.Revision
 			}
 			e.Note = drafts.TrimNote(e.Note)
-			ops = append(ops, clientv3.OpPut(s.evKey(team, id, st.events), string(encodeEvent(&e))))
+			ops = append(ops, opPut(s.evKey(team, id, st.events), string(encodeEvent(&e))))
 			st.events++
 		}
 		if c.changed {
 			st.Updated = now
 		}
 		st.op = tok
-		ops = append(ops, clientv3.OpPut(key, string(encodeState(st))))
+		ops = append(ops, opPut(key, string(encodeState(st))))
 		if st.Status != oldStatus {
-			ops = append(ops, clientv3.OpDelete(s.statusKey(oldStatus, team, id)), clientv3.OpPut(s.statusKey(st.Status, team, id), ""))
+			ops = append(ops, opDelete(s.statusKey(oldStatus, team, id)), opPut(s.statusKey(st.Status, team, id), ""))
 		}
 		if st.RefreshPending != oldRefresh {
 			ops = append(ops, s.refreshOp(st))
 		}
-		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)}, c.cmps...)
+		cmps := append([]compare{modRevisionIs(key, kv.ModRevision)}, c.cmps...)
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).If(cmps...).Then(ops...).Commit()
+		tr, err := s.cli.txn(actx, cmps, ops, nil)
 		cancel()
 		switch {
 		case leaseGone(err):
@@ -469,7 +461,7 @@ func (s *Store) Revise(ctx context.Context, team, id string, base int, editor st
 		}
 		c.changed = true
 		c.events = []drafts.Event{*e}
-		c.ops = []clientv3.Op{clientv3.OpPut(s.revKey(team, id, rev.Number), string(encodeRevision(rev)))}
+		c.ops = []requestOp{opPut(s.revKey(team, id, rev.Number), string(encodeRevision(rev)))}
 		return nil
 	})
 	if err != nil {
@@ -564,7 +556,7 @@ func (s *Store) ReviewOnce(ctx context.Context, key, team, id, user string, kind
 			return err
 		}
 		c.write = true
-		c.cmps = append(c.cmps, clientv3.Compare(clientv3.ModRevision(s.seenKey(key)), "=", mr))
+		c.cmps = append(c.cmps, modRevisionIs(s.seenKey(key), mr))
 		c.ops = append(c.ops, claim...)
 		return nil
 	})
@@ -593,19 +585,19 @@ func (s *Store) readSeen(ctx context.Context, key string) (*seenJSON, int64, err
 
 // claimOps are the writes that claim key at now: the seen-record and its
 // expiry entry (both on the shared lease), minus the old expiry entry.
-func (s *Store) claimOps(ctx context.Context, key string, old *seenJSON, now time.Time, tok string) ([]clientv3.Op, error) {
+func (s *Store) claimOps(ctx context.Context, key string, old *seenJSON, now time.Time, tok string) ([]requestOp, error) {
 	lease, err := s.seenLease(ctx)
 	if err != nil {
 		return nil, err
 	}
 	exp := now.Add(drafts.SeenTTL).UnixNano()
 	v, _ := json.Marshal(seenJSON{Expires: exp, Op: tok})
-	ops := []clientv3.Op{
-		clientv3.OpPut(s.seenKey(key), string(v), clientv3.WithLease(lease)),
-		clientv3.OpPut(s.seenExpKey(uint64(exp), key), "", clientv3.WithLease(lease)),
+	ops := []requestOp{
+		opPut(s.seenKey(key), string(v), withLease(lease)),
+		opPut(s.seenExpKey(uint64(exp), key), "", withLease(lease)),
 	}
 	if old != nil && old.Expires > 0 {
-		ops = append(ops, clientv3.OpDelete(s.seenExpKey(uint64(old.Expires), key)))
+		ops = append(ops, opDelete(s.seenExpKey(uint64(old.Expires), key)))
 	}
 	return ops, nil
 }
@@ -637,7 +629,7 @@ func (s *Store) Claim(ctx context.Context, key string) (bool, error) {
 			return false, fmt.Errorf("claim: %w", err)
 		}
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).If(clientv3.Compare(clientv3.ModRevision(s.seenKey(key)), "=", mr)).Then(ops...).Commit()
+		tr, err := s.cli.txn(actx, []compare{modRevisionIs(s.seenKey(key), mr)}, ops, nil)
 		cancel()
 		switch {
 		case leaseGone(err):
@@ -667,7 +659,7 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	}
 	now := uint64(max(s.now().UnixNano(), 0))
 	prefix := s.seenExpPrefix()
-	resp, err := s.get(ctx, prefix, clientv3.WithRange(prefix+num20(now+1)), clientv3.WithKeysOnly())
+	resp, err := s.get(ctx, prefix, withRange(prefix+num20(now+1)), withKeysOnly())
 	if err != nil {
 		return 0, fmt.Errorf("sweep seen records: %w", err)
 	}
@@ -685,10 +677,10 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 
 // sweepChunk deletes expiry entries and the seen-records they expire
 // (unless a newer claim replaced them), in one transaction.
-func (s *Store) sweepChunk(ctx context.Context, exps []*mvccpb.KeyValue) (int, error) {
+func (s *Store) sweepChunk(ctx context.Context, exps []*keyValue) (int, error) {
 	r := s.retrier(ctx)
 	for {
-		gets := make([]clientv3.Op, 0, len(exps))
+		gets := make([]requestOp, 0, len(exps))
 		keys := make([]string, len(exps))
 		exp := make([]uint64, len(exps))
 		for i, kv := range exps {
@@ -702,28 +694,28 @@ func (s *Store) sweepChunk(ctx context.Context, exps []*mvccpb.KeyValue) (int, e
 				return 0, corrupt(kv.Key, err)
 			}
 			keys[i], exp[i] = key, e
-			gets = append(gets, clientv3.OpGet(s.seenKey(key)))
+			gets = append(gets, opGet(s.seenKey(key)))
 		}
 		resp, err := s.read(ctx, gets...)
 		if err != nil {
 			return 0, err
 		}
-		var cmps []clientv3.Cmp
-		var ops []clientv3.Op
+		var cmps []compare
+		var ops []requestOp
 		for i, kv := range exps {
-			ops = append(ops, clientv3.OpDelete(string(kv.Key)))
-			seen := resp.Responses[i].GetResponseRange().Kvs
+			ops = append(ops, opDelete(string(kv.Key)))
+			seen := resp.Responses[i].get().Kvs
 			if len(seen) == 0 {
 				continue
 			}
 			var sj seenJSON
 			if json.Unmarshal(seen[0].Value, &sj) != nil || uint64(sj.Expires) == exp[i] {
-				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(string(seen[0].Key)), "=", seen[0].ModRevision))
-				ops = append(ops, clientv3.OpDelete(string(seen[0].Key)))
+				cmps = append(cmps, modRevisionIs(string(seen[0].Key), seen[0].ModRevision))
+				ops = append(ops, opDelete(string(seen[0].Key)))
 			}
 		}
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).If(cmps...).Then(ops...).Commit()
+		tr, err := s.cli.txn(actx, cmps, ops, nil)
 		cancel()
 		switch {
 		case err != nil:
@@ -766,11 +758,11 @@ func (s *Store) MarkPosted(ctx context.Context, team, id string, m drafts.Messag
 			return nil
 		}
 		if wasPending {
-			c.ops = append(c.ops, clientv3.OpDelete(s.outboxKey(queued, team, id)))
+			c.ops = append(c.ops, opDelete(s.outboxKey(queued, team, id)))
 		}
 		st.queued = time.Time{}
-		c.ops = append(c.ops, clientv3.OpPut(mk, id), clientv3.OpDelete(s.postingKey(team, id)))
-		c.cmps = append(c.cmps, clientv3.Compare(clientv3.ModRevision(mk), "=", mr))
+		c.ops = append(c.ops, opPut(mk, id), opDelete(s.postingKey(team, id)))
+		c.cmps = append(c.cmps, modRevisionIs(mk, mr))
 		c.changed = true
 		c.events = []drafts.Event{*e}
 		return nil
@@ -789,10 +781,10 @@ func (s *Store) MarkPostFailed(ctx context.Context, team, id, reason string) (dr
 	}
 	d, _, _, err := s.update(ctx, team, id, func(_ context.Context, st *state, now time.Time, _ string, c *change) error {
 		if st.PostPending {
-			c.ops = append(c.ops, clientv3.OpDelete(s.outboxKey(st.queued, team, id)))
+			c.ops = append(c.ops, opDelete(s.outboxKey(st.queued, team, id)))
 		}
 		st.PostPending, st.queued = false, time.Time{}
-		c.ops = append(c.ops, clientv3.OpDelete(s.postingKey(team, id)))
+		c.ops = append(c.ops, opDelete(s.postingKey(team, id)))
 		c.changed = true
 		c.events = []drafts.Event{{Kind: drafts.EventPostFailed, Note: reason}}
 		return nil
@@ -822,16 +814,16 @@ func (s *Store) Requeue(ctx context.Context, team, id, channel string) (drafts.D
 			return nil
 		}
 		if st.PostPending {
-			c.ops = append(c.ops, clientv3.OpDelete(s.outboxKey(st.queued, team, id)))
+			c.ops = append(c.ops, opDelete(s.outboxKey(st.queued, team, id)))
 		}
 		if to != st.Channel {
 			c.ops = append(c.ops,
-				clientv3.OpDelete(s.indexKey(byChannel, team, st.Channel, st.seq)),
-				clientv3.OpPut(s.indexKey(byChannel, team, to, st.seq), id))
+				opDelete(s.indexKey(byChannel, team, st.Channel, st.seq)),
+				opPut(s.indexKey(byChannel, team, to, st.seq), id))
 			st.Channel = to
 		}
 		st.PostPending, st.queued = true, now
-		c.ops = append(c.ops, clientv3.OpPut(s.outboxKey(now, team, id), ""))
+		c.ops = append(c.ops, opPut(s.outboxKey(now, team, id), ""))
 		c.changed = true
 		c.events = []drafts.Event{{Kind: drafts.EventRequeued, Note: "to " + to}}
 		return nil
@@ -844,11 +836,11 @@ func (s *Store) Requeue(ctx context.Context, team, id, channel string) (drafts.D
 
 // refreshOp puts st in the refresh index, or takes it out, as its
 // RefreshPending says.
-func (s *Store) refreshOp(st *state) clientv3.Op {
+func (s *Store) refreshOp(st *state) requestOp {
 	if st.RefreshPending {
-		return clientv3.OpPut(s.refreshKey(st.Team, st.ID), "")
+		return opPut(s.refreshKey(st.Team, st.ID), "")
 	}
-	return clientv3.OpDelete(s.refreshKey(st.Team, st.ID))
+	return opDelete(s.refreshKey(st.Team, st.ID))
 }
 
 // MarkShown clears RefreshPending once the review message shows the state
@@ -883,8 +875,8 @@ func (s *Store) MarkShown(ctx context.Context, team, id string, events int) (boo
 		}
 		st.RefreshPending = false
 		actx, cancel := r.attempt()
-		tr, err := s.cli.Txn(actx).If(clientv3.Compare(clientv3.ModRevision(key), "=", resp.Kvs[0].ModRevision)).
-			Then(clientv3.OpPut(key, string(encodeState(st))), s.refreshOp(st)).Commit()
+		tr, err := s.cli.txn(actx, []compare{modRevisionIs(key, resp.Kvs[0].ModRevision)},
+			[]requestOp{opPut(key, string(encodeState(st))), s.refreshOp(st)}, nil)
 		cancel()
 		switch {
 		case err != nil:
@@ -918,7 +910,7 @@ func (s *Store) listIndex(ctx context.Context, prefix string, split func(tail st
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	resp, err := s.get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	resp, err := s.get(ctx, prefix, withPrefix(), withKeysOnly())
 	if err != nil {
 		return nil, err
 	}
@@ -977,15 +969,15 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 		if err := ctx.Err(); err != nil {
 			return false, fmt.Errorf("claim post: %w", err)
 		}
-		rd, err := s.read(ctx, clientv3.OpGet(dk), clientv3.OpGet(pk))
+		rd, err := s.read(ctx, opGet(dk), opGet(pk))
 		if err != nil {
 			return false, fmt.Errorf("claim post: %w", err)
 		}
-		dkv := rd.Responses[0].GetResponseRange().Kvs
+		dkv := rd.Responses[0].get().Kvs
 		if len(dkv) == 0 {
 			return false, fmt.Errorf("claim post: draft %s in team %s: %w", id, team, drafts.ErrNotFound)
 		}
-		if pkv := rd.Responses[1].GetResponseRange().Kvs; len(pkv) == 1 {
+		if pkv := rd.Responses[1].get().Kvs; len(pkv) == 1 {
 			return string(pkv[0].Value) == tok, nil // ours if an earlier attempt landed
 		}
 		st, err := decodeState(dkv[0], team, id)
@@ -996,7 +988,7 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 			return false, nil
 		}
 		actx, cancel := r.attempt()
-		lease, err := s.cli.Grant(actx, int64((ttl+time.Second-1)/time.Second))
+		lease, err := s.cli.grant(actx, int64((ttl+time.Second-1)/time.Second))
 		cancel()
 		if err != nil {
 			if err := r.failed(err, false); err != nil {
@@ -1005,10 +997,8 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 			continue
 		}
 		actx, cancel = r.attempt()
-		tr, err := s.cli.Txn(actx).
-			If(clientv3.Compare(clientv3.ModRevision(dk), "=", dkv[0].ModRevision), clientv3.Compare(clientv3.CreateRevision(pk), "=", 0)).
-			Then(clientv3.OpPut(pk, tok, clientv3.WithLease(lease.ID))).
-			Commit()
+		tr, err := s.cli.txn(actx, []compare{modRevisionIs(dk, dkv[0].ModRevision), createRevisionIs(pk, 0)},
+			[]requestOp{opPut(pk, tok, withLease(lease))}, nil)
 		cancel()
 		switch {
 		case err != nil:
@@ -1017,7 +1007,7 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 			}
 			continue
 		case !tr.Succeeded:
-			s.revoke(lease.ID)
+			s.revoke(lease)
 			if err := r.conflict(); err != nil {
 				return false, fmt.Errorf("claim post: %w", err)
 			}
@@ -1028,10 +1018,10 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 }
 
 // revoke drops an unused lease, best effort (it expires anyway).
-func (s *Store) revoke(id clientv3.LeaseID) {
+func (s *Store) revoke(id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.reqTO)
 	defer cancel()
-	_, _ = s.cli.Revoke(ctx, id)
+	_ = s.cli.revoke(ctx, id)
 }
 
 // RecordExport adds an "exported" event by user, as
@@ -1058,9 +1048,9 @@ func (s *Store) CountByStatus(ctx context.Context) (map[drafts.Status]int, error
 		return nil, fmt.Errorf("count drafts: %w", err)
 	}
 	sts := drafts.AllStatuses()
-	ops := make([]clientv3.Op, len(sts))
+	ops := make([]requestOp, len(sts))
 	for i, st := range sts {
-		ops[i] = clientv3.OpGet(s.statusPrefix(st), clientv3.WithPrefix(), clientv3.WithCountOnly())
+		ops[i] = opGet(s.statusPrefix(st), withPrefix(), withCountOnly())
 	}
 	resp, err := s.read(ctx, ops...)
 	if err != nil {
@@ -1068,7 +1058,7 @@ func (s *Store) CountByStatus(ctx context.Context) (map[drafts.Status]int, error
 	}
 	counts := make(map[drafts.Status]int, len(sts))
 	for i, st := range sts {
-		counts[st] = int(resp.Responses[i].GetResponseRange().Count)
+		counts[st] = int(resp.Responses[i].get().Count)
 	}
 	return counts, nil
 }
@@ -1086,15 +1076,15 @@ func (s *Store) Walk(ctx context.Context, fn func(drafts.Draft) error) error {
 
 func (s *Store) walk(ctx context.Context, fn func(drafts.Draft) error) error {
 	prefix := s.draftsPrefix()
-	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+	from, end := prefix, prefixEnd(prefix)
 	var rev int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(maxTxnOps), clientv3.WithKeysOnly()}
+		opts := []opOption{withRange(end), withLimit(maxTxnOps), withKeysOnly()}
 		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
+			opts = append(opts, withRev(rev))
 		}
 		resp, err := s.get(ctx, from, opts...)
 		if err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
-
 	"github.com/jobdesc/jobdesc/drafts"
 )
 
@@ -131,7 +129,7 @@ func validStatus(st drafts.Status) bool {
 }
 
 // decodeState decodes a draft key's value.
-func decodeState(kv *mvccpb.KeyValue, team, id string) (*state, error) {
+func decodeState(kv *keyValue, team, id string) (*state, error) {
 	var r record
 	if err := json.Unmarshal(kv.Value, &r); err != nil {
 		return nil, corrupt(kv.Key, err)
@@ -160,7 +158,7 @@ func encodeRevision(v *drafts.Revision) []byte {
 	return b
 }
 
-func decodeRevision(kv *mvccpb.KeyValue) (drafts.Revision, error) {
+func decodeRevision(kv *keyValue) (drafts.Revision, error) {
 	var r revisionJSON
 	if err := json.Unmarshal(kv.Value, &r); err != nil {
 		return drafts.Revision{}, corrupt(kv.Key, err)
@@ -179,7 +177,7 @@ func encodeEvent(e *drafts.Event) []byte {
 	return b
 }
 
-func decodeEvent(kv *mvccpb.KeyValue) (drafts.Event, error) {
+func decodeEvent(kv *keyValue) (drafts.Event, error) {
 	var e eventJSON
 	if err := json.Unmarshal(kv.Value, &e); err != nil {
 		return drafts.Event{}, corrupt(kv.Key, err)

@@ -14,9 +14,17 @@
 //     replica that claimed a draft posts it and a dead replica's claim
 //     lapses by the cluster's clock.
 //   - Transient failures (a member stopping, a leader election) are
-//     retried. A retried write that may have landed before its answer was
-//     lost is recognised by a random token the write stores, so it is not
-//     applied twice.
+//     retried, on the next member. A retried write that may have landed
+//     before its answer was lost is recognised by a random token the write
+//     stores, so it is not applied twice.
+//
+// It talks to the members through etcd's gRPC gateway, the HTTP/JSON API
+// every etcd v3 member serves on its client URLs (POST /v3/kv/txn, ...),
+// with net/http: etcd's gRPC client would bring gRPC, etcd's API types
+// and zap into every jobdesc binary, bbolt replicas included, and their
+// memory (issue 8).
+// TLS (LoadTLS) and etcd's users (a token from /v3/auth/authenticate,
+// renewed when etcd no longer takes it) work as with etcdctl.
 //
 // Keys live under a prefix (default "/jobdesc/"); one cluster can hold
 // several independent stores. The layout (schema 1) is readable with
@@ -49,18 +57,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/jobdesc/jobdesc/drafts"
 )
@@ -118,27 +120,31 @@ type Store struct {
 	// (post claims, seen-record clean-up) follow the cluster's clock.
 	Now func() time.Time
 
-	cli       *clientv3.Client
+	cli       *client
 	p         string // prefix, ending in "/"
 	endpoints string // for errors
 	reqTO     time.Duration
 	retryTO   time.Duration
 
 	leaseMu sync.Mutex
-	lease   clientv3.LeaseID // seen-record lease, shared for an hour
+	lease   int64 // seen-record lease, shared for an hour
 	leaseAt time.Time
 }
 
 // Open connects to the cluster and checks the schema under the prefix,
-// writing it on first use. It fails within DialTimeout with an error
-// wrapping ErrUnreachable when no member answers, drafts.ErrSchemaTooNew
-// when the prefix holds data of a newer jobdesc, drafts.ErrCorrupt when the
+// writing it on first use. It talks to the members' gRPC gateway (the
+// HTTP/JSON API every etcd v3 member serves on its client URLs), so
+// jobdesc does not link etcd's gRPC client. It fails within DialTimeout
+// with an error wrapping ErrUnreachable when no member answers,
+// drafts.ErrInvalid for a malformed endpoint, drafts.ErrSchemaTooNew when
+// the prefix holds data of a newer jobdesc, drafts.ErrCorrupt when the
 // schema key is unreadable, and etcd's error otherwise (e.g. bad
 // credentials).
 func Open(ctx context.Context, cfg Config) (*Store, error) { return open(ctx, cfg, nil) }
 
-// open is Open with extra gRPC dial options (tests inject faults with them).
-func open(ctx context.Context, cfg Config, dialOpts []grpc.DialOption) (*Store, error) {
+// open is Open with a wrapper of the HTTP transport (tests inject faults
+// with it).
+func open(ctx context.Context, cfg Config, wrap func(http.RoundTripper) http.RoundTripper) (*Store, error) {
 	if len(cfg.Endpoints) == 0 {
 		return nil, fmt.Errorf("open etcd store: no endpoints: %w", drafts.ErrInvalid)
 	}
@@ -157,25 +163,16 @@ func open(ctx context.Context, cfg Config, dialOpts []grpc.DialOption) (*Store, 
 	if cfg.RetryTimeout <= 0 {
 		cfg.RetryTimeout = 15 * time.Second
 	}
-	eps := strings.Join(cfg.Endpoints, ",")
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   cfg.Endpoints,
-		DialTimeout: cfg.DialTimeout,
-		Username:    cfg.Username,
-		Password:    cfg.Password,
-		TLS:         cfg.TLS,
-		Logger:      zap.NewNop(),
-		Context:     context.WithoutCancel(ctx),
-		DialOptions: dialOpts,
-	})
+	cli, err := newClient(cfg, wrap)
 	if err != nil {
-		return nil, fmt.Errorf("open etcd store at %s: %w", eps, dialError(err))
+		return nil, fmt.Errorf("open etcd store: %w", err)
 	}
+	eps := strings.Join(cli.eps, ",")
 	s := &Store{cli: cli, p: cfg.Prefix, endpoints: eps, reqTO: cfg.RequestTimeout, retryTO: cfg.RetryTimeout}
 	ictx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
-	if err := s.initSchema(ictx); err != nil {
-		_ = cli.Close()
+	if err := s.connect(ictx); err != nil {
+		cli.close()
 		if ictx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("no answer within %s (%v): %w", cfg.DialTimeout, err, ErrUnreachable)
 		}
@@ -184,12 +181,35 @@ func open(ctx context.Context, cfg Config, dialOpts []grpc.DialOption) (*Store, 
 	return s, nil
 }
 
-// dialError marks connection failures as ErrUnreachable.
-func dialError(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || grpcCode(err) == codes.Unavailable {
-		return fmt.Errorf("%v: %w", err, ErrUnreachable)
+// connect authenticates and checks the schema, retrying transient
+// failures until ctx ends; it returns the last failure then (the last
+// that says more than that time ran out).
+func (s *Store) connect(ctx context.Context) error {
+	r := s.retrier(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		r.deadline = d
 	}
-	return err
+	var last error
+	for {
+		actx, cancel := r.attempt()
+		err := s.cli.authenticate(actx)
+		if err == nil {
+			err = s.initSchema(actx)
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if last == nil || !errors.Is(err, context.DeadlineExceeded) {
+			last = err
+		}
+		if ferr := r.failed(err, false); ferr != nil {
+			if ctx.Err() != nil {
+				return last
+			}
+			return ferr
+		}
+	}
 }
 
 // LoadTLS builds a TLS configuration from PEM files: caFile (the CA that
@@ -225,7 +245,7 @@ func LoadTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
 func (s *Store) initSchema(ctx context.Context) error {
 	k := s.p + "schema"
 	for {
-		resp, err := s.cli.Get(ctx, k)
+		resp, err := s.cli.rangeKeys(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -239,8 +259,7 @@ func (s *Store) initSchema(ctx context.Context) error {
 			}
 			return nil
 		}
-		tr, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-			Then(clientv3.OpPut(k, strconv.Itoa(SchemaVersion))).Commit()
+		tr, err := s.cli.txn(ctx, []compare{createRevisionIs(k, 0)}, []requestOp{opPut(k, strconv.Itoa(SchemaVersion))}, nil)
 		if err != nil {
 			return err
 		}
@@ -250,11 +269,10 @@ func (s *Store) initSchema(ctx context.Context) error {
 	}
 }
 
-// Close closes the connection to the cluster. It returns the client's error.
+// Close closes the connections to the cluster; later calls fail. It
+// returns nil (the error is for io.Closer).
 func (s *Store) Close() error {
-	if err := s.cli.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("close etcd store: %w", err)
-	}
+	s.cli.close()
 	return nil
 }
 
@@ -287,35 +305,31 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-// grpcCode is the gRPC code of an etcd client error.
-func grpcCode(err error) codes.Code {
-	var ce interface{ Code() codes.Code }
-	if errors.As(err, &ce) {
-		return ce.Code()
-	}
-	if st, ok := status.FromError(err); ok {
-		return st.Code()
-	}
-	return codes.Unknown
-}
-
 // transient says whether err may go away on a retry. Every error is,
-// except the caller's cancellation and the answers that will not change
-// (bad request, auth, compacted revision, missing lease): members stopping
-// report themselves in many ways ("etcdserver: server stopped", "raft:
-// stop", a closing transport, no leader, a timed-out proposal), and a retry
-// is always safe here (see retrier.ambiguous).
+// except the caller's cancellation, a closed store, a certificate that
+// does not verify, what the store found wrong in the data (package
+// drafts' errors), and the answers that will not change (bad request,
+// auth, compacted revision, missing lease): members stopping report
+// themselves in many ways ("etcdserver: server stopped", "raft: stop", a
+// closed connection, no leader, a timed-out proposal), and a retry is
+// always safe here (see retrier.ambiguous).
 func transient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, errClosed) || certificateProblem(err) ||
+		errors.Is(err, drafts.ErrCorrupt) || errors.Is(err, drafts.ErrSchemaTooNew) || errors.Is(err, drafts.ErrInvalid) {
 		return false
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true // the attempt's timeout; the caller's is checked apart
 	}
-	switch grpcCode(err) {
-	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.PermissionDenied,
-		codes.Unauthenticated, codes.FailedPrecondition, codes.OutOfRange, codes.Unimplemented, codes.Canceled:
-		return false
+	var ae *apiError
+	if errors.As(err, &ae) {
+		switch ae.Code {
+		case codeInvalidArgument, codeNotFound, codeAlreadyExists, codePermissionDenied,
+			codeUnauthenticated, codeFailedPrecondition, codeOutOfRange, codeUnimplemented, codeCanceled:
+			return false
+		case codeResourceExhausted: // too many requests: wait; too large: give up
+			return !strings.Contains(ae.Message, msgTooLarge)
+		}
 	}
 	return true
 }
@@ -389,11 +403,11 @@ func (r *retrier) sleep(d time.Duration) error {
 
 // get reads keys with retries (reads change nothing, so they are always
 // safe to retry).
-func (s *Store) get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+func (s *Store) get(ctx context.Context, key string, opts ...opOption) (*rangeResponse, error) {
 	r := s.retrier(ctx)
 	for {
 		actx, cancel := r.attempt()
-		resp, err := s.cli.Get(actx, key, opts...)
+		resp, err := s.cli.rangeKeys(actx, key, opts...)
 		cancel()
 		if err == nil {
 			return resp, nil
@@ -406,11 +420,11 @@ func (s *Store) get(ctx context.Context, key string, opts ...clientv3.OpOption) 
 
 // read runs a read-only transaction (its gets see one snapshot), with
 // retries.
-func (s *Store) read(ctx context.Context, ops ...clientv3.Op) (*clientv3.TxnResponse, error) {
+func (s *Store) read(ctx context.Context, ops ...requestOp) (*txnResponse, error) {
 	r := s.retrier(ctx)
 	for {
 		actx, cancel := r.attempt()
-		resp, err := s.cli.Txn(actx).Then(ops...).Commit()
+		resp, err := s.cli.txn(actx, nil, ops, nil)
 		cancel()
 		if err == nil {
 			return resp, nil
@@ -425,7 +439,7 @@ func (s *Store) read(ctx context.Context, ops ...clientv3.Op) (*clientv3.TxnResp
 // a day and an hour, shared by the claims of the next hour, so a record
 // lives between 24 and 25 hours on the cluster's clock (Sweep removes it
 // earlier by its stored expiry).
-func (s *Store) seenLease(ctx context.Context) (clientv3.LeaseID, error) {
+func (s *Store) seenLease(ctx context.Context) (int64, error) {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
 	if s.lease != 0 && time.Since(s.leaseAt) < time.Hour {
@@ -434,11 +448,11 @@ func (s *Store) seenLease(ctx context.Context) (clientv3.LeaseID, error) {
 	r := s.retrier(ctx)
 	for {
 		actx, cancel := r.attempt()
-		resp, err := s.cli.Grant(actx, int64((drafts.SeenTTL+time.Hour)/time.Second))
+		id, err := s.cli.grant(actx, int64((drafts.SeenTTL+time.Hour)/time.Second))
 		cancel()
 		if err == nil {
-			s.lease, s.leaseAt = resp.ID, time.Now()
-			return resp.ID, nil
+			s.lease, s.leaseAt = id, time.Now()
+			return id, nil
 		}
 		if err := r.failed(err, false); err != nil {
 			return 0, fmt.Errorf("grant seen-record lease: %w", err)
@@ -455,5 +469,5 @@ func (s *Store) dropLease() {
 
 // leaseGone says whether a write failed because its lease no longer exists.
 func leaseGone(err error) bool {
-	return err != nil && grpcCode(err) == codes.NotFound && strings.Contains(err.Error(), rpctypes.ErrLeaseNotFound.Error())
+	return isAPIError(err, codeNotFound, msgLeaseNotFound)
 }
