@@ -320,6 +320,7 @@ func (s *Server) writeStatusFault(w http.ResponseWriter, call Call, f *Fault) {
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as Slack does; no chunking
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
