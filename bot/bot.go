@@ -2,14 +2,17 @@
 // slash commands, modal submissions, button clicks and reactions (surface.go
 // lists them all) to handlers, and keeps every draft in a Store.
 //
-// Every envelope is handled on its own goroutine in two phases: a quick
-// phase that decides the ack (a view_submission's validation and save happen
-// here, so a submission the user saw accepted is on disk), then the slow
-// work (Web API calls) after the ack. Reactions record their review and
-// update the review message before the ack, so a replica that dies midway
-// leaves the event unacknowledged and Slack redelivers it. The loop logs
-// errors and recovers panics; a handler never blocks another envelope's
-// ack.
+// The bot keeps its Socket Mode connections itself (socket.go: slack-go's
+// apps.connections.open and gorilla/websocket, as slack-go's socketmode
+// does, but without decoding the modal Slack echoes in every submission).
+// Every envelope is decoded and handled on its own goroutine in two phases:
+// a quick phase that decides the ack (a view_submission's validation and
+// save happen here, so a submission the user saw accepted is on disk), then
+// the slow work (Web API calls) after the ack. Reactions record their
+// review and update the review message before the ack, so a replica that
+// dies midway leaves the event unacknowledged and Slack redelivers it.
+// Errors are logged and panics recovered; a handler never blocks another
+// envelope's ack, and one that overruns the ack budget gets a fallback ack.
 package bot
 
 import (
@@ -85,8 +88,8 @@ type Config struct {
 	PostClaimTTL time.Duration
 	// Connections is how many Socket Mode connections to hold (default 2,
 	// at most 10 per app across all replicas). Slack spreads envelopes
-	// across them: their parsing runs in parallel, and while Slack
-	// refreshes one connection the others keep serving.
+	// across them, and while Slack refreshes one connection the others
+	// keep serving.
 	Connections int
 }
 
