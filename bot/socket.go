@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 )
 
 // Socket Mode connections.
@@ -118,13 +119,14 @@ type envelope struct {
 	err          error // the payload could not be read (it is acked all the same)
 }
 
-// Envelope types Slack sends (https://api.slack.com/apis/socket-mode).
+// Envelope types Slack sends (https://api.slack.com/apis/socket-mode), as
+// slack-go's socketmode names them.
 const (
-	envelopeHello         = "hello"
-	envelopeDisconnect    = "disconnect"
-	envelopeSlashCommands = "slash_commands"
-	envelopeInteractive   = "interactive"
-	envelopeEventsAPI     = "events_api"
+	envelopeHello         = socketmode.RequestTypeHello
+	envelopeDisconnect    = socketmode.RequestTypeDisconnect
+	envelopeSlashCommands = socketmode.RequestTypeSlashCommands
+	envelopeInteractive   = socketmode.RequestTypeInteractive
+	envelopeEventsAPI     = socketmode.RequestTypeEventsAPI
 )
 
 func newSocket(api *slack.Client, pingInterval time.Duration, opened func()) *socket {
