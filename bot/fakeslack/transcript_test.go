@@ -183,7 +183,11 @@ func TestSchemaDiscovery(t *testing.T) {
 		}
 	})
 	t.Run("absent: said once, checks in code still run", func(t *testing.T) {
-		t.Chdir(t.TempDir())
+		dir := t.TempDir()
+		t.Chdir(dir)
+		if found := findSchemaDir(); found != "" {
+			t.Skipf("skipping: %s sits above the temporary folder %s, so a missing schema can't be staged here", found, dir)
+		}
 		var mu sync.Mutex
 		var lines []string
 		s := newServer(t, Options{Logf: func(format string, args ...any) {
