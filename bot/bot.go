@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -380,6 +381,11 @@ func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	if r.then == nil {
 		return
 	}
+	// Envelopes come in bursts, read one after another off the socket and
+	// queued to run: let the ones queued behind this one ack before it
+	// starts its slow work, instead of each ack waiting for the Web API
+	// calls of every envelope ahead of it.
+	runtime.Gosched()
 	log = log.With(r.log...)
 	defer func() {
 		if p := recover(); p != nil {
