@@ -28,6 +28,7 @@ type troubledStore struct {
 	panicNextCreate atomic.Bool
 	failNextCreate  atomic.Bool
 	holdCreate      chan struct{} // nil: no hold
+	createEntered   chan struct{} // nil: not told; else gets a value as Create starts
 }
 
 func (s *troubledStore) ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error) {
@@ -45,6 +46,9 @@ func (s *troubledStore) Create(ctx context.Context, n drafts.NewDraft) (drafts.D
 	}
 	if s.failNextCreate.CompareAndSwap(true, false) {
 		return drafts.Draft{}, errors.New("disk full")
+	}
+	if s.createEntered != nil {
+		s.createEntered <- struct{}{}
 	}
 	if s.holdCreate != nil {
 		<-s.holdCreate
@@ -232,6 +236,46 @@ func TestSlowStoreStillAcksInTimeAndSavesOnce(t *testing.T) {
 	ds, _, err := store.ListByAuthor(ctx, fakeslack.TeamID, "U0ALICE", drafts.Page{})
 	if err != nil || len(ds) != 1 {
 		t.Errorf("got %d drafts (%v), want 1", len(ds), err)
+	}
+}
+
+// TestAckOutlivesASlackRefresh: Slack refreshes connections every few
+// hours, asking the app to disconnect and closing the socket a little
+// later. A submission being saved at that moment is still acknowledged on
+// the connection it came on, while a new connection takes the next ones.
+func TestAckOutlivesASlackRefresh(t *testing.T) {
+	store := openTroubledStore(t)
+	fs, logs := startBot(t, store, Config{Connections: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+
+	v := openModal(t, ctx, fs)
+	store.holdCreate = make(chan struct{})
+	store.createEntered = make(chan struct{}, 1)
+	before := fs.Connects()
+	d, err := fs.SubmitView(ctx, "U0ALICE", v, exampleSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-store.createEntered:
+	case <-ctx.Done():
+		t.Fatal("the submission never reached the store")
+	}
+	fs.Disconnect("refresh_requested")
+	if err := fs.WaitConnected(ctx, before+1); err != nil {
+		t.Fatalf("no new connection while the old one finishes: %v", err)
+	}
+	close(store.holdCreate)
+	ack, err := d.WaitAck(ctx)
+	if err != nil {
+		t.Fatalf("submission not acked across the refresh: %v\n%s", err, logs.String())
+	}
+	if ack.Late || ack.ResponseAction() != "clear" {
+		t.Errorf("ack %s (late %v), want an in-time clear", ack.Payload, ack.Late)
+	}
+	if strings.Contains(logs.String(), "ack failed") {
+		t.Errorf("the log reports a failed ack:\n%s", logs.String())
 	}
 }
 

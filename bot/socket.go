@@ -22,17 +22,20 @@ import (
 // slack-go's socketmode.Client decodes every envelope into its typed
 // structures on the connection's one reading goroutine, before the app sees
 // it; for a view_submission that means the whole modal Slack echoes back
-// (every block, option and hint: 20–25 kB for our form), about 1.9 ms of
-// CPU and 116 kB of garbage each (BenchmarkDecodeSubmission), and every
-// later envelope on that connection waits behind it. Under a burst of
-// submissions that was a third of the bot's CPU. So the bot keeps its
-// connections itself, with the same pieces socketmode uses (slack-go's
+// (every block, option and hint: about 13 kB for our form), 1.1 ms of CPU
+// and 112 kB of garbage for the payload alone (BenchmarkParseSubmission),
+// and every later envelope on that connection waits behind it. Under a
+// burst of submissions that was a third of the bot's CPU. So the bot keeps
+// its connections itself, with the same pieces socketmode uses (slack-go's
 // apps.connections.open, gorilla/websocket) and the same behaviour
 // (../shared/slack-notes.md): the reading goroutine only reads; each frame
 // is decoded on its own goroutine, in one pass, into the slack-go types the
-// handlers take but without the echoed blocks (envelope.go); acks are
-// written straight from the handler under a lock instead of through a
-// sender goroutine.
+// handlers take but without the echoed blocks (envelope.go, 0.24 ms:
+// BenchmarkDecodeSubmission); acks are written straight from the handler
+// under a lock instead of through a sender goroutine. When Slack asks a
+// connection to disconnect (it refreshes them every few hours), the next
+// one is opened at once and the old one stays open for the acks of what
+// came on it until Slack closes it, where socketmode closed it at once.
 
 const (
 	// maxAckSize is Slack's limit on a Socket Mode response: larger ones
@@ -48,6 +51,9 @@ const (
 	// as slack-go's.
 	firstReconnectWait = 100 * time.Millisecond
 	maxReconnectWait   = 5 * time.Minute
+	// retireGrace is how long a connection Slack asked to disconnect stays
+	// open for the acks of what came on it, unless Slack closes it first.
+	retireGrace = 10 * time.Second
 	// defaultPingInterval is how long a connection may go without a ping
 	// from Slack before it is considered dead and replaced.
 	defaultPingInterval = 30 * time.Second
@@ -82,6 +88,8 @@ type wsConn struct {
 	mu         sync.Mutex
 	hello      atomic.Bool
 	disconnect atomic.Pointer[string] // why Slack asked to disconnect
+	retiring   chan struct{}          // closed when Slack asks to disconnect
+	retire     sync.Once
 }
 
 // socketEventKind says what a socketEvent reports.
@@ -157,9 +165,27 @@ func (s *socket) run(ctx context.Context, out chan<- socketEvent, deliver func(s
 			return err
 		}
 		s.current.Store(conn)
-		err = s.read(ctx, conn, out, deliver)
-		s.current.Store(nil)
-		conn.ws.Close()
+		ended := make(chan error, 1)
+		go func() { ended <- s.read(ctx, conn, out, deliver) }()
+		select {
+		case err = <-ended:
+			conn.ws.Close()
+		case <-conn.retiring:
+			// Slack closes this connection soon (a refresh): open the next
+			// one now, and let this one carry the acks of what came on it
+			// until Slack closes it or retireGrace passes.
+			err = fmt.Errorf("slack asked to disconnect (%s)", *conn.disconnect.Load())
+			go func() {
+				t := time.NewTimer(retireGrace)
+				defer t.Stop()
+				select {
+				case <-ended:
+				case <-t.C:
+				}
+				conn.ws.Close()
+			}()
+		}
+		s.current.CompareAndSwap(conn, nil)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -253,20 +279,21 @@ func (s *socket) dial(ctx context.Context) (*wsConn, error) {
 		}
 		return err
 	})
-	return &wsConn{ws: ws}, nil
+	return &wsConn{ws: ws, retiring: make(chan struct{})}, nil
 }
 
-// read reads frames until the connection fails, Slack asks to disconnect,
-// or ctx is done. It returns why the connection ended.
+// read reads frames until the connection fails or ctx is done (one Slack
+// asked to disconnect is read until Slack closes it). It returns why the
+// connection ended.
 func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent, deliver func(socketEvent)) error {
 	stop := context.AfterFunc(ctx, func() { conn.ws.Close() })
 	defer stop()
 	for {
 		buf, err := s.readFrame(conn)
-		if reason := conn.disconnect.Load(); reason != nil {
-			return fmt.Errorf("slack asked to disconnect (%s)", *reason)
-		}
 		if err != nil {
+			if reason := conn.disconnect.Load(); reason != nil {
+				return fmt.Errorf("slack asked to disconnect (%s): %w", *reason, err)
+			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				return fmt.Errorf("no ping from slack for %s: %w", s.pingInterval, err)
@@ -322,10 +349,10 @@ func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, rec
 		s.emit(ctx, out, socketEvent{kind: eventHello})
 	case f.Type == envelopeDisconnect:
 		// Slack is about to close this connection (refresh_requested,
-		// warning, link_disabled): close it now, and read opens a new one.
+		// warning, link_disabled): run opens the next one.
 		reason := f.Reason
 		conn.disconnect.Store(&reason)
-		conn.ws.Close()
+		conn.retire.Do(func() { close(conn.retiring) })
 	case env == nil:
 		s.emit(ctx, out, socketEvent{kind: eventBadFrame, err: fmt.Errorf("%q frame without an envelope id", f.Type)})
 	default:
