@@ -76,7 +76,14 @@ func (l *lockedBuffer) String() string {
 // startBot runs a bot on store against a fresh fake Slack until the test ends.
 func startBot(t *testing.T, store Store, cfg Config) (*fakeslack.Server, *lockedBuffer) {
 	t.Helper()
-	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf, Schema: schema.Load})
+	return startBotWith(t, store, cfg, fakeslack.Options{Schema: schema.Load})
+}
+
+// startBotWith is startBot against a fake Slack started with opts.
+func startBotWith(t *testing.T, store Store, cfg Config, opts fakeslack.Options) (*fakeslack.Server, *lockedBuffer) {
+	t.Helper()
+	opts.Logf = t.Logf
+	fs, err := fakeslack.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

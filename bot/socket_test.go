@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -171,33 +170,14 @@ func TestTokenRejected(t *testing.T) {
 // (a half-open TCP connection looks just like an idle one): the bot opens a
 // new one once PingInterval passes without a ping.
 func TestSilentConnectionIsReplaced(t *testing.T) {
-	fs, err := fakeslack.Start(fakeslack.Options{Logf: t.Logf, PingInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fs.Close() })
-	cat, err := templates.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	b, err := New(Config{AppToken: fs.AppToken(), BotToken: fs.BotToken(), APIURL: fs.APIURL(), PingInterval: 300 * time.Millisecond, Connections: 1},
-		openTroubledStore(t), cat, slog.New(slog.NewTextHandler(logs, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, logs := startBotWith(t, openTroubledStore(t), Config{PingInterval: 300 * time.Millisecond, Connections: 1},
+		fakeslack.Options{PingInterval: time.Hour})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
 	if err := fs.WaitConnected(ctx, 2); err != nil {
-		t.Fatalf("no new connection after the pings stopped: %v\n%s", err, logs.String())
+		t.Fatalf("no new connection after the pings stopped: %v", err)
 	}
 	if err := fs.WaitUntil(ctx, func() bool { return strings.Contains(logs.String(), "no ping from slack") }); err != nil {
-		t.Errorf("the log does not say why the connection was replaced: %v\n%s", err, logs.String())
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run returned %v, want nil", err)
+		t.Errorf("the log does not say why the connection was replaced: %v", err)
 	}
 }
