@@ -528,12 +528,18 @@ func TestReplicasOnEtcd(t *testing.T) {
 
 	// Quiet: nothing left in the outbox, every review message final.
 	store := openEtcdT(t, cluster.Endpoints(), prefix)
-	if err := poll(ctx, func() bool { p, err := store.Pending(ctx); return err == nil && len(p) == 0 }); err != nil {
+	var lastN, polls int
+	var lastErr error
+	if err := poll(ctx, func() bool {
+		p, err := store.Pending(ctx)
+		lastN, lastErr, polls = len(p), err, polls+1
+		return err == nil && len(p) == 0
+	}); err != nil {
 		p, perr := store.Pending(context.Background())
 		for _, d := range p {
 			t.Logf("still pending: %s (%s) updated %s", d.ID, d.Values["company_name"], d.Updated)
 		}
-		t.Fatalf("the outbox never emptied: %v (%d pending, %v)", err, len(p), perr)
+		t.Fatalf("the outbox never emptied: %v (after %d polls the last said %d pending, %v; now %d pending, %v)", err, polls, lastN, lastErr, len(p), perr)
 	}
 	// One replica drains on SIGTERM while the last one serves a story.
 	if err := reps[2].cmd.Process.Signal(syscall.SIGTERM); err != nil {
