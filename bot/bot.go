@@ -410,9 +410,9 @@ func (b *Bot) quick(ctx context.Context, log *slog.Logger, req request) (r respo
 
 // ack answers an envelope on the connection it came on.
 func (b *Bot) ack(log *slog.Logger, se socketEvent, payload any) {
-	err := se.conn.ack(se.env.ID, payload)
+	// Counted as it is sent: once Slack has the ack, /metrics shows it.
 	b.metrics.ackLatency.Observe(time.Since(se.received).Seconds())
-	if err != nil {
+	if err := se.conn.ack(se.env.ID, payload); err != nil {
 		log.Error("ack failed", "err", err)
 	}
 }
