@@ -141,6 +141,7 @@ type Bot struct {
 	prepared cache[prepared] // rendered and checked revisions
 
 	botUser, team, workspace string // from auth.test
+	announced                bool   // "connected to Slack" logged since the last time none was (Run's goroutine only)
 }
 
 // New builds a bot. It returns an error when a token is missing or of the
@@ -320,7 +321,10 @@ func (b *Bot) route(se socketEvent) {
 	case eventConnected:
 		b.log.Debug("socket mode connection open; waiting for hello")
 	case eventHello:
-		if b.connectedCount() == 1 {
+		// Hellos on several connections can arrive together: the first
+		// one after none was up says so.
+		if !b.announced {
+			b.announced = true
 			b.log.Info("connected to Slack", "workspace", b.workspace, "team", b.team, "bot_user", b.botUser, "connections", len(b.sockets))
 		}
 	case eventConnectError:
@@ -329,20 +333,10 @@ func (b *Bot) route(se socketEvent) {
 		b.log.Error("slack rejected the app token")
 	case eventDropped:
 		b.log.Info("socket mode connection ended; reconnecting", "reason", se.err)
+		b.announced = b.announced && b.Connected()
 	case eventBadFrame:
 		b.log.Warn("socket mode frame ignored", "err", se.err)
 	}
-}
-
-// connectedCount is how many connections have said hello.
-func (b *Bot) connectedCount() int {
-	n := 0
-	for _, s := range b.sockets {
-		if s.connected() {
-			n++
-		}
-	}
-	return n
 }
 
 // response is a handler's quick answer: the ack payload, and the work to do

@@ -181,3 +181,20 @@ func TestSilentConnectionIsReplaced(t *testing.T) {
 		t.Errorf("the log does not say why the connection was replaced: %v", err)
 	}
 }
+
+// TestConnectedIsLoggedOnce: hellos on several connections arrive
+// together; the bot says it is connected once, whichever comes first.
+func TestConnectedIsLoggedOnce(t *testing.T) {
+	fs, logs := startBotWith(t, openTroubledStore(t), Config{Connections: 4}, fakeslack.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := fs.WaitConnected(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.WaitUntil(ctx, func() bool { return strings.Contains(logs.String(), "connected to Slack") }); err != nil {
+		t.Fatalf("no 'connected to Slack' line: %v\n%s", err, logs.String())
+	}
+	if n := strings.Count(logs.String(), "connected to Slack"); n != 1 {
+		t.Errorf("got %d 'connected to Slack' lines, want 1:\n%s", n, logs.String())
+	}
+}
