@@ -173,7 +173,10 @@ func open(ctx context.Context, cfg Config, wrap func(http.RoundTripper) http.Rou
 	defer cancel()
 	if err := s.connect(ictx); err != nil {
 		cli.close()
-		if ictx.Err() != nil && ctx.Err() == nil {
+		// The dial timeout ran out: by the clock, not only by ictx, whose
+		// timer may not have fired yet when the retries gave up at it.
+		deadline, _ := ictx.Deadline()
+		if ctx.Err() == nil && (ictx.Err() != nil || transient(err) && !time.Now().Before(deadline)) {
 			err = fmt.Errorf("no answer within %s (%v): %w", cfg.DialTimeout, err, ErrUnreachable)
 		}
 		return nil, fmt.Errorf("open etcd store at %s prefix %s: %w", eps, cfg.Prefix, err)
@@ -338,6 +341,7 @@ func transient(err error) bool {
 type retrier struct {
 	s         *Store
 	ctx       context.Context
+	start     time.Time
 	deadline  time.Time
 	transient int  // transient failures so far
 	ambiguous bool // a write may have landed without its answer
@@ -345,7 +349,8 @@ type retrier struct {
 }
 
 func (s *Store) retrier(ctx context.Context) *retrier {
-	return &retrier{s: s, ctx: ctx, deadline: time.Now().Add(s.retryTO)}
+	now := time.Now()
+	return &retrier{s: s, ctx: ctx, start: now, deadline: now.Add(s.retryTO)}
 }
 
 // attempt returns a context for one attempt.
@@ -363,7 +368,7 @@ func (r *retrier) failed(err error, write bool) error {
 	}
 	if !transient(err) || time.Now().After(r.deadline) {
 		if transient(err) {
-			return fmt.Errorf("etcd at %s: still failing after %s: %w", r.s.endpoints, r.s.retryTO, err)
+			return fmt.Errorf("etcd at %s: still failing after %s: %w", r.s.endpoints, time.Since(r.start).Round(time.Millisecond), err)
 		}
 		return err
 	}
