@@ -533,3 +533,34 @@ func TestLostPostAnswerIsNotPostedTwice(t *testing.T) {
 	}
 	h.checkSlackRules()
 }
+
+// TestBinaryLeavesOutHeavyPackages keeps what made jobdesc's binary (and
+// so its idle memory, which is about the binary's size) half as big from
+// creeping back: a linked package leaves its function names in the binary.
+func TestBinaryLeavesOutHeavyPackages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: builds the jobdesc binary")
+	}
+	bin, err := os.ReadFile(buildBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, marker string
+		want         bool
+	}{
+		{"bbolt (the scan finds what is linked)", "go.etcd.io/bbolt.(*DB).Update", true},
+		{"text/template's executor (envconfig.Usagef, net/http/pprof): every exported method kept, 3 MB", "text/template.(*state).evalCall", false},
+		{"net/http/pprof", "net/http/pprof.Index", false},
+		{"the etcd gRPC client (drafts/etcd uses the HTTP gateway): 9 MB", "google.golang.org/grpc.(*ClientConn).Invoke", false},
+		{"client_golang (metrics writes the text format)", "github.com/prometheus/client_golang/prometheus.(*Registry).Gather", false},
+		{"JSON-schema validation (the fake's, tests only)", "github.com/santhosh-tekuri/jsonschema/v6.(*Schema).Validate", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := bytes.Contains(bin, []byte(tt.marker)); got != tt.want {
+				t.Errorf("binary contains %q: %t, want %t", tt.marker, got, tt.want)
+			}
+		})
+	}
+}
