@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -375,31 +376,48 @@ func revisionKey(d drafts.Draft) string {
 	return d.Team + "/" + d.ID + "#" + strconv.Itoa(d.Revision)
 }
 
-// cache is a small bounded map: when full, an arbitrary entry makes room.
+// cache is a bounded map that forgets the least recently used entry when
+// full: the drafts people are reviewing now stay, however many old ones
+// there are.
 type cache[V any] struct {
 	mu    sync.Mutex
 	max   int
-	items map[string]V
+	items map[string]*list.Element // of *cacheEntry[V]
+	order list.List                // most recently used first
+}
+
+type cacheEntry[V any] struct {
+	key string
+	v   V
 }
 
 func (c *cache[V]) get(k string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.items[k]
-	return v, ok
+	e, ok := c.items[k]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*cacheEntry[V]).v, true
 }
 
 func (c *cache[V]) put(k string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.items == nil {
-		c.items = map[string]V{}
+		c.items = map[string]*list.Element{}
 	}
-	if len(c.items) >= c.max {
-		for old := range c.items {
-			delete(c.items, old)
-			break
-		}
+	if e, ok := c.items[k]; ok {
+		e.Value.(*cacheEntry[V]).v = v
+		c.order.MoveToFront(e)
+		return
 	}
-	c.items[k] = v
+	c.items[k] = c.order.PushFront(&cacheEntry[V]{key: k, v: v})
+	for c.max > 0 && c.order.Len() > c.max {
+		old := c.order.Back()
+		c.order.Remove(old)
+		delete(c.items, old.Value.(*cacheEntry[V]).key)
+	}
 }
