@@ -108,7 +108,6 @@ const (
 
 // socketEvent is something that happened on a connection.
 type socketEvent struct {
-	s        *socket
 	kind     socketEventKind
 	env      *envelope // eventEnvelope
 	conn     *wsConn   // eventEnvelope: where its ack goes
@@ -119,12 +118,10 @@ type socketEvent struct {
 
 // envelope is a request from Slack to handle and ack.
 type envelope struct {
-	ID           string
-	Type         string // envelopeSlashCommands, envelopeInteractive, envelopeEventsAPI
-	RetryAttempt int
-	RetryReason  string
-	req          request
-	err          error // the payload could not be read (it is acked all the same)
+	ID   string
+	Type string // envelopeSlashCommands, envelopeInteractive, envelopeEventsAPI
+	req  request
+	err  error // the payload could not be read (it is acked all the same)
 }
 
 // Envelope types Slack sends (https://api.slack.com/apis/socket-mode), as
@@ -195,7 +192,6 @@ func (s *socket) run(ctx context.Context, out chan<- socketEvent, deliver func(s
 
 // emit sends e to out unless ctx is done.
 func (s *socket) emit(ctx context.Context, out chan<- socketEvent, e socketEvent) {
-	e.s = s
 	select {
 	case out <- e:
 	case <-ctx.Done():
@@ -337,7 +333,7 @@ func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, rec
 	err := json.Unmarshal(data, f)
 	var env *envelope
 	if err == nil && f.Type != envelopeHello && f.Type != envelopeDisconnect && f.EnvelopeID != "" {
-		env = &envelope{ID: f.EnvelopeID, Type: f.Type, RetryAttempt: f.RetryAttempt, RetryReason: f.RetryReason}
+		env = &envelope{ID: f.EnvelopeID, Type: f.Type}
 		env.req, env.err = decodeRequest(f, data)
 	}
 	s.release(buf) // what was decoded holds copies of the bytes it keeps
@@ -356,7 +352,7 @@ func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, rec
 	case env == nil:
 		s.emit(ctx, out, socketEvent{kind: eventBadFrame, err: fmt.Errorf("%q frame without an envelope id", f.Type)})
 	default:
-		deliver(socketEvent{s: s, kind: eventEnvelope, env: env, conn: conn, received: received})
+		deliver(socketEvent{kind: eventEnvelope, env: env, conn: conn, received: received})
 	}
 }
 
