@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -166,8 +167,10 @@ func BenchmarkDraftModal(b *testing.B) {
 	}
 }
 
-// BenchmarkReviewMessage builds and marshals the review message of a
-// prepared revision, as every approval's chat.update does.
+// BenchmarkReviewMessage builds the JSON body of a prepared revision's
+// review message, as every approval's chat.update does: "body" is how the
+// bot does it (encoded blocks copied in), "slack-go" how slack-go's
+// UpdateMessage would (blocks marshalled, rescanned and URL-escaped).
 func BenchmarkReviewMessage(b *testing.B) {
 	bot, role := benchBot(b)
 	r, err := role.Render(role.Normalize(role.Example()))
@@ -176,10 +179,68 @@ func BenchmarkReviewMessage(b *testing.B) {
 	}
 	p := newPrepared(role, r, nil)
 	d := drafts.Draft{ID: "AM-1", Revision: 1, Author: "U1", Status: drafts.StatusInReview}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := json.Marshal(reviewMessage(d, p.body, bot.policy(), "")); err != nil {
-			b.Fatal(err)
+	text := reviewText(d, p.rendered)
+	b.Run("body", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			blocks := reviewMessage(d, p.body, bot.policy(), "")
+			o := newBody(messageSize(text, blocks))
+			o.value("channel", "C1")
+			o.value("ts", "1.2")
+			o.value("text", text)
+			o.blocks("blocks", blocks)
+			if _, err := o.bytes(); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	b.Run("slack-go", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			blocks, err := json.Marshal(reviewMessage(d, p.body, bot.policy(), ""))
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = url.Values{"channel": {"C1"}, "ts": {"1.2"}, "text": {text}, "blocks": {string(blocks)}}.Encode()
+		}
+	})
+}
+
+// BenchmarkDecodeAnswer reads a chat.postMessage answer, which echoes the
+// whole review message: "scan" is how the bot reads it, "encoding/json"
+// the same fields by encoding/json.
+func BenchmarkDecodeAnswer(b *testing.B) {
+	bot, role := benchBot(b)
+	r, err := role.Render(role.Normalize(role.Example()))
+	if err != nil {
+		b.Fatal(err)
 	}
+	p := newPrepared(role, r, nil)
+	d := drafts.Draft{ID: "AM-1", Revision: 1, Author: "U1", Status: drafts.StatusInReview}
+	blocks, err := json.Marshal(reviewMessage(d, p.body, bot.policy(), ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text, _ := json.Marshal(reviewText(d, p.rendered))
+	ans := []byte(`{"ok":true,"channel":"C1","ts":"1700000000.000100","message":{"type":"message","user":"U0BOT","text":` + string(text) + `,"blocks":` + string(blocks) + `,"ts":"1700000000.000100"}}`)
+	b.Logf("answer: %d bytes", len(ans))
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(int64(len(ans)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if a, err := decodeAnswer(ans); err != nil || a.TS == "" {
+				b.Fatal(a, err)
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.SetBytes(int64(len(ans)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var a answer
+			if err := json.Unmarshal(ans, &a); err != nil || a.TS == "" {
+				b.Fatal(a, err)
+			}
+		}
+	})
 }

@@ -126,6 +126,7 @@ func (c Config) withDefaults() Config {
 type Bot struct {
 	cfg     Config
 	api     *slack.Client
+	web     webAPI // the calls made on every request; see webAPI
 	sockets []*socket
 	http    *http.Client
 	store   Store
@@ -160,19 +161,16 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	if metrics == nil {
 		metrics, _ = NewMetrics(nil) // nothing registered: cannot fail
 	}
-	hc := newHTTPClient()
-	opts := []slack.Option{
-		slack.OptionHTTPClient(hc),
-		slack.OptionAppLevelToken(cfg.AppToken),
-	}
+	transport := newTransport()
+	hc := &http.Client{Transport: trimmingTransport{next: transport}, Timeout: apiTimeout}
+	base := slack.APIURL
 	if cfg.APIURL != "" {
-		u := cfg.APIURL
-		if !strings.HasSuffix(u, "/") {
-			u += "/"
+		base = cfg.APIURL
+		if !strings.HasSuffix(base, "/") {
+			base += "/"
 		}
-		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	api := slack.New(cfg.BotToken, opts...)
+	api := slack.New(cfg.BotToken, slack.OptionHTTPClient(hc), slack.OptionAppLevelToken(cfg.AppToken), slack.OptionAPIURL(base))
 	sockets := make([]*socket, cfg.Connections)
 	for i := range sockets {
 		sockets[i] = newSocket(api, cfg.PingInterval, func() { metrics.connects.Inc() })
@@ -180,6 +178,7 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	return &Bot{
 		cfg:      cfg,
 		api:      api,
+		web:      webAPI{client: &http.Client{Transport: transport, Timeout: apiTimeout}, base: base, token: cfg.BotToken},
 		sockets:  sockets,
 		http:     hc,
 		store:    store,
@@ -190,9 +189,13 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	}, nil
 }
 
-// newHTTPClient is the Web API client: http.DefaultTransport keeps two idle
-// connections per host, so a burst would open new connections all the time.
-func newHTTPClient() *http.Client {
+// apiTimeout bounds one Web API call.
+const apiTimeout = 30 * time.Second
+
+// newTransport is the Web API's connection pool: http.DefaultTransport keeps
+// two idle connections per host, so a burst would open new connections all
+// the time.
+func newTransport() *http.Transport {
 	t := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -202,7 +205,7 @@ func newHTTPClient() *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	return &http.Client{Transport: trimmingTransport{next: t}, Timeout: 30 * time.Second}
+	return t
 }
 
 // Connected reports whether at least one Socket Mode connection is up.

@@ -258,7 +258,7 @@ func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templat
 	if len(before.Approvals) > 0 || before.Status == drafts.StatusApproved {
 		text += fmt.Sprintf(" Earlier approvals were for revision %d, so they were reset: please review again.", before.Revision)
 	}
-	if _, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, text, nil); err != nil {
+	if _, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, text, nil, nil); err != nil {
 		return err
 	}
 	// The checks of the new revision, when there are any or the edit
@@ -268,7 +268,7 @@ func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templat
 	if errA != nil || (len(pa.findings) == 0 && (errB != nil || len(pb.findings) == 0)) {
 		return errA
 	}
-	_, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, findingsReply(pa.role, d, pa.findings), nil)
+	_, err := b.postMessage(ctx, d.Message.Channel, d.Message.TS, findingsReply(pa.role, d, pa.findings), nil, nil)
 	return err
 }
 

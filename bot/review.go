@@ -95,7 +95,7 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, o postOpts) error {
 	// metadata names the draft, so an unrecorded post can be found again.
 	pctx, cancel := context.WithTimeout(ctx, b.cfg.PostClaimTTL*3/4)
 	ts, err := b.postMessage(pctx, d.Channel, "", reviewText(shown, p.rendered), reviewMessage(shown, p.body, b.policy(), checkSummary(p.findings)),
-		slack.MsgOptionMetadata(reviewMetadata(d)))
+		ptr(reviewMetadata(d)))
 	cancel()
 	if err != nil {
 		code := slackError(err)
@@ -116,7 +116,7 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, o postOpts) error {
 	}
 	b.log.Info("draft posted for review", "draft", d.ID, "team", d.Team, "user", d.Author, "channel", d.Channel, "ts", ts)
 	if len(p.findings) > 0 {
-		if _, err := b.postMessage(ctx, d.Channel, ts, findingsReply(p.role, d, p.findings), nil); err != nil {
+		if _, err := b.postMessage(ctx, d.Channel, ts, findingsReply(p.role, d, p.findings), nil, nil); err != nil {
 			return fmt.Errorf("post the checks of %s: %w", d.ID, err)
 		}
 	}
@@ -205,7 +205,7 @@ func slackTS(t time.Time) string {
 
 // tellAuthor sends the author a direct message from the bot.
 func (b *Bot) tellAuthor(ctx context.Context, d drafts.Draft, text string) {
-	if _, err := b.postMessage(ctx, d.Author, "", text, []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}); err != nil {
+	if _, err := b.postMessage(ctx, d.Author, "", text, []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}, nil); err != nil {
 		b.log.Error("could not tell the author", "draft", d.ID, "user", d.Author, "err", err)
 	}
 }
@@ -482,7 +482,7 @@ func (b *Bot) react(ctx context.Context, d drafts.Draft, r reaction) (func(conte
 		return nil, nil // a redelivery: the first delivery replied in the thread (or died trying)
 	}
 	return func(ctx context.Context) error {
-		_, err := b.postMessage(ctx, after.Message.Channel, after.Message.TS, reviewReply(after, r.user, r.kind, b.cfg.ApprovalsRequired), nil)
+		_, err := b.postMessage(ctx, after.Message.Channel, after.Message.TS, reviewReply(after, r.user, r.kind, b.cfg.ApprovalsRequired), nil, nil)
 		return err
 	}, nil
 }

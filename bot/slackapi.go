@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -91,18 +92,28 @@ func slackError(err error) string {
 var notIdempotent = map[string]bool{"chat.postMessage": true, "chat.postEphemeral": true}
 
 // postMessage posts blocks to a channel (or a thread) and returns the ts.
-func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, blocks []slack.Block, extra ...slack.MsgOption) (string, error) {
-	var ts string
-	opts := append([]slack.MsgOption{slack.MsgOptionText(text, false)}, extra...)
+// meta, when not nil, is the message's metadata.
+func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, blocks []slack.Block, meta *slack.SlackMetadata) (string, error) {
+	o := newBody(messageSize(text, blocks))
+	o.value("channel", channel)
+	o.value("text", text)
 	if len(blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		o.blocks("blocks", blocks)
 	}
 	if threadTS != "" {
-		opts = append(opts, slack.MsgOptionTS(threadTS))
+		o.value("thread_ts", threadTS)
 	}
-	err := b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
-		var err error
-		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
+	if meta != nil {
+		o.value("metadata", meta)
+	}
+	req, err := o.bytes()
+	if err != nil {
+		return "", fmt.Errorf("chat.postMessage: %w", err)
+	}
+	var ts string
+	err = b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
+		a, err := b.web.post(ctx, "chat.postMessage", req)
+		ts = a.TS
 		return err
 	})
 	return ts, err
@@ -110,10 +121,32 @@ func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, b
 
 // updateMessage replaces a message's text and blocks.
 func (b *Bot) updateMessage(ctx context.Context, channel, ts, text string, blocks []slack.Block) error {
+	o := newBody(messageSize(text, blocks))
+	o.value("channel", channel)
+	o.value("ts", ts)
+	o.value("text", text)
+	o.blocks("blocks", blocks) // none clears them, as Slack reads "[]"
+	req, err := o.bytes()
+	if err != nil {
+		return fmt.Errorf("chat.update: %w", err)
+	}
 	return b.call(ctx, "chat.update", func(ctx context.Context) error {
-		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+		_, err := b.web.post(ctx, "chat.update", req)
 		return err
 	})
+}
+
+// messageSize guesses the size of a message's JSON body.
+func messageSize(text string, blocks []slack.Block) int {
+	n := len(text) + 512
+	for _, b := range blocks {
+		if e, ok := b.(encodedBlock); ok {
+			n += len(e.raw) + 1
+		} else {
+			n += 512
+		}
+	}
+	return n
 }
 
 // postEphemeral shows a message to one user in a channel.
@@ -141,8 +174,15 @@ func (b *Bot) respond(ctx context.Context, url, text string, blocks []slack.Bloc
 
 // openView opens a modal with a trigger id.
 func (b *Bot) openView(ctx context.Context, trigger string, v slack.ModalViewRequest) error {
+	o := newBody(16 << 10)
+	o.value("trigger_id", trigger)
+	o.value("view", v)
+	req, err := o.bytes()
+	if err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
 	return b.call(ctx, "views.open", func(ctx context.Context) error {
-		_, err := b.api.OpenViewContext(ctx, trigger, v)
+		_, err := b.web.post(ctx, "views.open", req)
 		return err
 	})
 }

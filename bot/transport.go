@@ -12,7 +12,8 @@ import (
 // trimmedMethods are the Web API methods whose answers echo the whole view
 // or message back. slack-go decodes that echo into typed blocks, which cost
 // more CPU than anything else the bot does per request, and the bot reads
-// none of it: only ok/error, ts and the view's id and hash.
+// none of it: only ok/error, ts and the view's id and hash. (The calls made
+// on every request don't go through slack-go at all: see webAPI.)
 var trimmedMethods = map[string]bool{
 	"views.open": true, "views.update": true, "views.push": true, "views.publish": true,
 	"chat.postMessage": true, "chat.update": true,

@@ -1,0 +1,397 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// webAPI sends the Web API calls the bot makes on every request
+// (chat.postMessage, chat.update, views.open) as JSON bodies it writes
+// itself, and reads only the fields it needs of their answers. slack-go
+// sends chat.* as forms: it marshals the blocks, which encoding/json scans
+// again when they are encoded once already, then URL-escapes the result;
+// and it decodes the whole message or view that Slack echoes back. Under a
+// burst that was a quarter of the bot's CPU. Errors are slack-go's types
+// (slack.SlackErrorResponse, *slack.RateLimitedError,
+// slack.StatusCodeError), so retries and error handling see no difference.
+// Every other method goes through slack-go.
+type webAPI struct {
+	client *http.Client
+	base   string // ends in "/"
+	token  string
+}
+
+// answer is what the bot reads of a Web API answer.
+type answer struct {
+	OK       bool                        `json:"ok"`
+	Error    string                      `json:"error"`
+	Errors   []slack.SlackResponseErrors `json:"errors"`
+	Needed   string                      `json:"needed"`
+	Provided string                      `json:"provided"`
+	Meta     slack.ResponseMetadata      `json:"response_metadata"`
+	Channel  string                      `json:"channel"`
+	TS       string                      `json:"ts"`
+}
+
+// post calls method with a JSON body. It returns the answer, and an error
+// when the call failed: the transport's error, *slack.RateLimitedError for a
+// 429, slack.StatusCodeError for another status, slack.SlackErrorResponse
+// for ok:false, or a decoding error for an answer that is not JSON.
+func (w webAPI) post(ctx context.Context, method string, body []byte) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.base+method, bytes.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
+		secs, err := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
+		if err != nil {
+			return answer{}, fmt.Errorf("%s: unreadable Retry-After: %w", method, err)
+		}
+		return answer{}, &slack.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return answer{}, slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
+	}
+	raw, err := readBody(resp)
+	if err != nil {
+		return answer{}, err
+	}
+	a, err := decodeAnswer(raw)
+	if err != nil {
+		return answer{}, fmt.Errorf("%s: read answer: %w", method, err)
+	}
+	if !a.OK && a.Error != "" {
+		return a, slack.SlackErrorResponse{Err: a.Error, Errors: a.Errors, ResponseMetadata: a.Meta, Needed: a.Needed, Provided: a.Provided}
+	}
+	return a, nil
+}
+
+// decodeAnswer reads an answer's top-level fields, skipping the echoed
+// message or view (10-20 kB that encoding/json would scan byte by byte
+// through its state machine). An answer the scanner can't follow is given
+// to encoding/json, whose error then says what is wrong with it.
+func decodeAnswer(b []byte) (answer, error) {
+	if a, ok := scanAnswer(b); ok {
+		return a, nil
+	}
+	var a answer
+	err := json.Unmarshal(b, &a)
+	return a, err
+}
+
+// scanAnswer is decodeAnswer's fast path; ok is false when b is not an
+// object whose fields it can read.
+func scanAnswer(b []byte) (a answer, ok bool) {
+	s := scanner{b: b}
+	if !s.consume('{') {
+		return a, false
+	}
+	if s.consume('}') {
+		return a, s.end()
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.consume(':') {
+			return a, false
+		}
+		if s.null() { // encoding/json leaves a field as it was, but empties a list
+			if strings.EqualFold(key, "errors") {
+				a.Errors = nil
+			}
+			if s.consume('}') {
+				return a, s.end()
+			}
+			if !s.consume(',') {
+				return a, false
+			}
+			continue
+		}
+		switch key {
+		case "ok":
+			v, ok := s.boolean()
+			if !ok {
+				return a, false
+			}
+			a.OK = v
+		case "error", "needed", "provided", "channel", "ts":
+			v, ok := s.str()
+			if !ok {
+				return a, false
+			}
+			switch key {
+			case "error":
+				a.Error = v
+			case "needed":
+				a.Needed = v
+			case "provided":
+				a.Provided = v
+			case "channel":
+				a.Channel = v
+			case "ts":
+				a.TS = v
+			}
+		case "response_metadata", "errors":
+			start := s.i
+			if !s.skip() {
+				return a, false
+			}
+			var err error
+			if key == "errors" {
+				err = json.Unmarshal(b[start:s.i], &a.Errors)
+			} else {
+				err = json.Unmarshal(b[start:s.i], &a.Meta)
+			}
+			if err != nil {
+				return a, false
+			}
+		default:
+			// encoding/json matches keys regardless of case: leave
+			// "OK" or "Ts" to it.
+			if knownKey(key) || !s.skip() {
+				return a, false
+			}
+		}
+		if s.consume('}') {
+			return a, s.end()
+		}
+		if !s.consume(',') {
+			return a, false
+		}
+	}
+}
+
+// knownKey reports whether k matches a field of answer regardless of case.
+func knownKey(k string) bool {
+	for _, f := range [...]string{"ok", "error", "needed", "provided", "channel", "ts", "response_metadata", "errors"} {
+		if strings.EqualFold(k, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanner walks JSON without building values. It checks structure (quotes,
+// brackets, commas between fields) only as far as reading the top level
+// needs; encoding/json has the last word on anything it rejects.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// consume skips space and then c, reporting whether c was there.
+func (s *scanner) consume(c byte) bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// end reports whether only space is left.
+func (s *scanner) end() bool {
+	s.space()
+	return s.i == len(s.b)
+}
+
+// boolean reads true or false.
+func (s *scanner) boolean() (v, ok bool) {
+	rest := s.b[s.i:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")):
+		s.i += 4
+		return true, true
+	case bytes.HasPrefix(rest, []byte("false")):
+		s.i += 5
+		return false, true
+	}
+	return false, false
+}
+
+// null skips space and then null, reporting whether it was there.
+func (s *scanner) null() bool {
+	s.space()
+	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// str reads a string.
+func (s *scanner) str() (string, bool) {
+	s.space()
+	start := s.i
+	if !s.skipString() {
+		return "", false
+	}
+	raw := s.b[start+1 : s.i-1]
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw), true
+	}
+	var v string
+	if json.Unmarshal(s.b[start:s.i], &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// skipString moves past a string that starts at s.i.
+func (s *scanner) skipString() bool {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return false
+	}
+	i := s.i + 1
+	for {
+		j := bytes.IndexByte(s.b[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		n := 0
+		for k := i - 1; k > s.i && s.b[k] == '\\'; k-- {
+			n++
+		}
+		i++
+		if n%2 == 0 {
+			s.i = i
+			return true
+		}
+	}
+}
+
+// skip moves past one value.
+func (s *scanner) skip() bool {
+	s.space()
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch s.b[s.i] {
+	case '"':
+		return s.skipString()
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				if !s.skipString() {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return true
+				}
+			}
+			s.i++
+		}
+		return false
+	default: // a number, true, false or null
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return s.i > start
+			}
+			s.i++
+		}
+		return s.i > start
+	}
+}
+
+// body builds a JSON object field by field, so blocks encoded once
+// (encodedBlock) are copied in rather than marshalled and scanned again.
+type body struct {
+	buf []byte
+	err error
+}
+
+// newBody returns a body with room for about size bytes.
+func newBody(size int) *body { return &body{buf: make([]byte, 0, size)} }
+
+func (o *body) key(k string) {
+	if len(o.buf) == 0 {
+		o.buf = append(o.buf, '{')
+	} else {
+		o.buf = append(o.buf, ',')
+	}
+	o.buf = strconv.AppendQuote(o.buf, k) // keys are ASCII names
+	o.buf = append(o.buf, ':')
+}
+
+// value adds a field marshalled by encoding/json.
+func (o *body) value(k string, v any) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		o.err = fmt.Errorf("encode %s: %w", k, err)
+		return
+	}
+	o.key(k)
+	o.buf = append(o.buf, raw...)
+}
+
+// blocks adds a list of blocks.
+func (o *body) blocks(k string, bs []slack.Block) {
+	o.key(k)
+	o.buf = append(o.buf, '[')
+	for i, b := range bs {
+		if i > 0 {
+			o.buf = append(o.buf, ',')
+		}
+		if e, ok := b.(encodedBlock); ok {
+			o.buf = append(o.buf, e.raw...)
+			continue
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			o.err = fmt.Errorf("encode %s block %d: %w", k, i, err)
+			return
+		}
+		o.buf = append(o.buf, raw...)
+	}
+	o.buf = append(o.buf, ']')
+}
+
+// bytes returns the object, or the first error encoding a field.
+func (o *body) bytes() ([]byte, error) {
+	if o.err != nil {
+		return nil, o.err
+	}
+	if len(o.buf) == 0 {
+		return []byte("{}"), nil
+	}
+	return append(o.buf, '}'), nil
+}
