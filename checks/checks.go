@@ -102,9 +102,8 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 			Message: "The posting checks could not run: " + err.Error(),
 		}}
 	}
-	fields := textFields(role, v)
 	text, prose := postingLines(r)
-	posting := newDoc("", text)
+	posting, fields := prepareDocs(text, textFields(role, v), d.index)
 	var fs []Finding
 	fs = append(fs, d.payFindings(role, v)...)
 	fs = append(fs, salaryFindings(v)...)
@@ -113,7 +112,7 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 	fs = append(fs, d.leftoverFindings(r, posting, fields)...)
 	fs = append(fs, requirementFindings(r, fields)...)
 	fs = append(fs, lengthFindings(posting)...)
-	fs = append(fs, readabilityFindings(posting, prose, role, fields)...)
+	fs = append(fs, readabilityFindings(posting, prose, fields)...)
 	sortFindings(fs, role)
 	return fs
 }

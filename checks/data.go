@@ -47,6 +47,7 @@ type data struct {
 	stems               stemTable
 	alternatives        map[string]string
 	placeholderMatchers []matcher
+	index               *wordIndex // the words of every matcher's literals (see indexWords)
 }
 
 // payLaws is the layout of paylaws.yaml.
@@ -174,7 +175,7 @@ func parseData(payFile, wordFile, genderJSON []byte) (*data, error) {
 	for k := range d.placeholderMatchers {
 		ms = append(ms, &d.placeholderMatchers[k])
 	}
-	indexWords(ms)
+	d.index = indexWords(ms)
 	return d, nil
 }
 

@@ -72,8 +72,8 @@ func (m matcher) mayMatch(lits []lit, d *doc) bool {
 	for _, l := range lits {
 		if o := d.occurrences(m.index); l.word > 0 && o != nil {
 			// The literal can only start where its first word does.
-			for k := o.firstOf(l.word - 1); k >= 0; k = o.next[k] {
-				i := int(o.at[k])
+			for _, h := range o.of(l.word - 1) {
+				i := int(h.at)
 				if strings.HasPrefix(lower[i:], l.s) && endsWell(l, lower, i+len(l.s)) {
 					return true
 				}
@@ -152,22 +152,24 @@ func (x *wordIndex) id(w string) int {
 }
 
 // occurrences lists where the words of a wordIndex occur in a text.
-// present has bit id set when word id occurs; first[id] is an occurrence
-// of word id (-1 for none), next[k] another occurrence of the same word
-// after occurrence k (-1 for none), at[k] the byte offset of occurrence k.
-// first is nil when no word occurs.
+// present has bit id set when word id occurs; hits holds every occurrence,
+// sorted by word and then by offset.
 type occurrences struct {
-	present  []uint64
-	first    []int32
-	next, at []int32
+	present []uint64
+	hits    []wordHit
 }
 
-// firstOf returns an occurrence of word id, or -1.
-func (o *occurrences) firstOf(id int) int32 {
-	if o.first == nil {
-		return -1
+// wordHit is one occurrence of a numbered word: its number and byte offset.
+type wordHit struct{ word, at int32 }
+
+// of returns the occurrences of word id, in text order.
+func (o *occurrences) of(id int) []wordHit {
+	i, _ := slices.BinarySearchFunc(o.hits, int32(id), func(h wordHit, id int32) int { return cmp.Compare(h.word, id) })
+	j := i
+	for j < len(o.hits) && o.hits[j].word == int32(id) {
+		j++
 	}
-	return o.first[id]
+	return o.hits[i:j]
 }
 
 // hasAny reports whether one of the words whose bits are set in words
@@ -188,7 +190,17 @@ func (x *wordIndex) find(lower string) *occurrences {
 	if x == nil || len(lower) > math.MaxInt32 {
 		return nil
 	}
-	o := &occurrences{present: make([]uint64, x.setLen())}
+	o := &occurrences{}
+	x.findInto(o, lower, make([]uint64, x.setLen()), nil)
+	return o
+}
+
+// findInto sets o to the occurrences of x's words in lower, which must fit
+// 32-bit offsets. present must be a zeroed bit set of x's words (see
+// setLen); hits are appended to spare, whose spare capacity they use when
+// it suffices.
+func (x *wordIndex) findInto(o *occurrences, lower string, present []uint64, spare []wordHit) {
+	hits := spare[:0]
 	for i := 0; i < len(lower); {
 		if !isASCIIWord(lower[i]) {
 			i++
@@ -199,20 +211,18 @@ func (x *wordIndex) find(lower string) *occurrences {
 			j++
 		}
 		if id := x.id(lower[i:j]); id >= 0 {
-			if o.first == nil {
-				o.first = make([]int32, len(x.words))
-				for k := range o.first {
-					o.first[k] = -1
-				}
-			}
-			o.present[id/64] |= 1 << (id % 64)
-			o.at = append(o.at, int32(i))
-			o.next = append(o.next, o.first[id])
-			o.first[id] = int32(len(o.at) - 1)
+			present[id/64] |= 1 << (id % 64)
+			hits = append(hits, wordHit{int32(id), int32(i)})
 		}
 		i = j
 	}
-	return o
+	slices.SortFunc(hits, func(a, b wordHit) int {
+		if c := cmp.Compare(a.word, b.word); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.at, b.at)
+	})
+	o.present, o.hits = present, hits[:len(hits):len(hits)]
 }
 
 // setLen returns the length of a bit set of x's words.
@@ -220,8 +230,9 @@ func (x *wordIndex) setLen() int { return (len(x.words) + 63) / 64 }
 
 // indexWords numbers, in one wordIndex shared by ms, the words their
 // literals start with, puts first the groups whose literals all have one,
-// and gives those groups their bit sets of words (matcher.needs).
-func indexWords(ms []*matcher) {
+// and gives those groups their bit sets of words (matcher.needs). It
+// returns the index.
+func indexWords(ms []*matcher) *wordIndex {
 	x := &wordIndex{}
 	for _, m := range ms {
 		m.index = x
@@ -258,6 +269,7 @@ func indexWords(ms []*matcher) {
 			}
 		}
 	}
+	return x
 }
 
 // numbered is 1 when every literal of g has a numbered word.

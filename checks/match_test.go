@@ -151,8 +151,11 @@ func TestWordIndex(t *testing.T) {
 			o := x.find(tt.text)
 			for id, w := range words {
 				var got []int32
-				for k := o.firstOf(id); k >= 0; k = o.next[k] {
-					got = append(got, o.at[k])
+				for _, h := range o.of(id) {
+					if int(h.word) != id {
+						t.Errorf("occurrences of %q include word %d", w, h.word)
+					}
+					got = append(got, h.at)
 				}
 				slices.Sort(got)
 				if want := tt.want[w]; !slices.Equal(got, want) {

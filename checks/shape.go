@@ -142,7 +142,7 @@ func lengthFindings(posting *doc) []Finding {
 // long free-text field, is hard to read (Flesch reading ease below 30).
 // prose marks the posting's lines of running text (see postingLines);
 // fields are the posting's text fields (see textFields).
-func readabilityFindings(posting *doc, prose []bool, role *templates.Role, fields []*doc) []Finding {
+func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
 	var fs []Finding
 	if n, ease := proseEase(posting, prose); n >= minProseWords && ease < hardToRead {
 		fs = append(fs, Finding{
@@ -153,7 +153,7 @@ func readabilityFindings(posting *doc, prose []bool, role *templates.Role, field
 		})
 	}
 	for _, f := range fields {
-		if !isLongText(role, f.field) || len(f.words().toks) < minFieldWords {
+		if !f.long || len(f.words().toks) < minFieldWords {
 			continue
 		}
 		if ease := readingEase(f.words()); ease < hardToRead {
@@ -208,16 +208,6 @@ func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 // sentences sentences with syllables syllables; words must not be 0.
 func flesch(words, sentences, syllables int) float64 {
 	return 206.835 - 1.015*float64(words)/float64(sentences) - 84.6*float64(syllables)/float64(words)
-}
-
-// isLongText reports whether the field is a long-text field of role; with
-// no role every field counts.
-func isLongText(role *templates.Role, id string) bool {
-	if role == nil {
-		return true
-	}
-	f, ok := role.Field(id)
-	return ok && f.Kind == templates.LongText
 }
 
 // ReadingEase returns the Flesch reading ease of text:

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -85,7 +86,7 @@ func runeAt(s string, i int) (size int, word, digit bool) {
 // digits, by "." or "," ("85,000", "2.5").
 func words(s string) *wordList {
 	lower, aligned := lowerCase(s)
-	l := tokenize(s, lower, aligned)
+	l := tokenize(nil, s, lower, aligned)
 	return &l
 }
 
@@ -139,9 +140,13 @@ func linesUp(s, lower string) bool {
 // tokenize returns the words of s (see words); lower is
 // strings.ToLower(s) and aligned says whether the two line up byte for byte
 // (see linesUp). Each word's lower case is a slice of lower when they do,
-// else it is worked out word by word.
-func tokenize(s, lower string, aligned bool) wordList {
-	l := wordList{text: s, lower: lower, toks: make([]token, 0, len(s)/6+4)}
+// else it is worked out word by word. The tokens are appended to spare[:0],
+// in its spare capacity when it suffices; nil spare allocates.
+func tokenize(spare []token, s, lower string, aligned bool) wordList {
+	if spare == nil {
+		spare = make([]token, 0, tokenEstimate(s))
+	}
+	l := wordList{text: s, lower: lower, toks: spare[:0]}
 	i := 0
 	for i < len(s) {
 		// Skip to the next letter or digit.
@@ -187,8 +192,12 @@ func tokenize(s, lower string, aligned bool) wordList {
 			l.lowers = append(l.lowers, strings.ToLower(s[start:i]))
 		}
 	}
+	l.toks = l.toks[:len(l.toks):len(l.toks)]
 	return l
 }
+
+// tokenEstimate is room for the words of s in most texts.
+func tokenEstimate(s string) int { return len(s)/6 + 4 }
 
 // placeToken is one word of a place name, as written and in lower case.
 type placeToken struct{ text, lower string }
@@ -250,10 +259,11 @@ func renderedSize(r templates.Rendered) int {
 }
 
 // doc is one text the checks read: a field's value or the whole posting.
-// Its words are worked out once, on first use; a doc belongs to one Check
-// call.
+// Its words are worked out once, on first use (or all at once by
+// prepareDocs); a doc belongs to one Check call.
 type doc struct {
 	field string // "" for the posting
+	long  bool   // a long-text field (see textField.long)
 	text  string // typographic quotes made ASCII, runs of blanks made one space
 	lower string // strings.ToLower(text)
 	// aligned says lower lines up with text byte for byte (see linesUp).
@@ -277,7 +287,7 @@ func newDoc(field, raw string) *doc {
 // words returns the words of the text (see words).
 func (d *doc) words() *wordList {
 	if !d.split {
-		d.list, d.split = tokenize(d.text, d.lower, d.aligned), true
+		d.list, d.split = tokenize(nil, d.text, d.lower, d.aligned), true
 	}
 	return &d.list
 }
@@ -289,6 +299,111 @@ func (d *doc) occurrences(x *wordIndex) *occurrences {
 		d.index, d.found = x, x.find(d.lower)
 	}
 	return d.found
+}
+
+// prepareDocs makes the docs of one Check call, the posting's text and the
+// fields', and works out at once, for every doc, its lower case, its words
+// and where the words of x occur, keeping each kind in one allocation
+// shared by the docs rather than a few per doc.
+func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc) {
+	all := make([]doc, 1+len(fields))
+	ptrs := make([]*doc, len(fields))
+	all[0].text = collapseBlanks(posting)
+	for i, f := range fields {
+		all[1+i] = doc{field: f.id, long: f.long, text: collapseBlanks(normalizeQuotes(f.text))}
+		ptrs[i] = &all[1+i]
+	}
+	// Lower case: ASCII texts with capitals are lowered into one string.
+	raise, nTokens := 0, 0
+	for i := range all {
+		d := &all[i]
+		nTokens += tokenEstimate(d.text)
+		switch ascii, upper := asciiCase(d.text); {
+		case !ascii:
+			d.lower, d.aligned = lowerCase(d.text)
+		case upper:
+			raise += len(d.text)
+		default:
+			d.lower, d.aligned = d.text, true
+		}
+	}
+	if raise > 0 {
+		var b strings.Builder
+		b.Grow(raise)
+		for i := range all {
+			if d := &all[i]; d.lower == "" && d.text != "" {
+				writeLower(&b, d.text)
+			}
+		}
+		lowered, at := b.String(), 0
+		for i := range all {
+			if d := &all[i]; d.lower == "" && d.text != "" {
+				d.lower, d.aligned = lowered[at:at+len(d.text)], true
+				at += len(d.text)
+			}
+		}
+	}
+	// Words, then where the index's words occur.
+	spare := make([]token, 0, nTokens)
+	nHits := 0
+	for i := range all {
+		d := &all[i]
+		d.list, d.split = tokenize(spare, d.text, d.lower, d.aligned), true
+		spare = rest(spare, len(d.list.toks))
+		nHits += len(d.list.toks)/8 + 4 // most words are not in the index
+	}
+	if x == nil {
+		return &all[0], ptrs
+	}
+	found := make([]occurrences, len(all))
+	sets := make([]uint64, x.setLen()*len(all))
+	hits := make([]wordHit, 0, nHits)
+	for i := range all {
+		d := &all[i]
+		if len(d.lower) > math.MaxInt32 {
+			d.index = x // nil found: the matchers run unfiltered
+			continue
+		}
+		n := x.setLen()
+		x.findInto(&found[i], d.lower, sets[i*n:(i+1)*n:(i+1)*n], hits)
+		d.index, d.found = x, &found[i]
+		hits = rest(hits, len(found[i].hits))
+	}
+	return &all[0], ptrs
+}
+
+// rest returns the spare capacity of s after its first n elements, or s
+// itself when n is beyond it (the n elements went elsewhere).
+func rest[T any](s []T, n int) []T {
+	if n > cap(s) {
+		return s[:0]
+	}
+	return s[n:n]
+}
+
+// asciiCase reports whether s is ASCII and whether it has capitals A–Z.
+func asciiCase(s string) (ascii, upper bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false, upper
+		}
+		upper = upper || c-'A' <= 'Z'-'A'
+	}
+	return true, upper
+}
+
+// writeLower writes the lower case of ASCII s to b.
+func writeLower(b *strings.Builder, s string) {
+	from := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c-'A' <= 'Z'-'A' {
+			b.WriteString(s[from:i])
+			b.WriteByte(c + ('a' - 'A'))
+			from = i + 1
+		}
+	}
+	b.WriteString(s[from:])
 }
 
 // collapseBlanks turns runs of spaces and tabs into one space.
@@ -312,27 +427,48 @@ func collapseBlanks(s string) string {
 	return b.String()
 }
 
+// textField is the value of one of a role's text fields.
+type textField struct {
+	id, text string
+	// long says the field is long text, so its readability counts: the
+	// role's field with that id is a long_text one, or there is no role.
+	long bool
+}
+
 // textFields returns the non-empty values of the role's text fields in form
-// order; with no role, every non-empty value in key order.
-func textFields(role *templates.Role, v templates.Values) []*doc {
-	var out []*doc
+// order, trimmed; with no role, every non-empty value in key order.
+func textFields(role *templates.Role, v templates.Values) []textField {
 	if role == nil {
+		var out []textField
 		for _, k := range sortedKeys(v) {
 			if t := strings.TrimSpace(v[k]); t != "" {
-				out = append(out, newDoc(k, t))
+				out = append(out, textField{id: k, text: t, long: true})
 			}
 		}
 		return out
 	}
-	for _, f := range role.Fields {
+	out := make([]textField, 0, len(role.Fields))
+	for i := range role.Fields {
+		f := &role.Fields[i]
 		if f.Kind != templates.ShortText && f.Kind != templates.LongText && f.Kind != "" {
 			continue
 		}
 		if t := strings.TrimSpace(v[f.ID]); t != "" {
-			out = append(out, newDoc(f.ID, t))
+			out = append(out, textField{id: f.ID, text: t, long: kindOf(role, f.ID) == templates.LongText})
 		}
 	}
 	return out
+}
+
+// kindOf returns the kind of the role's first field with that id, as
+// role.Field finds it.
+func kindOf(role *templates.Role, id string) templates.Kind {
+	for i := range role.Fields {
+		if role.Fields[i].ID == id {
+			return role.Fields[i].Kind
+		}
+	}
+	return ""
 }
 
 func sortedKeys(v templates.Values) []string {
