@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -239,5 +241,153 @@ func BenchmarkSubmitView(b *testing.B) {
 		if _, err := d.WaitAck(ctx); err != nil {
 			b.Fatalf("WaitAck: %v", err)
 		}
+	}
+}
+
+// discardWriter is an http.ResponseWriter that keeps the status and the
+// answer in reused buffers, so BenchmarkAPI measures the fake's handler
+// rather than a client and the network.
+type discardWriter struct {
+	h      http.Header
+	status int
+	body   []byte
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+
+func (w *discardWriter) WriteHeader(status int) { w.status = status }
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+
+// serveAPI runs one Web API request through the fake's handler, with the
+// bot token as a Bearer header, and fails the benchmark on an error
+// answer.
+func serveAPI(b *testing.B, s *Server, w *discardWriter, method, contentType string, body []byte) {
+	b.Helper()
+	u, err := url.Parse(s.APIURL() + method)
+	if err != nil {
+		b.Fatalf("parse URL: %v", err)
+	}
+	req := &http.Request{
+		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {contentType}, "Authorization": {"Bearer " + s.BotToken()}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Host:          u.Host,
+	}
+	clear(w.h)
+	w.body, w.status = w.body[:0], 0
+	s.handleAPI(w, req)
+	if w.status != http.StatusOK || !bytes.Contains(w.body, []byte(`"ok":true`)) {
+		b.Fatalf("%s answered %d %.300s", method, w.status, w.body)
+	}
+}
+
+// messageBody is a chat.* request body as the bot sends it: a form with
+// the blocks as a JSON string (slack-go), or a JSON object with the blocks
+// as an array.
+func messageBody(b *testing.B, jsonBody bool, fields map[string]string, blocks []byte) (contentType string, body []byte) {
+	b.Helper()
+	if !jsonBody {
+		form := url.Values{"blocks": {string(blocks)}}
+		for k, v := range fields {
+			form.Set(k, v)
+		}
+		return "application/x-www-form-urlencoded", []byte(form.Encode())
+	}
+	body = []byte("{")
+	for _, k := range []string{"channel", "ts", "text"} {
+		if v, ok := fields[k]; ok {
+			body = appendJSONString(append(appendJSONString(body, k), ':'), v)
+			body = append(body, ',')
+		}
+	}
+	body = append(append(append(body, `"blocks":`...), blocks...), '}')
+	return "application/json; charset=utf-8", body
+}
+
+// BenchmarkAPI measures the fake's handler for the Web API calls jobdesc
+// makes on every request, without a client or the network: views.open of
+// the 10 kB account-manager modal, and chat.postMessage and chat.update of
+// the 4 kB job description, form-encoded (as slack-go sends them) and as
+// JSON bodies.
+func BenchmarkAPI(b *testing.B) {
+	view := benchBody(b, "modal.json")
+	blocks := benchBody(b, "message-blocks.json")
+	b.Run("views.open", func(b *testing.B) {
+		s := benchServer(b, Options{SchemaDir: "-"})
+		w := &discardWriter{h: http.Header{}}
+		b.SetBytes(int64(len(view)))
+		for b.Loop() {
+			s.mu.Lock()
+			trig := s.newTriggerLocked(UserAlice, "")
+			s.mu.Unlock()
+			body := append(append([]byte(`{"trigger_id":"`+trig+`","view":`), view...), '}')
+			serveAPI(b, s, w, "views.open", "application/json; charset=utf-8", body)
+		}
+	})
+	for _, enc := range []string{"form", "json"} {
+		b.Run("chat.postMessage/"+enc, func(b *testing.B) {
+			s := benchServer(b, Options{SchemaDir: "-"})
+			w := &discardWriter{h: http.Header{}}
+			ctype, body := messageBody(b, enc == "json", map[string]string{"channel": ChannelHiring, "text": "Account Manager at Acme (draft 1)"}, blocks)
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				serveAPI(b, s, w, "chat.postMessage", ctype, body)
+			}
+		})
+		b.Run("chat.update/"+enc, func(b *testing.B) {
+			s := benchServer(b, Options{SchemaDir: "-"})
+			w := &discardWriter{h: http.Header{}}
+			m, err := s.PostUserMessage(ChannelHiring, UserAlice, "x")
+			if err != nil {
+				b.Fatalf("PostUserMessage: %v", err)
+			}
+			s.mu.Lock()
+			s.messageIndex[messageKey(m.Channel, m.TS)].User = BotUserID // a message the bot may update
+			s.mu.Unlock()
+			ctype, body := messageBody(b, enc == "json", map[string]string{"channel": ChannelHiring, "ts": m.TS, "text": "Account Manager at Acme (approved)"}, blocks)
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				serveAPI(b, s, w, "chat.update", ctype, body)
+			}
+		})
+	}
+}
+
+// BenchmarkWaitForCallAfter measures 50 waiters each waiting for its own
+// chat.postMessage while the calls are recorded, as the load test's
+// requests in flight do: per call recorded.
+func BenchmarkWaitForCallAfter(b *testing.B) {
+	const waiters = 50
+	s := benchServer(b, Options{SchemaDir: "-"})
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		mark := s.Mark()
+		var wg sync.WaitGroup
+		ready := make(chan struct{}, waiters)
+		for i := range waiters {
+			want := strconv.Itoa(n + i)
+			wg.Go(func() {
+				ready <- struct{}{}
+				if _, err := s.WaitForCallAfter(ctx, mark, "chat.postMessage", func(c Call) bool { return c.Param("text") == want }); err != nil {
+					b.Errorf("WaitForCallAfter: %v", err)
+				}
+			})
+		}
+		for range waiters {
+			<-ready
+		}
+		for i := range waiters {
+			s.mu.Lock()
+			s.recordCallLocked(Call{Method: "chat.postMessage", Params: map[string]string{"text": strconv.Itoa(n + i)}, OK: true})
+			s.mu.Unlock()
+		}
+		n += waiters
+		wg.Wait()
 	}
 }
