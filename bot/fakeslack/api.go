@@ -89,9 +89,23 @@ type apiRequest struct {
 	viewSurface  string
 	viewPrepared bool
 	content      *messageContent // text and blocks of chat.* methods
-	// jsonValues are the top-level fields of a JSON body, decoded (nil when
-	// the body was not JSON or not decoded by the fast decoder).
-	jsonValues map[string]any
+	// members are the top-level fields of a JSON body (nil for a form).
+	members []jsonMember
+}
+
+// rawValue returns the JSON text of a JSON body's top-level field whose
+// value is an object or an array (the one params holds when the key
+// repeats), or nil when there is none.
+func (r *apiRequest) rawValue(key string) []byte {
+	for i := len(r.members) - 1; i >= 0; i-- {
+		if m := r.members[i]; m.key == key {
+			if len(m.raw) > 0 && (m.raw[0] == '{' || m.raw[0] == '[') {
+				return m.raw
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // apiError is a Slack error answer.
@@ -427,32 +441,33 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 		if len(bytes.TrimSpace(body)) == 0 {
 			break
 		}
-		values, fields, ok := decodeFields(body)
-		if !ok { // invalid, or beyond the fast decoder: encoding/json's answer
+		members, ok := scanMembers(body)
+		if !ok { // invalid, or beyond the fast scanner: encoding/json's answer
 			var raw map[string]json.RawMessage
 			if err := json.Unmarshal(body, &raw); err != nil {
 				req.body = body
 				return req, &apiError{code: "invalid_json", messages: []string{"[ERROR] " + err.Error()}}
 			}
-			fields = make(map[string][]byte, len(raw))
+			members = make([]jsonMember, 0, len(raw))
 			for k, v := range raw {
-				fields[k] = v
+				members = append(members, jsonMember{key: k, raw: v})
 			}
-			values = nil
 		}
-		for k, raw := range fields {
-			if str, ok := values[k].(string); ok {
-				req.params[k] = str
+		hasToken := false
+		for _, m := range members {
+			if m.isStr {
+				req.params[m.key] = m.str
 			} else {
-				req.params[k] = paramValue(raw)
+				req.params[m.key] = paramValue(m.raw)
 			}
+			hasToken = hasToken || m.key == "token"
 		}
-		req.jsonValues = values
-		if _, ok := fields["token"]; ok {
-			rest := make(map[string]json.RawMessage, len(fields))
-			for k, v := range fields {
-				if k != "token" {
-					rest[k] = v
+		req.members = members
+		if hasToken {
+			rest := make(map[string]json.RawMessage, len(members))
+			for _, m := range members {
+				if m.key != "token" {
+					rest[m.key] = m.raw
 				}
 			}
 			body, _ = json.Marshal(rest)

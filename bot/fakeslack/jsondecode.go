@@ -94,29 +94,154 @@ func decodeArray(data []byte) ([]any, error) {
 	return a, err
 }
 
-// decodeFields decodes a JSON object, returning each member's value and
-// its JSON text (data sub-slices), as json.Unmarshal into a map[string]any
-// and a map[string]json.RawMessage would; ok is false when it left the
-// input to encoding/json.
-func decodeFields(data []byte) (values map[string]any, raw map[string][]byte, ok bool) {
+// jsonMember is one member of a JSON object as scanMembers reads it.
+type jsonMember struct {
+	key   string
+	raw   []byte // the value's JSON text, a sub-slice of the input
+	str   string // the value decoded, when it is a string
+	isStr bool
+}
+
+// scanMembers reads the members of a JSON object, in order, without
+// building its nested values: a string value is decoded as encoding/json
+// decodes it, any other value only checked and kept as its JSON text. It
+// accepts only objects json.Unmarshal into a map[string]json.RawMessage
+// accepts; ok is false when it left the input to encoding/json.
+func scanMembers(data []byte) (members []jsonMember, ok bool) {
 	d := jsonDecoder{data: data, ok: true}
 	d.space()
 	if d.pos >= len(data) || data[d.pos] != '{' {
-		return nil, nil, false
+		return nil, false
 	}
 	d.pos++
-	values, raw = map[string]any{}, map[string][]byte{}
+	members = make([]jsonMember, 0, 8)
 	d.members(func(key string) {
 		d.space()
 		start := d.pos
-		values[key] = d.value()
-		raw[key] = data[start:d.pos:d.pos]
+		m := jsonMember{key: key}
+		if d.pos < len(data) && data[d.pos] == '"' {
+			m.str, m.isStr = d.str(), true
+		} else {
+			d.skip()
+		}
+		m.raw = data[start:d.pos:d.pos]
+		members = append(members, m)
 	})
 	d.space()
 	if !d.ok || d.pos != len(data) {
-		return nil, nil, false
+		return nil, false
 	}
-	return values, raw, true
+	return members, true
+}
+
+// skip checks a value without decoding it, leaving pos after it.
+func (d *jsonDecoder) skip() {
+	d.space()
+	if d.pos >= len(d.data) {
+		d.fail()
+		return
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{' || c == '[':
+		if d.depth++; d.depth > maxJSONDepth {
+			d.fail()
+			return
+		}
+		d.pos++
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		d.space()
+		if d.pos < len(d.data) && d.data[d.pos] == closing {
+			d.pos++
+			d.depth--
+			return
+		}
+		for d.ok {
+			if c == '{' {
+				d.space()
+				if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+					d.fail()
+					return
+				}
+				d.skipStr()
+				d.space()
+				if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+					d.fail()
+					return
+				}
+				d.pos++
+			}
+			d.skip()
+			d.space()
+			if d.pos >= len(d.data) {
+				d.fail()
+				return
+			}
+			next := d.data[d.pos]
+			d.pos++
+			if next == closing {
+				break
+			}
+			if next != ',' {
+				d.fail()
+			}
+		}
+		d.depth--
+	case c == '"':
+		d.skipStr()
+	case c == 't':
+		d.literal("true", nil)
+	case c == 'f':
+		d.literal("false", nil)
+	case c == 'n':
+		d.literal("null", nil)
+	case c == '-' || c >= '0' && c <= '9':
+		if end := d.numberEnd(); end < 0 {
+			d.fail()
+		} else {
+			d.pos = end
+		}
+	default:
+		d.fail()
+	}
+}
+
+// skipStr checks a string as encoding/json's scanner does (escapes valid,
+// no control characters; other bytes, even invalid UTF-8, pass).
+func (d *jsonDecoder) skipStr() {
+	for i := d.pos + 1; i < len(d.data); {
+		switch c := d.data[i]; {
+		case c == '"':
+			d.pos = i + 1
+			return
+		case c == '\\':
+			if i+1 >= len(d.data) {
+				d.fail()
+				return
+			}
+			switch d.data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if getu4(d.data[i:]) < 0 {
+					d.fail()
+					return
+				}
+				i += 6
+			default:
+				d.fail()
+				return
+			}
+		case c < 0x20:
+			d.fail()
+			return
+		default:
+			i++
+		}
+	}
+	d.fail()
 }
 
 func (d *jsonDecoder) fail() { d.ok = false; d.pos = len(d.data) }
@@ -385,10 +510,10 @@ func getu4(s []byte) rune {
 	return r
 }
 
-// number reads a number with JSON's grammar, converted as encoding/json
-// converts it (strconv.ParseFloat); out of range gives up.
-func (d *jsonDecoder) number() any {
-	start, i := d.pos, d.pos
+// numberEnd returns the end of the number at pos, read with JSON's
+// grammar, or -1 when there is none.
+func (d *jsonDecoder) numberEnd() int {
+	i := d.pos
 	digits := func() int {
 		n := 0
 		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
@@ -404,14 +529,12 @@ func (d *jsonDecoder) number() any {
 	case i < len(d.data) && d.data[i] == '0':
 		i++
 	case digits() == 0:
-		d.fail()
-		return nil
+		return -1
 	}
 	if i < len(d.data) && d.data[i] == '.' {
 		i++
 		if digits() == 0 {
-			d.fail()
-			return nil
+			return -1
 		}
 	}
 	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
@@ -420,15 +543,25 @@ func (d *jsonDecoder) number() any {
 			i++
 		}
 		if digits() == 0 {
-			d.fail()
-			return nil
+			return -1
 		}
 	}
-	f, err := strconv.ParseFloat(string(d.data[start:i]), 64)
+	return i
+}
+
+// number reads a number with JSON's grammar, converted as encoding/json
+// converts it (strconv.ParseFloat); out of range gives up.
+func (d *jsonDecoder) number() any {
+	end := d.numberEnd()
+	if end < 0 {
+		d.fail()
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(d.data[d.pos:end]), 64)
 	if err != nil {
 		d.fail()
 		return nil
 	}
-	d.pos = i
+	d.pos = end
 	return f
 }

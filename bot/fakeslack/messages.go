@@ -271,7 +271,7 @@ type messageContent struct {
 // prepareContent reads the text and blocks of chat.* methods before the
 // server's lock is taken.
 func prepareContent(s *Server, r *apiRequest) {
-	c := s.messageContent(r.params)
+	c := s.messageContent(r)
 	r.content = &c
 }
 
@@ -280,7 +280,7 @@ func prepareContent(s *Server, r *apiRequest) {
 func (s *Server) messageContentOf(r *apiRequest) (text string, blocks json.RawMessage, blocksSet bool, e *apiError) {
 	c := r.content
 	if c == nil {
-		cc := s.messageContent(r.params)
+		cc := s.messageContent(r)
 		c = &cc
 	}
 	return c.text, c.blocks, c.blocksSet, c.err
@@ -289,16 +289,20 @@ func (s *Server) messageContentOf(r *apiRequest) (text string, blocks json.RawMe
 // messageContent reads text and blocks of chat.postMessage-like calls.
 // blocksSet is false when no blocks parameter was sent. It reads no server
 // state.
-func (s *Server) messageContent(p map[string]string) messageContent {
-	text := p["text"]
+func (s *Server) messageContent(r *apiRequest) messageContent {
+	text := r.params["text"]
 	if utf8.RuneCountInString(text) > MaxMessageText {
 		return messageContent{err: errCode("msg_too_long")}
 	}
-	raw, ok := p["blocks"]
-	if !ok || strings.TrimSpace(raw) == "" {
+	param, ok := r.params["blocks"]
+	if !ok || strings.TrimSpace(param) == "" {
 		return messageContent{text: text}
 	}
-	blocks, e := s.checkMessageBlocks([]byte(raw), "/blocks")
+	raw := r.rawValue("blocks") // a JSON body's array as sent, not copied
+	if raw == nil {
+		raw = []byte(param)
+	}
+	blocks, e := s.checkMessageBlocks(raw, "/blocks")
 	return messageContent{text: text, blocks: blocks, blocksSet: true, err: e}
 }
 

@@ -259,7 +259,7 @@ func (s *Server) applySubmissionAckLocked(viewID, user string, a Ack) {
 		v.errors = p.Errors
 		s.broadcastLocked()
 	case "update", "push":
-		body, e := s.parseView(string(p.View), surfaceModal, "/view")
+		body, e := s.parseView(p.View, surfaceModal, "/view")
 		if e != nil {
 			s.ackInvalidLocked(a, e)
 			return

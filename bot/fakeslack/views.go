@@ -225,7 +225,7 @@ func (s *Server) newHashLocked() string {
 // parseView validates a view parameter for the given surface and returns it
 // normalised and indexed. It reads no server state, so it runs without the
 // server's lock.
-func (s *Server) parseView(raw string, surface string, ptr string) (*viewBody, *apiError) {
+func (s *Server) parseView(raw []byte, surface string, ptr string) (*viewBody, *apiError) {
 	v, e := decodeView(raw, ptr)
 	if e != nil {
 		return nil, e
@@ -233,12 +233,12 @@ func (s *Server) parseView(raw string, surface string, ptr string) (*viewBody, *
 	return s.checkDecodedView(v, raw, surface, ptr)
 }
 
-// decodeView decodes a view parameter.
-func decodeView(raw string, ptr string) (map[string]any, *apiError) {
-	if raw == "" {
+// decodeView decodes a view parameter (its JSON text).
+func decodeView(raw []byte, ptr string) (map[string]any, *apiError) {
+	if len(raw) == 0 {
 		return nil, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] missing required field: view"}}
 	}
-	v, err := decodeObject([]byte(raw))
+	v, err := decodeObject(raw)
 	if err != nil {
 		return nil, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] view must be a JSON object: " + err.Error() + " [json-pointer:" + ptr + "]"}}
 	}
@@ -247,10 +247,10 @@ func decodeView(raw string, ptr string) (map[string]any, *apiError) {
 
 // checkDecodedView validates a decoded view (raw is its JSON) and returns
 // it normalised and indexed.
-func (s *Server) checkDecodedView(v map[string]any, raw string, surface string, ptr string) (*viewBody, *apiError) {
+func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, ptr string) (*viewBody, *apiError) {
 	msgs := checkView(v, len(raw), surface, ptr)
 	if s.schemas != nil {
-		msgs = appendUnique(msgs, s.schemas.checkView([]byte(raw), surface, ptr)...)
+		msgs = appendUnique(msgs, s.schemas.checkView(raw, surface, ptr)...)
 	}
 	if len(msgs) > 0 {
 		return nil, &apiError{code: "invalid_arguments", messages: msgs}
@@ -265,8 +265,8 @@ func (s *Server) checkDecodedView(v map[string]any, raw string, surface string, 
 // views.publish before the server's lock is taken.
 func prepareView(surface string) func(*Server, *apiRequest) {
 	return func(s *Server, r *apiRequest) {
-		raw := r.params["view"]
-		if v, e := requestView(r); e != nil {
+		raw := r.viewJSON()
+		if v, e := decodeView(raw, "/view"); e != nil {
 			r.viewErr = e
 		} else {
 			r.view, r.viewErr = s.checkDecodedView(v, raw, surface, "/view")
@@ -275,22 +275,21 @@ func prepareView(surface string) func(*Server, *apiRequest) {
 	}
 }
 
-// requestView decodes the view parameter, taking the value the JSON body's
-// decoding already produced when the view was sent as an object.
-func requestView(r *apiRequest) (map[string]any, *apiError) {
-	if v, ok := r.jsonValues["view"].(map[string]any); ok {
-		delete(r.jsonValues, "view") // checkDecodedView normalises it in place
-		return v, nil
+// viewJSON returns the view parameter's JSON text: a JSON body's view
+// object as sent, else the parameter's value.
+func (r *apiRequest) viewJSON() []byte {
+	if raw := r.rawValue("view"); raw != nil {
+		return raw
 	}
-	return decodeView(r.params["view"], "/view")
+	return []byte(r.params["view"])
 }
 
 // prepareViewUpdate parses the view parameter of views.update for the
 // surface its type names; viewFor checks it again in the rare case the
 // stored view turns out to be of the other kind.
 func prepareViewUpdate(s *Server, r *apiRequest) {
-	raw := r.params["view"]
-	v, e := requestView(r)
+	raw := r.viewJSON()
+	v, e := decodeView(raw, "/view")
 	surface := surfaceModal
 	if v != nil && v["type"] == surfaceHome {
 		surface = surfaceHome
@@ -309,7 +308,7 @@ func (r *apiRequest) viewFor(s *Server, surface string) (*viewBody, *apiError) {
 	if r.viewPrepared && r.viewSurface == surface {
 		return r.view, r.viewErr
 	}
-	return s.parseView(r.params["view"], surface, "/view")
+	return s.parseView(r.viewJSON(), surface, "/view")
 }
 
 func (s *Server) externalIDTakenLocked(ext, except string) bool {
