@@ -119,18 +119,16 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 
 // sortFindings orders fs by severity, rule, field position and message.
 func sortFindings(fs []Finding, role *templates.Role) {
-	pos := map[string]int{}
-	if role != nil {
-		for i, f := range role.Fields {
-			pos[f.ID] = i
-		}
-	}
 	fieldRank := func(id string) (int, string) {
 		if id == "" {
 			return 1 << 30, ""
 		}
-		if i, ok := pos[id]; ok {
-			return i, ""
+		if role != nil {
+			for i := len(role.Fields) - 1; i >= 0; i-- { // the last field with that id
+				if role.Fields[i].ID == id {
+					return i, ""
+				}
+			}
 		}
 		return 1<<30 - 1, id // not in the form: after the form's fields, by id
 	}

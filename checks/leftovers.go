@@ -122,7 +122,7 @@ func (d *data) leftoverFindings(r templates.Rendered, posting *doc, fields []*do
 
 	fieldEmpty := false
 	for _, f := range fields {
-		if _, n := bulletLines(f.text); n > 0 {
+		if n := emptyBullets(f.text); n > 0 {
 			fieldEmpty = true
 			fs = append(fs, Finding{
 				Rule: RuleLeftover, Severity: Warning, Field: f.field,

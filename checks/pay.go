@@ -122,6 +122,9 @@ func hasAmount(s string) bool {
 
 // parseAmount reads a salary value such as "85000", "85,000" or "85 000".
 func parseAmount(s string) (float64, bool) {
+	if s == "" {
+		return 0, false // what ParseFloat says, without building its error
+	}
 	s = strings.Map(func(r rune) rune {
 		switch r {
 		case ',', ' ', '_', '\u00a0', '\'':

@@ -280,6 +280,9 @@ func isSentenceEnd(c byte) bool { return c == '.' || c == '!' || c == '?' }
 // "-es" or "-ed"; at least 1. Parts of hyphenated words count separately;
 // numbers count as one.
 func syllables(w string) int {
+	if len(w) <= 3 && strings.IndexByte(w, '-') < 0 {
+		return 1 // at most three letters
+	}
 	// One pass over the letters a–z of w (others are skipped), counting
 	// vowel groups and keeping the last four letters for the endings.
 	n, letters := 0, 0

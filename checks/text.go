@@ -219,7 +219,9 @@ func placeTokens(s string) []placeToken {
 // with line breaks gives several lines.
 func postingLines(r templates.Rendered) (text string, prose []bool) {
 	var b strings.Builder
-	b.Grow(renderedSize(r))
+	size, lines := renderedSize(r)
+	b.Grow(size)
+	prose = make([]bool, 0, lines)
 	line := func(s string, isProse bool) {
 		if s = strings.TrimSpace(s); s != "" {
 			b.WriteString(s)
@@ -243,19 +245,21 @@ func postingLines(r templates.Rendered) (text string, prose []bool) {
 	return normalizeQuotes(b.String()), prose
 }
 
-// renderedSize returns the bytes of r's texts, with a line break each.
-func renderedSize(r templates.Rendered) int {
-	n := len(r.Title) + len(r.Intro) + 2
+// renderedSize returns the bytes of r's texts, with a line break each,
+// and the number of texts.
+func renderedSize(r templates.Rendered) (size, texts int) {
+	size, texts = len(r.Title)+len(r.Intro)+2, 2
 	for _, s := range r.Sections {
-		n += len(s.Heading) + 1
+		size += len(s.Heading) + 1
+		texts += 1 + len(s.Paragraphs) + len(s.Bullets)
 		for _, p := range s.Paragraphs {
-			n += len(p) + 1
+			size += len(p) + 1
 		}
 		for _, bl := range s.Bullets {
-			n += len(bl) + 1
+			size += len(bl) + 1
 		}
 	}
-	return n
+	return size, texts
 }
 
 // doc is one text the checks read: a field's value or the whole posting.
@@ -484,7 +488,20 @@ func sortedKeys(v templates.Values) []string {
 // ("-", "*", "•", "1.") removed; empty reports lines that had a marker and
 // nothing else.
 func bulletLines(s string) (lines []string, empty int) {
-	for _, l := range strings.Split(s, "\n") {
+	empty = eachBulletLine(s, func(l string) { lines = append(lines, l) })
+	return lines, empty
+}
+
+// emptyBullets returns the number of lines of a value that have a bullet
+// marker and nothing else (see bulletLines).
+func emptyBullets(s string) int {
+	return eachBulletLine(s, func(string) {})
+}
+
+// eachBulletLine calls fn with each line bulletLines returns, in order, and
+// returns the number of empty bullets.
+func eachBulletLine(s string, fn func(string)) (empty int) {
+	for l := range strings.SplitSeq(s, "\n") {
 		l = strings.TrimSpace(l)
 		if l == "" {
 			continue
@@ -494,9 +511,9 @@ func bulletLines(s string) (lines []string, empty int) {
 			empty++
 			continue
 		}
-		lines = append(lines, rest)
+		fn(rest)
 	}
-	return lines, empty
+	return empty
 }
 
 func trimBulletMarker(l string) (string, bool) {
