@@ -140,6 +140,7 @@ type Bot struct {
 	admitMu  sync.Mutex // with closed: no envelope starts once draining has
 	closed   bool
 	prepared cache[prepared] // rendered and checked revisions
+	modals   sync.Map        // *templates.Role → []slack.Block: a new draft's modal inputs, encoded once
 
 	botUser, team, workspace string // from auth.test
 	announced                bool   // "connected to Slack" logged since the last time none was (Run's goroutine only)

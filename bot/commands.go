@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/jobdesc/jobdesc/drafts"
+	"github.com/jobdesc/jobdesc/templates"
 )
 
 // slashCommand answers "/jobdesc …". Help and unknown roles are answered in
@@ -42,8 +43,7 @@ func (b *Bot) slashCommand(ctx context.Context, cmd slack.SlashCommand) response
 	}
 	meta := modalMeta{Channel: cmd.ChannelID, Role: role.ID}
 	return response{log: logAttrs, then: func(ctx context.Context) error {
-		v := draftModal(role, role.Normalize(nil), meta)
-		err := b.openView(ctx, cmd.TriggerID, v)
+		err := b.openView(ctx, cmd.TriggerID, modalView(role, meta, b.newDraftInputs(role)))
 		switch {
 		case err == nil:
 			return nil
@@ -55,6 +55,18 @@ func (b *Bot) slashCommand(ctx context.Context, cmd slack.SlashCommand) response
 		_ = b.respond(ctx, cmd.ResponseURL, "Sorry, I could not open the form ("+slackError(err)+"). Please try the command again.", nil)
 		return fmt.Errorf("open %s modal: %w", role.ID, err)
 	}}
+}
+
+// newDraftInputs are the inputs of role's modal for a new draft: the same
+// for every slash command, so they are built and encoded once per role.
+// (draftModal builds the same blocks, unencoded.)
+func (b *Bot) newDraftInputs(role *templates.Role) []slack.Block {
+	if bs, ok := b.modals.Load(role); ok {
+		return bs.([]slack.Block)
+	}
+	bs := encodeBlocks(modalBlocks(role, role.Normalize(nil)))
+	b.modals.Store(role, bs)
+	return bs
 }
 
 // ephemeralAck is a slash command ack that shows a message to the user only.

@@ -28,6 +28,9 @@ func (e encodedBlock) MarshalJSON() ([]byte, error) { return e.raw, nil }
 // encodeBlocks returns bs with each block marshalled once. A block that
 // does not marshal is kept as it is, so sending it reports the error.
 func encodeBlocks(bs []slack.Block) []slack.Block {
+	if bs == nil {
+		return nil
+	}
 	out := make([]slack.Block, len(bs))
 	for i, b := range bs {
 		raw, err := json.Marshal(b)

@@ -174,9 +174,9 @@ func (b *Bot) respond(ctx context.Context, url, text string, blocks []slack.Bloc
 
 // openView opens a modal with a trigger id.
 func (b *Bot) openView(ctx context.Context, trigger string, v slack.ModalViewRequest) error {
-	o := newBody(16 << 10)
+	o := newBody(viewSize(v.Blocks.BlockSet) + 128)
 	o.value("trigger_id", trigger)
-	o.value("view", v)
+	o.modal("view", v)
 	req, err := o.bytes()
 	if err != nil {
 		return fmt.Errorf("views.open: %w", err)

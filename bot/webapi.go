@@ -363,6 +363,59 @@ func (o *body) value(k string, v any) {
 	o.buf = append(o.buf, raw...)
 }
 
+// raw adds a field whose value is JSON already.
+func (o *body) raw(k string, raw []byte) {
+	o.key(k)
+	o.buf = append(o.buf, raw...)
+}
+
+// modal adds a modal view: what json.Marshal(v) gives, with blocks encoded
+// once (encodedBlock) copied in rather than marshalled and scanned again.
+func (o *body) modal(k string, v slack.ModalViewRequest) {
+	m := newBody(viewSize(v.Blocks.BlockSet))
+	m.value("type", v.Type)
+	if v.Title != nil {
+		m.value("title", v.Title)
+	}
+	if v.Blocks.BlockSet == nil {
+		m.raw("blocks", []byte("null"))
+	} else {
+		m.blocks("blocks", v.Blocks.BlockSet)
+	}
+	if v.Close != nil {
+		m.value("close", v.Close)
+	}
+	if v.Submit != nil {
+		m.value("submit", v.Submit)
+	}
+	if v.PrivateMetadata != "" {
+		m.value("private_metadata", v.PrivateMetadata)
+	}
+	if v.CallbackID != "" {
+		m.value("callback_id", v.CallbackID)
+	}
+	if v.ClearOnClose {
+		m.value("clear_on_close", true)
+	}
+	if v.NotifyOnClose {
+		m.value("notify_on_close", true)
+	}
+	if v.ExternalID != "" {
+		m.value("external_id", v.ExternalID)
+	}
+	raw, err := m.bytes()
+	if err != nil {
+		o.err = fmt.Errorf("encode %s: %w", k, err)
+		return
+	}
+	o.raw(k, raw)
+}
+
+// viewSize guesses the size of a view's JSON.
+func viewSize(blocks []slack.Block) int {
+	return messageSize("", blocks)
+}
+
 // blocks adds a list of blocks.
 func (o *body) blocks(k string, bs []slack.Block) {
 	o.key(k)

@@ -187,3 +187,50 @@ func TestBody(t *testing.T) {
 		}
 	})
 }
+
+// TestModalBody holds body.modal to json.Marshal for every kind of modal the
+// bot opens, with its blocks as they are and encoded once.
+func TestModalBody(t *testing.T) {
+	_, role := benchBot(t)
+	values := role.Normalize(role.Example())
+	meta := modalMeta{Channel: "C1", Role: role.ID}
+	modals := map[string]slack.ModalViewRequest{
+		"new draft":  draftModal(role, role.Normalize(nil), meta),
+		"edit":       draftModal(role, values, modalMeta{Channel: "C1", Role: role.ID, Draft: "AM-1", Base: 2}),
+		"everything": {Type: slack.VTModal, Title: plain("t"), Close: plain("c"), Submit: plain("s"), PrivateMetadata: `{"x":"<&>"}`, CallbackID: "cb", ClearOnClose: true, NotifyOnClose: true, ExternalID: "e", Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewDividerBlock()}}},
+		"no blocks":  {Type: slack.VTModal, Title: plain("t")},
+	}
+	for name, v := range modals {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, encoded := range []bool{false, true} {
+				if encoded {
+					v.Blocks.BlockSet = encodeBlocks(v.Blocks.BlockSet)
+				}
+				o := newBody(0)
+				o.modal("view", v)
+				got, err := o.bytes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w := `{"view":` + string(want) + `}`; string(got) != w {
+					t.Errorf("encoded blocks %v:\ngot  %s\nwant %s", encoded, got, w)
+				}
+			}
+		})
+	}
+	t.Run("a new draft's inputs are the modal's", func(t *testing.T) {
+		bot, role := benchBot(t)
+		got, _ := json.Marshal(modalView(role, meta, bot.newDraftInputs(role)))
+		want, _ := json.Marshal(draftModal(role, role.Normalize(nil), meta))
+		if string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+		if a, b := bot.newDraftInputs(role), bot.newDraftInputs(role); &a[0] != &b[0] {
+			t.Error("the inputs were built twice")
+		}
+	})
+}
