@@ -43,6 +43,28 @@ func checkTokens(t *testing.T, s string) {
 	if got, want := asOld(d.words()), oldWords(d.text); !slices.Equal(got, want) {
 		t.Fatalf("newDoc(%q).words() =\n%v\nwant\n%v", s, got, want)
 	}
+	checkPrepared(t, s)
+}
+
+// checkPrepared fails unless the docs prepareDocs makes of s, as the
+// posting and as a field, have the tokens of the original tokenizer and
+// the occurrences find gives.
+func checkPrepared(t *testing.T, s string) {
+	t.Helper()
+	x := mustData(t).index
+	posting, fields := prepareDocs(normalizeQuotes(s), []textField{{id: "f", text: s}, {id: "g", text: strings.ToUpper(s)}}, x)
+	for _, d := range append([]*doc{posting}, fields...) {
+		if got, want := asOld(d.words()), oldWords(d.text); !slices.Equal(got, want) {
+			t.Fatalf("prepareDocs(%q): doc %q words =\n%v\nwant\n%v", s, d.field, got, want)
+		}
+		if d.lower != strings.ToLower(d.text) {
+			t.Fatalf("prepareDocs(%q): doc %q lower = %q, want %q", s, d.field, d.lower, strings.ToLower(d.text))
+		}
+		got, want := d.occurrences(x), x.find(d.lower)
+		if !slices.Equal(got.present, want.present) || !slices.Equal(got.hits, want.hits) {
+			t.Fatalf("prepareDocs(%q): doc %q occurrences = %+v, want %+v", s, d.field, *got, *want)
+		}
+	}
 }
 
 // asOld returns the words of l as the original tokenizer gave them.

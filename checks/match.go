@@ -216,6 +216,12 @@ func (x *wordIndex) findInto(o *occurrences, lower string, present []uint64, spa
 		}
 		i = j
 	}
+	o.set(present, hits)
+}
+
+// set sets o to the bit set present and to hits, which it sorts by word
+// and then by offset.
+func (o *occurrences) set(present []uint64, hits []wordHit) {
 	slices.SortFunc(hits, func(a, b wordHit) int {
 		if c := cmp.Compare(a.word, b.word); c != 0 {
 			return c

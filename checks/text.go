@@ -272,6 +272,7 @@ type doc struct {
 	lower string // strings.ToLower(text)
 	// aligned says lower lines up with text byte for byte (see linesUp).
 	aligned bool
+	ascii   bool     // text is ASCII (set by prepareDocs only)
 	list    wordList // its words, once split is set
 	split   bool
 
@@ -322,7 +323,9 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 	for i := range all {
 		d := &all[i]
 		nTokens += tokenEstimate(d.text)
-		switch ascii, upper := asciiCase(d.text); {
+		ascii, upper := asciiCase(d.text)
+		d.ascii = ascii
+		switch {
 		case !ascii:
 			d.lower, d.aligned = lowerCase(d.text)
 		case upper:
@@ -347,34 +350,82 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 			}
 		}
 	}
-	// Words, then where the index's words occur.
+	// Words, and where the index's words occur.
 	spare := make([]token, 0, nTokens)
-	nHits := 0
+	var found []occurrences
+	var sets []uint64
+	var hits []wordHit
+	if x != nil {
+		found = make([]occurrences, len(all))
+		sets = make([]uint64, x.setLen()*len(all))
+		hits = make([]wordHit, 0, nTokens/8+4*len(all)) // most words are not in the index
+	}
 	for i := range all {
 		d := &all[i]
-		d.list, d.split = tokenize(spare, d.text, d.lower, d.aligned), true
-		spare = rest(spare, len(d.list.toks))
-		nHits += len(d.list.toks)/8 + 4 // most words are not in the index
-	}
-	if x == nil {
-		return &all[0], ptrs
-	}
-	found := make([]occurrences, len(all))
-	sets := make([]uint64, x.setLen()*len(all))
-	hits := make([]wordHit, 0, nHits)
-	for i := range all {
-		d := &all[i]
-		if len(d.lower) > math.MaxInt32 {
-			d.index = x // nil found: the matchers run unfiltered
-			continue
+		var o *occurrences
+		var present []uint64
+		if x != nil && len(d.lower) <= math.MaxInt32 {
+			o, present = &found[i], sets[i*x.setLen():(i+1)*x.setLen()]
 		}
-		n := x.setLen()
-		x.findInto(&found[i], d.lower, sets[i*n:(i+1)*n:(i+1)*n], hits)
-		d.index, d.found = x, &found[i]
-		hits = rest(hits, len(found[i].hits))
+		if d.ascii && o != nil && strings.IndexByte(d.lower, '_') < 0 {
+			d.list = tokenizeASCII(spare, d.text, d.lower, x, o, present, hits)
+		} else {
+			d.list = tokenize(spare, d.text, d.lower, d.aligned)
+			if o != nil {
+				x.findInto(o, d.lower, present, hits)
+			}
+		}
+		d.split = true
+		spare = rest(spare, len(d.list.toks))
+		if x != nil {
+			d.index, d.found = x, o // nil found: the matchers run unfiltered
+			if o != nil {
+				hits = rest(hits, len(o.hits))
+			}
+		}
 	}
 	return &all[0], ptrs
 }
+
+// tokenizeASCII is tokenize for ASCII text without "_", s in lower case
+// being lower, which also sets o to where x's words occur in lower, as
+// findInto does with present and spare: in such text the whole words \b
+// sees are the runs of letters and digits that words are made of.
+func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit) wordList {
+	toks, hits := spare[:0], spare2[:0]
+	n := len(lower)
+	for i := 0; i < n; {
+		if !isASCIILetterOrDigit(lower[i]) {
+			i++
+			continue
+		}
+		start := i
+		for {
+			run := i
+			for i < n && isASCIILetterOrDigit(lower[i]) {
+				i++
+			}
+			if id := x.id(lower[run:i]); id >= 0 {
+				present[id/64] |= 1 << (id % 64)
+				hits = append(hits, wordHit{int32(id), int32(run)})
+			}
+			// A single apostrophe or hyphen joins letters and digits; a
+			// "." or "," joins digits.
+			if i+1 < n && isASCIILetterOrDigit(lower[i+1]) {
+				if c := lower[i]; c == '\'' || c == '-' || ((c == '.' || c == ',') && isDigit(lower[i-1]) && isDigit(lower[i+1])) {
+					i++
+					continue
+				}
+			}
+			break
+		}
+		toks = append(toks, token{start, i})
+	}
+	o.set(present, hits)
+	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)]}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // rest returns the spare capacity of s after its first n elements, or s
 // itself when n is beyond it (the n elements went elsewhere).
