@@ -97,7 +97,7 @@ func BenchmarkEnvelopeRoundTrip(b *testing.B) {
 
 // benchBody reads a testdata file: modal.json is the account-manager modal
 // jobdesc opens, message-blocks.json the job description it posts.
-func benchBody(b *testing.B, name string) []byte {
+func benchBody(b testing.TB, name string) []byte {
 	b.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

@@ -195,7 +195,6 @@ func (s *Server) SubmitView(ctx context.Context, user string, view View, values 
 		if err != nil {
 			return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
 		}
-		stateJSON := encodeJSONSize(state, len(body.initialState)+len(body.initialState)/2)
 
 		s.mu.Lock()
 		if again, err := s.openViewLocked(user, view.ID); err != nil || again != v || v.body != body {
@@ -203,16 +202,20 @@ func (s *Server) SubmitView(ctx context.Context, user string, view View, values 
 			continue
 		}
 		trig := s.newTriggerLocked(user, v.id)
-		wire := v.snapshot()
+		before, after := v.wireAround()
+		id := v.id
 		userRef := s.userRefLocked(user)
 		s.mu.Unlock()
 
+		wire := make(rawJSON, 0, len(before)+len(body.initialState)+len(body.initialState)/2+len(after))
+		wire = appendJSON(append(wire, before...), state)
+		wire = append(wire, after...)
 		payload := map[string]any{
 			"type": "view_submission", "team": teamWire(), "user": userRef, "api_app_id": AppID,
-			"token": VerificationToken, "trigger_id": trig, "view": wire.json(stateJSON), "response_urls": []any{},
+			"token": VerificationToken, "trigger_id": trig, "view": wire, "response_urls": []any{},
 			"is_enterprise_install": false, "enterprise": nil,
 		}
-		id, callback := wire.id, body.callbackID
+		callback := body.callbackID
 		return s.send(ctx, outEnvelope{
 			typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
 			summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, callback, user),

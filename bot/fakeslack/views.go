@@ -98,6 +98,9 @@ type viewState struct {
 	errors                      map[string]string
 	version                     int
 	initialWire                 rawJSON // wire with the initial state, built on first use
+	// wireBefore and wireAfter are the wire cut around view.state.values,
+	// built on first use.
+	wireBefore, wireAfter rawJSON
 }
 
 // viewWire is what a view's wire form depends on, copied from a viewState
@@ -147,9 +150,29 @@ func (w viewWire) json(values rawJSON) rawJSON {
 // with its initial state (cached until the view is replaced).
 func (v *viewState) wireInitial() rawJSON {
 	if v.initialWire == nil {
-		v.initialWire = v.snapshot().json(v.body.initialState)
+		v.initialWire = v.wireWith(v.body.initialState)
 	}
 	return v.initialWire
+}
+
+// wireWith returns the view as Slack shows it, with the given encoded
+// view.state.values.
+func (v *viewState) wireWith(values rawJSON) rawJSON {
+	before, after := v.wireAround()
+	return append(append(append(make(rawJSON, 0, len(before)+len(values)+len(after)), before...), values...), after...)
+}
+
+// wireAround returns the view as Slack shows it cut where
+// view.state.values go, built once until the view is replaced (the other
+// fields change only then).
+func (v *viewState) wireAround() (before, after rawJSON) {
+	if v.wireBefore == nil {
+		// Canonical JSON holds no raw NUL byte: it marks the cut.
+		w := v.snapshot().json(rawJSON{0})
+		i := bytes.IndexByte(w, 0)
+		v.wireBefore, v.wireAfter = w[:i:i], w[i+1:]
+	}
+	return v.wireBefore, v.wireAfter
 }
 
 func nilIfEmpty(s string) any {
@@ -265,12 +288,7 @@ func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, 
 // views.publish before the server's lock is taken.
 func prepareView(surface string) func(*Server, *apiRequest) {
 	return func(s *Server, r *apiRequest) {
-		raw := r.viewJSON()
-		if v, e := decodeView(raw, "/view"); e != nil {
-			r.viewErr = e
-		} else {
-			r.view, r.viewErr = s.checkDecodedView(v, raw, surface, "/view")
-		}
+		r.view, r.viewErr = s.parseView(r.viewJSON(), surface, "/view")
 		r.viewSurface, r.viewPrepared = surface, true
 	}
 }
@@ -417,7 +435,7 @@ func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
 
 func (s *Server) replaceViewLocked(v *viewState, body *viewBody) {
 	v.body = body
-	v.initialWire = nil
+	v.initialWire, v.wireBefore, v.wireAfter = nil, nil, nil
 	v.hash = s.newHashLocked()
 	v.version++
 	v.errors = nil
