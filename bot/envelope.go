@@ -19,6 +19,91 @@ type frame struct {
 	RetryReason            string      `json:"retry_reason"`
 	Reason                 string      `json:"reason"` // disconnect
 	Payload                wirePayload `json:"payload"`
+
+	// inputs are the block ids of the input blocks of an interaction's
+	// view, in order (decodeFrame).
+	inputs []string
+}
+
+// decodeFrame reads a frame. Slack echoes an interaction's whole view back,
+// and encoding/json would spend two thirds of a submission's decoding
+// walking its blocks, of which the bot needs only the input blocks' ids
+// (it built the view): so those are read by a scanner and the blocks cut
+// out before encoding/json reads the rest. A frame the scanner can't
+// follow is decoded whole. It returns encoding/json's error for a frame
+// that is not JSON.
+func decodeFrame(data []byte) (*frame, error) {
+	if rest, inputs, ok := cutViewBlocks(data); ok {
+		f := &frame{}
+		if err := json.Unmarshal(rest, f); err == nil {
+			f.inputs = inputs
+			return f, nil
+		}
+	}
+	return decodeWholeFrame(data) // which says what is wrong, if anything is
+}
+
+// decodeWholeFrame is decodeFrame without the cut.
+func decodeWholeFrame(data []byte) (*frame, error) {
+	f := &frame{}
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, err
+	}
+	f.inputs = f.Payload.View.inputs()
+	return f, nil
+}
+
+// cutViewBlocks returns a copy of data with payload.view.blocks replaced
+// by [], and the ids of the input blocks it held. ok is false when data
+// has no such blocks or the scanner can't follow it.
+func cutViewBlocks(data []byte) (rest []byte, inputs []string, ok bool) {
+	s := scanner{b: data}
+	start, end := -1, -1
+	inView := func(k []byte) bool {
+		if string(k) != "blocks" {
+			return s.skip()
+		}
+		start = s.i
+		ok := s.array(func() bool {
+			var typ, id []byte
+			ok := s.object(func(k []byte) bool {
+				var ok bool
+				switch string(k) {
+				case "type":
+					typ, ok = s.bytes()
+				case "block_id":
+					id, ok = s.bytes()
+				default:
+					ok = s.skip()
+				}
+				return ok
+			})
+			if string(typ) == string(slack.MBTInput) && len(id) > 0 {
+				inputs = append(inputs, string(id))
+			}
+			return ok
+		})
+		end = s.i
+		return ok
+	}
+	inPayload := func(k []byte) bool {
+		if string(k) != "view" {
+			return s.skip()
+		}
+		return s.object(inView)
+	}
+	if !s.object(func(k []byte) bool {
+		if string(k) != "payload" {
+			return s.skip()
+		}
+		return s.object(inPayload)
+	}) || !s.end() || start < 0 {
+		return nil, nil, false
+	}
+	rest = make([]byte, 0, len(data)-(end-start)+2)
+	rest = append(rest, data[:start]...)
+	rest = append(rest, "[]"...)
+	return append(rest, data[end:]...), inputs, true
 }
 
 // wirePayload holds the fields of slash command and interaction payloads
@@ -66,7 +151,7 @@ type request struct {
 // takes; data is the whole frame, which Events API payloads are read from
 // again by slack-go. Interactions come without the view's blocks, which
 // Slack echoes back in full and the bot never reads (it built the view):
-// only the ids of their inputs are kept. It returns an error when the
+// only the ids of their inputs are kept (decodeFrame). It returns an error when the
 // payload is not what the envelope type says.
 func decodeRequest(f *frame, data []byte) (request, error) {
 	p := &f.Payload
@@ -84,7 +169,7 @@ func decodeRequest(f *frame, data []byte) (request, error) {
 		if p.Type == "" {
 			return request{}, errors.New("interaction without a type")
 		}
-		return request{data: p.callback(), inputs: p.View.inputs()}, nil
+		return request{data: p.callback(), inputs: f.inputs}, nil
 	case envelopeEventsAPI:
 		var raw struct {
 			Payload json.RawMessage `json:"payload"`

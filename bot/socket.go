@@ -329,8 +329,7 @@ func (s *socket) release(buf *bytes.Buffer) {
 // modal submission) delays no other, and delivers or reports it.
 func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, received time.Time, out chan<- socketEvent, deliver func(socketEvent)) {
 	data := buf.Bytes()
-	f := &frame{}
-	err := json.Unmarshal(data, f)
+	f, err := decodeFrame(data)
 	var env *envelope
 	if err == nil && f.Type != envelopeHello && f.Type != envelopeDisconnect && f.EnvelopeID != "" {
 		env = &envelope{ID: f.EnvelopeID, Type: f.Type}

@@ -105,24 +105,31 @@ func TestDecodeRequest(t *testing.T) {
 		{name: "event slack-go does not know", frame: `{"envelope_id":"e9","type":"events_api","payload":{"type":"event_callback","event_id":"Ev2","event":{"type":"no_such_event"}}}`, wantErr: "decode events api event"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data := []byte(tt.frame)
-			var f frame
-			if err := json.Unmarshal(data, &f); err != nil {
-				t.Fatalf("frame: %v", err)
-			}
-			r, err := decodeRequest(&f, data)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+		// Each frame is read as the bot reads it (its view's blocks cut
+		// out by the scanner) and whole, by encoding/json alone.
+		for _, decode := range []struct {
+			name string
+			f    func([]byte) (*frame, error)
+		}{{"scanned", decodeFrame}, {"whole", decodeWholeFrame}} {
+			t.Run(tt.name+"/"+decode.name, func(t *testing.T) {
+				data := []byte(tt.frame)
+				f, err := decode.f(data)
+				if err != nil {
+					t.Fatalf("frame: %v", err)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, r)
-		})
+				r, err := decodeRequest(f, data)
+				if tt.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+						t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.check(t, r)
+			})
+		}
 	}
 }
 
