@@ -175,7 +175,7 @@ type Server struct {
 	pongs       int
 	deliveries  map[string]*deliveryState
 	deliveryLog []*Delivery
-	callSignals map[string]chan struct{} // per method, "" for any; see callSignalLocked
+	callWaiters []*callWaiter // see WaitForCallAfter
 }
 
 // Start starts a fake Slack workspace on 127.0.0.1 with a random port.
@@ -207,7 +207,6 @@ func Start(opts Options) (*Server, error) {
 		tickets:      map[string]bool{},
 		conns:        map[int]*sockConn{},
 		deliveries:   map[string]*deliveryState{},
-		callSignals:  map[string]chan struct{}{},
 		appToken:     "xapp-1-" + AppID + "-" + randomString(10, digits) + "-" + randomString(32, hexDigits),
 		botToken:     "xoxb-" + randomString(12, digits) + "-" + randomString(13, digits) + "-" + randomString(24, alnum),
 	}
@@ -440,27 +439,6 @@ func (s *Server) waitOn(ctx context.Context, what string, signal func() chan str
 		case <-s.ctx.Done():
 		case <-ctx.Done():
 			return fmt.Errorf("wait for %s: %w", what, ctx.Err())
-		}
-	}
-}
-
-// callSignalLocked returns a channel closed when the next call of method
-// ("" for any) is recorded.
-func (s *Server) callSignalLocked(method string) chan struct{} {
-	ch, ok := s.callSignals[method]
-	if !ok {
-		ch = make(chan struct{})
-		s.callSignals[method] = ch
-	}
-	return ch
-}
-
-// signalCallLocked wakes the waiters for a call of method.
-func (s *Server) signalCallLocked(method string) {
-	for _, m := range []string{method, ""} {
-		if ch, ok := s.callSignals[m]; ok {
-			close(ch)
-			delete(s.callSignals, m)
 		}
 	}
 }

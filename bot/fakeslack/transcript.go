@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,6 +62,27 @@ type Call struct {
 
 // Param returns a parameter (form field or top-level JSON field).
 func (c Call) Param(name string) string { return c.Params[name] }
+
+// AnswerField returns a top-level field of the call's answer, as Params
+// holds parameters: a JSON string unquoted, any other value as its JSON
+// text. It returns "" when the field is absent or the answer is not a
+// JSON object. It reads the answer's top level only, so it costs far
+// less than decoding the message or view the answer echoes.
+func (c Call) AnswerField(name string) string {
+	members, ok := scanMembers(c.Response)
+	if !ok {
+		return ""
+	}
+	for i := len(members) - 1; i >= 0; i-- { // the last of a repeated key wins
+		if m := members[i]; m.key == name {
+			if m.isStr {
+				return m.str
+			}
+			return string(m.raw)
+		}
+	}
+	return ""
+}
 
 // Ack is an acknowledgement received from the app.
 type Ack struct {
@@ -190,7 +212,7 @@ func (s *Server) recordCallTextLocked(c Call, params string) Call {
 	}
 	s.entryLocked(Entry{At: c.At, Kind: KindCall, Method: c.Method, Text: summary, Data: c.Response})
 	s.calls = append(s.calls, c)
-	s.signalCallLocked(c.Method)
+	s.matchWaitersLocked(c)
 	if isValidationError(c.Error) && !c.Fault {
 		s.invalid = append(s.invalid, c)
 	}
@@ -229,23 +251,72 @@ func (s *Server) WaitForCall(ctx context.Context, method string, pred func(Call)
 // WaitForCallAfter is WaitForCall restricted to calls with Seq > after
 // (e.g. after := s.Mark() before triggering the action).
 func (s *Server) WaitForCallAfter(ctx context.Context, after int, method string, pred func(Call) bool) (Call, error) {
-	var found Call
-	next := -1
-	signal := func() chan struct{} { return s.callSignalLocked(method) }
-	err := s.waitOn(ctx, "call "+method, signal, func() bool {
-		if next < 0 { // skip the calls up to after (Seq increases along s.calls)
-			next = sort.Search(len(s.calls), func(i int) bool { return s.calls[i].Seq > after })
+	w := &callWaiter{after: after, method: method, pred: pred, done: make(chan struct{})}
+	s.mu.Lock()
+	// The calls up to after are skipped (Seq increases along s.calls).
+	for i := sort.Search(len(s.calls), func(i int) bool { return s.calls[i].Seq > after }); i < len(s.calls); i++ {
+		if c := s.calls[i]; w.matches(c) {
+			s.mu.Unlock()
+			return c, nil
 		}
-		for ; next < len(s.calls); next++ {
-			c := s.calls[next]
-			if c.Seq > after && (method == "" || c.Method == method) && (pred == nil || pred(c)) {
-				found = c
-				return true
-			}
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return Call{}, fmt.Errorf("wait for call %s: %w", method, ErrClosed)
+	}
+	s.callWaiters = append(s.callWaiters, w)
+	s.mu.Unlock()
+
+	var err error
+	select {
+	case <-w.done:
+		return w.found, nil
+	case <-s.ctx.Done():
+		err = ErrClosed
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w.matched { // the call came while giving up
+		return w.found, nil
+	}
+	if i := slices.Index(s.callWaiters, w); i >= 0 {
+		s.callWaiters = slices.Delete(s.callWaiters, i, i+1)
+	}
+	return Call{}, fmt.Errorf("wait for call %s: %w", method, err)
+}
+
+// callWaiter is a WaitForCallAfter waiting for a call still to come. The
+// recorder of each call checks it against every waiter and wakes only the
+// one it matches, so a call costs one wake-up, not one per waiter.
+type callWaiter struct {
+	after   int
+	method  string
+	pred    func(Call) bool
+	done    chan struct{} // closed when matched
+	matched bool          // guarded by Server.mu
+	found   Call          // set before done is closed
+}
+
+func (w *callWaiter) matches(c Call) bool {
+	return c.Seq > w.after && (w.method == "" || c.Method == w.method) && (w.pred == nil || w.pred(c))
+}
+
+// matchWaitersLocked hands a call just recorded to the waiters it matches.
+func (s *Server) matchWaitersLocked(c Call) {
+	for i := 0; i < len(s.callWaiters); {
+		w := s.callWaiters[i]
+		if !w.matches(c) {
+			i++
+			continue
 		}
-		return false
-	})
-	return found, err
+		w.found, w.matched = c, true
+		close(w.done)
+		last := len(s.callWaiters) - 1
+		s.callWaiters[i], s.callWaiters[last] = s.callWaiters[last], nil
+		s.callWaiters = s.callWaiters[:last]
+	}
 }
 
 // UnknownMethods returns the unknown Web API methods the app called, in

@@ -1,6 +1,7 @@
 package fakeslack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -214,4 +215,100 @@ func TestSchemaDiscovery(t *testing.T) {
 			t.Errorf("51 blocks without the schema: %v, want invalid_blocks", err)
 		}
 	})
+}
+
+func TestCallWaiters(t *testing.T) {
+	record := func(s *Server, text string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.recordCallLocked(Call{Method: "chat.postMessage", Params: map[string]string{"text": text}, OK: true})
+	}
+	byText := func(text string) func(Call) bool { return func(c Call) bool { return c.Param("text") == text } }
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *Server)
+	}{
+		{"each waiter gets the call it waits for", func(t *testing.T, s *Server) {
+			ctx := testContext(t)
+			mark := s.Mark()
+			got := make(chan string, 3)
+			for _, text := range []string{"a", "b", "c"} {
+				go func() {
+					c, err := s.WaitForCallAfter(ctx, mark, "chat.postMessage", byText(text))
+					if err != nil {
+						t.Errorf("WaitForCallAfter(%q): %v", text, err)
+					}
+					got <- text + "=" + c.Param("text")
+				}()
+			}
+			for _, text := range []string{"c", "x", "a", "b"} {
+				record(s, text)
+			}
+			for range 3 {
+				if g := <-got; g[0] != g[2] {
+					t.Errorf("got %s, want the waiter's own call", g)
+				}
+			}
+		}},
+		{"a call made before the wait is found", func(t *testing.T, s *Server) {
+			mark := s.Mark()
+			record(s, "early")
+			c, err := s.WaitForCallAfter(testContext(t), mark, "", byText("early"))
+			if err != nil || c.Param("text") != "early" {
+				t.Errorf("got %q, %v, want the early call", c.Param("text"), err)
+			}
+		}},
+		{"a waiter that gives up is forgotten", func(t *testing.T, s *Server) {
+			ctx, cancel := context.WithCancel(testContext(t))
+			cancel()
+			_, err := s.WaitForCallAfter(ctx, 0, "chat.postMessage", byText("never"))
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("got %v, want context.Canceled", err)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if n := len(s.callWaiters); n != 0 {
+				t.Errorf("got %d waiters left, want 0", n)
+			}
+		}},
+		{"Close wakes a waiter", func(t *testing.T, s *Server) {
+			errs := make(chan error, 1)
+			go func() {
+				_, err := s.WaitForCallAfter(testContext(t), 0, "chat.postMessage", byText("never"))
+				errs <- err
+			}()
+			s.Close() // before or after the waiter registers: either way it ends
+
+			if err := <-errs; !errors.Is(err, ErrClosed) {
+				t.Errorf("got %v, want ErrClosed", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.run(t, newServer(t, Options{SchemaDir: "-"}))
+		})
+	}
+}
+
+func TestCallAnswerField(t *testing.T) {
+	tests := []struct {
+		name, answer, field, want string
+	}{
+		{"string", `{"channel":"C1","message":{"ts":"inner","text":"x"},"ok":true,"ts":"1700000000.000100"}`, "ts", "1700000000.000100"},
+		{"escaped string", `{"ok":false,"error":"a\"b\u0041"}`, "error", `a"bA`},
+		{"boolean as JSON text", `{"ok":true}`, "ok", "true"},
+		{"object as JSON text", `{"ok":true,"view":{"id":"V1"}}`, "view", `{"id":"V1"}`},
+		{"nested field is not top-level", `{"message":{"ts":"inner"},"ok":true}`, "ts", ""},
+		{"absent", `{"ok":true}`, "ts", ""},
+		{"not JSON", `<html></html>`, "ok", ""},
+		{"repeated key: the last wins", `{"ts":"1","ts":"2"}`, "ts", "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Call{Response: []byte(tt.answer)}).AnswerField(tt.field); got != tt.want {
+				t.Errorf("AnswerField(%q) = %q, want %q", tt.field, got, tt.want)
+			}
+		})
+	}
 }
