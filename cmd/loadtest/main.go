@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -80,12 +79,12 @@ type phase struct {
 	Self, Bot cpuTime
 }
 
-// perOp is the CPU time per operation of c over n operations.
+// perOp is the CPU time per operation of c over n operations, to 10 µs.
 func perOp(c cpuTime, n int) string {
 	if n == 0 {
 		return "-"
 	}
-	return ms((c.User + c.Sys) / time.Duration(n))
+	return fmt.Sprintf("%.2f ms", float64(((c.User+c.Sys)/time.Duration(n)).Microseconds())/1000)
 }
 
 // cpuTime is user and system CPU time.
@@ -359,7 +358,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		}
 		record(&post, res, call.At.Sub(d.SentAt), err, a.Late)
 		if err == nil {
-			posted[i] = answerTS(call.Response)
+			posted[i] = call.AnswerField("ts")
 		}
 	})
 
@@ -519,15 +518,6 @@ func viewOf(s *fakeslack.Server, user string) fakeslack.View {
 		return fakeslack.View{}
 	}
 	return stack[len(stack)-1]
-}
-
-// answerTS returns the ts of a chat.postMessage answer.
-func answerTS(b []byte) string {
-	var a struct {
-		TS string `json:"ts"`
-	}
-	_ = json.Unmarshal(b, &a)
-	return a.TS
 }
 
 // exampleValues are the account-manager role's sample values as the fake's
