@@ -126,7 +126,7 @@ func (c Config) withDefaults() Config {
 type Bot struct {
 	cfg     Config
 	api     *slack.Client
-	web     webAPI // the calls made on every request; see webAPI
+	web     *webAPI // the calls made on every request; see webAPI
 	sockets []*socket
 	http    *http.Client
 	store   Store
@@ -179,7 +179,7 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	return &Bot{
 		cfg:      cfg,
 		api:      api,
-		web:      webAPI{client: &http.Client{Transport: transport, Timeout: apiTimeout}, base: base, token: cfg.BotToken},
+		web:      &webAPI{client: &http.Client{Transport: transport, Timeout: apiTimeout}, base: base, token: cfg.BotToken},
 		sockets:  sockets,
 		http:     hc,
 		store:    store,

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"time"
 
@@ -94,46 +93,31 @@ var notIdempotent = map[string]bool{"chat.postMessage": true, "chat.postEphemera
 // postMessage posts blocks to a channel (or a thread) and returns the ts.
 // meta, when not nil, is the message's metadata.
 func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, blocks []slack.Block, meta *slack.SlackMetadata) (string, error) {
-	o := newBody(messageSize(text, blocks))
-	o.value("channel", channel)
-	o.value("text", text)
-	if len(blocks) > 0 {
-		o.blocks("blocks", blocks)
-	}
-	if threadTS != "" {
-		o.value("thread_ts", threadTS)
-	}
-	if meta != nil {
-		o.value("metadata", meta)
-	}
-	req, err := o.bytes()
-	if err != nil {
-		return "", fmt.Errorf("chat.postMessage: %w", err)
-	}
-	var ts string
-	err = b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
-		a, err := b.web.post(ctx, "chat.postMessage", req)
-		ts = a.TS
-		return err
+	a, err := b.web.send(ctx, b.call, "chat.postMessage", messageSize(text, blocks), func(o *body) {
+		o.value("channel", channel)
+		o.value("text", text)
+		if len(blocks) > 0 {
+			o.blocks("blocks", blocks)
+		}
+		if threadTS != "" {
+			o.value("thread_ts", threadTS)
+		}
+		if meta != nil {
+			o.value("metadata", meta)
+		}
 	})
-	return ts, err
+	return a.TS, err
 }
 
 // updateMessage replaces a message's text and blocks.
 func (b *Bot) updateMessage(ctx context.Context, channel, ts, text string, blocks []slack.Block) error {
-	o := newBody(messageSize(text, blocks))
-	o.value("channel", channel)
-	o.value("ts", ts)
-	o.value("text", text)
-	o.blocks("blocks", blocks) // none clears them, as Slack reads "[]"
-	req, err := o.bytes()
-	if err != nil {
-		return fmt.Errorf("chat.update: %w", err)
-	}
-	return b.call(ctx, "chat.update", func(ctx context.Context) error {
-		_, err := b.web.post(ctx, "chat.update", req)
-		return err
+	_, err := b.web.send(ctx, b.call, "chat.update", messageSize(text, blocks), func(o *body) {
+		o.value("channel", channel)
+		o.value("ts", ts)
+		o.value("text", text)
+		o.blocks("blocks", blocks) // none clears them, as Slack reads "[]"
 	})
+	return err
 }
 
 // messageSize guesses the size of a message's JSON body.
@@ -174,17 +158,11 @@ func (b *Bot) respond(ctx context.Context, url, text string, blocks []slack.Bloc
 
 // openView opens a modal with a trigger id.
 func (b *Bot) openView(ctx context.Context, trigger string, v slack.ModalViewRequest) error {
-	o := newBody(viewSize(v.Blocks.BlockSet) + 128)
-	o.value("trigger_id", trigger)
-	o.modal("view", v)
-	req, err := o.bytes()
-	if err != nil {
-		return fmt.Errorf("views.open: %w", err)
-	}
-	return b.call(ctx, "views.open", func(ctx context.Context) error {
-		_, err := b.web.post(ctx, "views.open", req)
-		return err
+	_, err := b.web.send(ctx, b.call, "views.open", viewSize(v.Blocks.BlockSet)+128, func(o *body) {
+		o.value("trigger_id", trigger)
+		o.modal("view", v)
 	})
+	return err
 }
 
 // permalink is a link to a message, or "" when Slack can't give one.

@@ -70,8 +70,15 @@ func truncate(s string, n int) string {
 
 // escape makes user text safe inside Slack mrkdwn: it cannot ping or link.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return mrkdwnEscaper.Replace(s)
 }
+
+// mrkdwnEscaper is escape's replacer (safe for concurrent use; building
+// one per call was most of escape's cost).
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // draftModal is the role's modal: one input block per field, grouped under
 // the field's group heading, prefilled from values. block_id and action_id

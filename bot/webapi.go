@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -27,6 +28,50 @@ type webAPI struct {
 	client *http.Client
 	base   string // ends in "/"
 	token  string
+	// buffers hold answers while they are read (*[]byte): most echo a
+	// 10-20 kB message or view. (Request bodies are not pooled: the
+	// transport may still be reading one after the call returns.)
+	buffers sync.Pool
+}
+
+// maxPooledBuffer is the largest buffer kept for reuse.
+const maxPooledBuffer = 256 << 10
+
+// buffer returns an empty buffer with room for about size bytes; give it
+// back with release once nothing holds its bytes.
+func (w *webAPI) buffer(size int) *[]byte {
+	if p, ok := w.buffers.Get().(*[]byte); ok {
+		if cap(*p) >= size {
+			*p = (*p)[:0]
+			return p
+		}
+	}
+	b := make([]byte, 0, size)
+	return &b
+}
+
+func (w *webAPI) release(p *[]byte) {
+	if cap(*p) <= maxPooledBuffer {
+		w.buffers.Put(p)
+	}
+}
+
+// send builds a body with build and calls method with it through call
+// (retries and metrics), returning the answer of the last attempt.
+func (w *webAPI) send(ctx context.Context, call func(context.Context, string, func(context.Context) error) error, method string, size int, build func(o *body)) (answer, error) {
+	o := newBody(size)
+	build(o)
+	req, err := o.bytes()
+	if err != nil {
+		return answer{}, fmt.Errorf("%s: %w", method, err)
+	}
+	var a answer
+	err = call(ctx, method, func(ctx context.Context) error {
+		var err error
+		a, err = w.post(ctx, method, req)
+		return err
+	})
+	return a, err
 }
 
 // answer is what the bot reads of a Web API answer.
@@ -45,7 +90,7 @@ type answer struct {
 // when the call failed: the transport's error, *slack.RateLimitedError for a
 // 429, slack.StatusCodeError for another status, slack.SlackErrorResponse
 // for ok:false, or a decoding error for an answer that is not JSON.
-func (w webAPI) post(ctx context.Context, method string, body []byte) (answer, error) {
+func (w *webAPI) post(ctx context.Context, method string, body []byte) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.base+method, bytes.NewReader(body))
 	if err != nil {
 		return answer{}, err
@@ -67,11 +112,15 @@ func (w webAPI) post(ctx context.Context, method string, body []byte) (answer, e
 	if resp.StatusCode != http.StatusOK {
 		return answer{}, slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
 	}
-	raw, err := readBody(resp)
+	p := w.buffer(int(max(resp.ContentLength, 0)) + bytes.MinRead)
+	defer func() { w.release(p) }()
+	buf := bytes.NewBuffer(*p)
+	_, err = buf.ReadFrom(resp.Body)
+	*p = buf.Bytes()
 	if err != nil {
 		return answer{}, err
 	}
-	a, err := decodeAnswer(raw)
+	a, err := decodeAnswer(*p) // copies what it keeps
 	if err != nil {
 		return answer{}, fmt.Errorf("%s: read answer: %w", method, err)
 	}

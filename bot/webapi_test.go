@@ -107,7 +107,7 @@ func TestWebAPIPost(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	const token = "xoxb-secret-token"
-	w := webAPI{client: srv.Client(), base: srv.URL + "/api/", token: token}
+	w := &webAPI{client: srv.Client(), base: srv.URL + "/api/", token: token}
 	ctx := context.Background()
 
 	t.Run("sends JSON with the token as a bearer", func(t *testing.T) {
