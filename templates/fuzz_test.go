@@ -9,12 +9,10 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// FuzzRender renders arbitrary field values and checks that the renderer
-// never fails or panics, that Slack's limits hold, and that nothing typed
-// reaches mrkdwn or Markdown unescaped. Without -fuzz it runs the seeds.
-func FuzzRender(f *testing.F) {
-	_, r := loadBuiltin(f)
-	seeds := [][10]string{
+// fuzzSeeds returns the seed inputs of the render fuzz targets (see
+// fuzzValues).
+func fuzzSeeds() [][10]string {
+	return [][10]string{
 		{"mid", "clients", "Acme", "We sell things.", "Acme Cloud", "3", "60000", "80000", "Paris", "- Do more."},
 		{"entry", "", "", "", "", "", "", "", "", ""},
 		{"senior", "partners,customers,clients,investors", "<!channel>", "<@U123> & <#C1|x>\n<!here>", "<https://evil|x>", "0", "-5", "abc", "&amp;", "*bold* _it_ `c` [x](y)"},
@@ -23,16 +21,28 @@ func FuzzRender(f *testing.F) {
 		{"mid", "clients", "Acme Inc.", "# heading\n> quote\n1. list\n+ plus\n===", "it.", "1", "", "", "...", "\x00\x01\u200b\u2028\r\n\t"},
 		{"entry", "customers", "\xff\xfe invalid", "é\u0301 ünïcödé 日本語 🙂", "Ωmega", " 7 ", "", "90000", "São Paulo", "•  ·  –"},
 	}
-	for _, s := range seeds {
+}
+
+// fuzzValues spreads a fuzz target's strings over the built-in role's fields.
+func fuzzValues(level, serves, company, bio, product, years, salMin, salMax, location, extra string) Values {
+	return Values{
+		"level": level, "serves": serves, "company_name": company, "company_bio": bio, "product": product,
+		"years_experience": years, "salary_min": salMin, "salary_max": salMax, "location": location,
+		"extra_responsibilities": extra, "extra_qualifications": bio, "partner_teams": product,
+		"reports_to": company, "how_to_apply": extra, "work_arrangement": level, "job_title": product,
+	}
+}
+
+// FuzzRender renders arbitrary field values and checks that the renderer
+// never fails or panics, that Slack's limits hold, and that nothing typed
+// reaches mrkdwn or Markdown unescaped. Without -fuzz it runs the seeds.
+func FuzzRender(f *testing.F) {
+	_, r := loadBuiltin(f)
+	for _, s := range fuzzSeeds() {
 		f.Add(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9])
 	}
 	f.Fuzz(func(t *testing.T, level, serves, company, bio, product, years, salMin, salMax, location, extra string) {
-		v := Values{
-			"level": level, "serves": serves, "company_name": company, "company_bio": bio, "product": product,
-			"years_experience": years, "salary_min": salMin, "salary_max": salMax, "location": location,
-			"extra_responsibilities": extra, "extra_qualifications": bio, "partner_teams": product,
-			"reports_to": company, "how_to_apply": extra, "work_arrangement": level, "job_title": product,
-		}
+		v := fuzzValues(level, serves, company, bio, product, years, salMin, salMax, location, extra)
 		_ = r.Validate(v)
 		out, err := r.Render(v)
 		if err != nil {

@@ -679,6 +679,19 @@ func TestWords(t *testing.T) {
 	}
 }
 
+// BenchmarkRender renders one draft (the example values) to its raw
+// form, what the bot does on every modal submission.
+func BenchmarkRender(b *testing.B) {
+	_, r := loadBuiltin(b)
+	v := r.Example()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRenderAllForms renders one draft (the example values) and
 // produces all three forms, as the bot and the render command do.
 func BenchmarkRenderAllForms(b *testing.B) {
