@@ -416,3 +416,18 @@ func BenchmarkWaitForCallAfter(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkEncodeView measures encoding the decoded account-manager modal
+// as the fake echoes views (appendJSON: keys sorted, strings escaped).
+func BenchmarkEncodeView(b *testing.B) {
+	view := benchBody(b, "modal.json")
+	v, err := decodeObject(view)
+	if err != nil {
+		b.Fatalf("decode: %v", err)
+	}
+	b.SetBytes(int64(len(view)))
+	var buf []byte
+	for b.Loop() {
+		buf = appendJSON(buf[:0], v)
+	}
+}

@@ -79,7 +79,7 @@ func appendJSON(b []byte, v any) []byte {
 		for k, v := range x {
 			fields = append(fields, field{k, v})
 		}
-		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+		sortFields(fields)
 		b = append(b, '{')
 		for i, f := range fields {
 			if i > 0 {
@@ -140,6 +140,31 @@ type field struct {
 	value any
 }
 
+// sortFields sorts fields by key: by insertion for the few keys of a Block
+// Kit object (no comparison function to call), else with slices.SortFunc.
+func sortFields(fields []field) {
+	if len(fields) > 16 {
+		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+		return
+	}
+	for i := 1; i < len(fields); i++ {
+		f := fields[i]
+		j := i
+		for ; j > 0 && fields[j-1].key > f.key; j-- {
+			fields[j] = fields[j-1]
+		}
+		fields[j] = f
+	}
+}
+
+// jsonSafe marks the ASCII bytes a JSON string holds as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string, escaped as json.Marshal
 // escapes it (HTML characters, U+2028 and U+2029 included; invalid UTF-8
 // becomes U+FFFD).
@@ -150,7 +175,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
