@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -287,18 +286,12 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 		if err != nil {
 			return err
 		}
-		text, blocks := reviewText(d, p.rendered), reviewMessage(d, p.body, b.policy(), checkSummary(p.findings))
-		// What the message shows: its body is the revision's (the same
-		// for every update of that revision), the blocks after it change.
-		fp, err := json.Marshal(struct {
-			Text     string
-			Revision int
-			Tail     []slack.Block
-		}{text, d.Revision, blocks[min(len(p.body), maxBodyBlocks):]})
+		// What the message shows is the body of the update that shows it.
+		req, err := updateBody(d.Message.Channel, d.Message.TS, reviewText(d, p.rendered), reviewMessage(d, p.body, b.policy(), checkSummary(p.findings)))
 		if err != nil {
 			return fmt.Errorf("render %s: %w", id, err)
 		}
-		if bytes.Equal(fp, shown) {
+		if bytes.Equal(req, shown) {
 			// The message shows the latest state.
 			if d.RefreshPending {
 				if _, err := b.store.MarkShown(ctx, team, id, len(d.Events)); err != nil {
@@ -310,10 +303,10 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 		if round == refreshRounds {
 			return fmt.Errorf("review message of %s: the draft kept changing over %d updates", id, refreshRounds)
 		}
-		if err := b.updateMessage(ctx, d.Message.Channel, d.Message.TS, text, blocks); err != nil {
+		if _, err := b.web.sendBody(ctx, b.call, "chat.update", req); err != nil {
 			return err
 		}
-		shown = fp
+		shown = req
 	}
 }
 

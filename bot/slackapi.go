@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -111,13 +112,26 @@ func (b *Bot) postMessage(ctx context.Context, channel, threadTS, text string, b
 
 // updateMessage replaces a message's text and blocks.
 func (b *Bot) updateMessage(ctx context.Context, channel, ts, text string, blocks []slack.Block) error {
-	_, err := b.web.send(ctx, b.call, "chat.update", messageSize(text, blocks), func(o *body) {
+	req, err := updateBody(channel, ts, text, blocks)
+	if err != nil {
+		return err
+	}
+	_, err = b.web.sendBody(ctx, b.call, "chat.update", req)
+	return err
+}
+
+// updateBody is the body of a chat.update call.
+func updateBody(channel, ts, text string, blocks []slack.Block) ([]byte, error) {
+	req, err := encodeBody(messageSize(text, blocks), func(o *body) {
 		o.value("channel", channel)
 		o.value("ts", ts)
 		o.value("text", text)
 		o.blocks("blocks", blocks) // none clears them, as Slack reads "[]"
 	})
-	return err
+	if err != nil {
+		return nil, fmt.Errorf("chat.update: %w", err)
+	}
+	return req, nil
 }
 
 // messageSize guesses the size of a message's JSON body.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -332,6 +333,9 @@ func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, rec
 	f, err := decodeFrame(data)
 	var env *envelope
 	if err == nil && f.Type != envelopeHello && f.Type != envelopeDisconnect && f.EnvelopeID != "" {
+		// A CPU profile (/debug/pprof) can then be split by the kind of
+		// envelope the time went to: go tool pprof -tagfocus envelope=…
+		pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("envelope", f.Type)))
 		env = &envelope{ID: f.EnvelopeID, Type: f.Type}
 		env.req, env.err = decodeRequest(f, data)
 	}

@@ -58,20 +58,34 @@ func (w *webAPI) release(p *[]byte) {
 
 // send builds a body with build and calls method with it through call
 // (retries and metrics), returning the answer of the last attempt.
-func (w *webAPI) send(ctx context.Context, call func(context.Context, string, func(context.Context) error) error, method string, size int, build func(o *body)) (answer, error) {
-	o := newBody(size)
-	build(o)
-	req, err := o.bytes()
+func (w *webAPI) send(ctx context.Context, call caller, method string, size int, build func(o *body)) (answer, error) {
+	req, err := encodeBody(size, build)
 	if err != nil {
 		return answer{}, fmt.Errorf("%s: %w", method, err)
 	}
+	return w.sendBody(ctx, call, method, req)
+}
+
+// caller runs a Web API call with retries (Bot.call).
+type caller func(ctx context.Context, method string, f func(context.Context) error) error
+
+// sendBody is send with the body built already.
+func (w *webAPI) sendBody(ctx context.Context, call caller, method string, req []byte) (answer, error) {
 	var a answer
-	err = call(ctx, method, func(ctx context.Context) error {
+	err := call(ctx, method, func(ctx context.Context) error {
 		var err error
 		a, err = w.post(ctx, method, req)
 		return err
 	})
 	return a, err
+}
+
+// encodeBody returns the JSON object build writes, sized for about size
+// bytes.
+func encodeBody(size int, build func(o *body)) ([]byte, error) {
+	o := newBody(size)
+	build(o)
+	return o.bytes()
 }
 
 // answer is what the bot reads of a Web API answer.
