@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -40,6 +41,11 @@ type node struct {
 	filters []string
 	group   []node
 	isGroup bool
+	// For a placeholder of a loaded role (see bindText): fi is the
+	// field's position in Role.Fields (-1 for none) and slot numbers its
+	// field and filters among the role's placeholders, for the render
+	// cache.
+	fi, slot int
 }
 
 // dropMark marks where an optional group was removed, so spacing around it
@@ -166,50 +172,51 @@ func fieldRefs(nodes []node, fn func(n node)) {
 
 // valueSource gives a placeholder's text; "" means empty.
 type valueSource interface {
-	display(field string, filters []string) string
+	value(n *node) string
 }
 
 // renderLine renders nodes; ok is false when a placeholder outside any
 // optional group is empty, meaning the whole line must be dropped.
 func renderLine(nodes []node, vs valueSource) (string, bool) {
-	var b strings.Builder
-	if !renderNodes(&b, nodes, vs, "") {
+	b, ok := appendNodes(nil, nodes, vs, "")
+	if !ok {
 		return "", false
 	}
-	out := tidy(b.String())
-	return out, out != ""
+	b = tidy(b, 0)
+	return string(b), len(b) > 0
 }
 
-// renderNodes writes nodes to b; follow is the literal text after them.
-func renderNodes(b *strings.Builder, nodes []node, vs valueSource, follow string) bool {
-	for i, n := range nodes {
+// appendNodes appends nodes to b; follow is the literal text after them.
+// ok is false when a placeholder outside any optional group is empty; b
+// then holds part of the line.
+func appendNodes(b []byte, nodes []node, vs valueSource, follow string) (_ []byte, ok bool) {
+	for i := range nodes {
+		n := &nodes[i]
 		next := follow
 		if i+1 < len(nodes) {
 			next = nextText(nodes[i+1:])
 		}
 		switch {
 		case n.isGroup:
-			var g strings.Builder
-			if renderNodes(&g, n.group, vs, next) {
-				b.WriteString(g.String())
-			} else {
-				b.WriteRune(dropMark)
+			start := len(b)
+			if b, ok = appendNodes(b, n.group, vs, next); !ok {
+				b = append(b[:start], dropMark)
 			}
 		case n.field != "":
-			v := vs.display(n.field, n.filters)
+			v := vs.value(n)
 			// "Acme Inc." followed by a full stop in the text: keep one.
 			if strings.HasPrefix(next, ".") {
 				v = strings.TrimRight(v, ".")
 			}
 			if v == "" {
-				return false
+				return b, false
 			}
-			b.WriteString(v)
+			b = append(b, v...)
 		default:
-			b.WriteString(n.text)
+			b = append(b, n.text...)
 		}
 	}
-	return true
+	return b, true
 }
 
 // nextText returns the literal text at the start of nodes, if any.
@@ -220,34 +227,102 @@ func nextText(nodes []node) string {
 	return nodes[0].text
 }
 
-// tidy repairs spacing where optional groups were dropped and collapses
-// runs of white space: "in [[{x} ]]Paris" and "work[[ in {x}]]." both read
-// cleanly whether or not x is set.
-func tidy(s string) string {
-	if strings.ContainsRune(s, dropMark) {
-		var b strings.Builder
-		for i := 0; i < len(s); i++ {
-			if s[i] != dropMark {
-				b.WriteByte(s[i])
+// tidy repairs, in place, the spacing of the line b[from:] where optional
+// groups were dropped, and collapses its runs of white space: "in [[{x}
+// ]]Paris" and "work[[ in {x}]]." both read cleanly whether or not x is
+// set. It returns b cut to the tidied line's end.
+func tidy(b []byte, from int) []byte {
+	line := b[from:]
+	if bytes.IndexByte(line, dropMark) >= 0 {
+		w := 0 // line[:w] is the result so far; w never passes i
+		for i := 0; i < len(line); i++ {
+			if line[i] != dropMark {
+				line[w] = line[i]
+				w++
 				continue
 			}
 			// Skip the mark and any spaces or marks after it; if punctuation
 			// or the end follows, the spaces before the mark go too.
 			j := i + 1
-			for j < len(s) && (s[j] == ' ' || s[j] == dropMark) {
+			for j < len(line) && (line[j] == ' ' || line[j] == dropMark) {
 				j++
 			}
-			if j == len(s) || strings.IndexByte(".,;:!?)", s[j]) >= 0 {
-				cur := strings.TrimRight(b.String(), " ")
-				b.Reset()
-				b.WriteString(cur)
+			if j == len(line) || strings.IndexByte(".,;:!?)", line[j]) >= 0 {
+				for w > 0 && line[w-1] == ' ' {
+					w--
+				}
 				i = j - 1
 			}
-			// Otherwise the mark just goes; collapseSpace merges the spaces.
+			// Otherwise the mark just goes; the collapse below merges the
+			// spaces.
 		}
-		s = b.String()
+		line = line[:w]
 	}
-	return collapseSpace(s)
+	return b[:from+len(collapseInPlace(line))]
+}
+
+// collapseInPlace does collapseSpace's work on b in place and returns the
+// result, a prefix of b.
+func collapseInPlace(b []byte) []byte {
+	// The usual line needs no change: skip, without writing, the part that
+	// is ASCII words with single spaces between them.
+	w, prevSpace := 0, true
+	for w < len(b) {
+		c := b[w]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		sp := asciiSpace(c)
+		if sp && (prevSpace || c != ' ') {
+			break
+		}
+		prevSpace = sp
+		w++
+	}
+	if w == len(b) && !prevSpace {
+		return b
+	}
+	// b[:w] is the result so far, but for a space it ends with, which
+	// counts as white space skipped; w never passes i.
+	gap := false
+	if w > 0 && prevSpace {
+		w, gap = w-1, true
+	}
+	for i := w + btoi(gap); i < len(b); {
+		c, size := rune(b[i]), 1
+		var sp bool
+		if c < utf8.RuneSelf {
+			sp = asciiSpace(byte(c))
+		} else {
+			c, size = utf8.DecodeRune(b[i:])
+			sp = unicode.IsSpace(c)
+		}
+		if sp {
+			gap = true
+			i += size
+			continue
+		}
+		if gap && w > 0 {
+			b[w] = ' '
+			w++
+		}
+		gap = false
+		w += copy(b[w:], b[i:i+size])
+		i += size
+	}
+	return b[:w]
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// asciiSpace reports whether c is white space to strings.Fields.
+func asciiSpace(c byte) bool {
+	return c == ' ' || (c >= '\t' && c <= '\r')
 }
 
 // collapseSpace trims s and turns every run of white space into one space.

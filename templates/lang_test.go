@@ -9,9 +9,9 @@ import (
 // except "lower".
 type mapSource map[string]string
 
-func (m mapSource) display(field string, filters []string) string {
-	v := m[field]
-	for _, f := range filters {
+func (m mapSource) value(n *node) string {
+	v := m[n.field]
+	for _, f := range n.filters {
 		if f == "lower" {
 			v = strings.ToLower(v)
 		}
@@ -123,10 +123,10 @@ func TestSplitLines(t *testing.T) {
 
 func TestDisplayValues(t *testing.T) {
 	_, r := loadBuiltin(t)
-	ctx := &renderContext{role: r, vals: r.Normalize(Values{
+	ctx := newRenderContext(r, Values{
 		"serves": "clients,customers,partners", "salary_min": "1234567", "years_experience": "0",
 		"salary_currency": "EUR", "work_arrangement": "onsite", "job_title": "Account\tManager\u200b",
-	})}
+	})
 	tests := []struct {
 		field   string
 		filters []string

@@ -353,6 +353,9 @@ type roleText struct {
 	title    textLine
 	intro    []textLine
 	sections []sectionText
+	slots    int // distinct placeholders (see bindText)
+	size     int // bytes of literal text in all lines
+	items    int // room for the items of most renders: lines are mostly for one level
 }
 
 type sectionText struct {
@@ -367,6 +370,7 @@ type sectionText struct {
 type textLine struct {
 	nodes     []node
 	eachLine  string
+	eachFi    int // eachLine's position in Role.Fields (see bindText)
 	sentences []textLine
 	when      []condition
 }
@@ -375,6 +379,17 @@ type textLine struct {
 type condition struct {
 	field string
 	alts  []string
+	// Set by bindText: the field's position in Role.Fields (-1 for none),
+	// its kind, and for a number field each alt as a number.
+	fi   int
+	kind Kind
+	nums []wholeNumber
+}
+
+// wholeNumber is what parseWhole gives for a string.
+type wholeNumber struct {
+	n  int64
+	ok bool
 }
 
 // Keywords a condition may use instead of a value.
@@ -771,6 +786,7 @@ func compileText(r *Role, t *textDef, keyLines, fieldLines map[string]int, p *pr
 		}
 		r.text.sections = append(r.text.sections, st)
 	}
+	bindText(r)
 	if len(p.list) > 0 {
 		return // unknown-field reports would only repeat earlier problems
 	}
@@ -779,6 +795,75 @@ func compileText(r *Role, t *textDef, keyLines, fieldLines map[string]int, p *pr
 			p.add(fieldLines[f.ID], "field %q is never used in the text: use it or remove it", f.ID)
 		}
 	}
+}
+
+// bindText prepares r's compiled text for rendering: it resolves every
+// field a placeholder, condition or each_line names to its position in
+// r.Fields (-1 for none), parses number conditions' values, numbers the
+// distinct placeholders (field and filters) so a render can cache their
+// text by number, and adds up the text's literal bytes.
+func bindText(r *Role) {
+	slots := map[string]int{}
+	var bindNodes func(ns []node)
+	bindNodes = func(ns []node) {
+		for i := range ns {
+			n := &ns[i]
+			switch {
+			case n.isGroup:
+				bindNodes(n.group)
+			case n.field != "":
+				n.fi = r.fieldIndex(n.field)
+				key := n.field + "|" + strings.Join(n.filters, "|")
+				slot, ok := slots[key]
+				if !ok {
+					slot = len(slots)
+					slots[key] = slot
+				}
+				n.slot = slot
+			default:
+				r.text.size += len(n.text)
+			}
+		}
+	}
+	var bindLine func(l *textLine)
+	bindLine = func(l *textLine) {
+		bindNodes(l.nodes)
+		l.eachFi = r.fieldIndex(l.eachLine)
+		for i := range l.when {
+			cond := &l.when[i]
+			cond.fi = r.fieldIndex(cond.field)
+			if cond.fi >= 0 {
+				cond.kind = r.Fields[cond.fi].Kind
+			}
+			if cond.kind == Number {
+				cond.nums = make([]wholeNumber, len(cond.alts))
+				for k, alt := range cond.alts {
+					cond.nums[k].n, cond.nums[k].ok = parseWhole(alt)
+				}
+			}
+		}
+		for i := range l.sentences {
+			bindLine(&l.sentences[i])
+		}
+	}
+	t := &r.text
+	bindLine(&t.title)
+	for i := range t.intro {
+		bindLine(&t.intro[i])
+	}
+	for i := range t.sections {
+		st := &t.sections[i]
+		bindLine(&st.heading)
+		for k := range st.paragraphs {
+			bindLine(&st.paragraphs[k])
+		}
+		for k := range st.bullets {
+			bindLine(&st.bullets[k])
+		}
+		t.items += len(st.paragraphs) + len(st.bullets)
+	}
+	t.slots = len(slots)
+	t.items = t.items/2 + 8
 }
 
 // line compiles one line; items allows each_line and sentences.

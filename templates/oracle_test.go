@@ -343,3 +343,14 @@ func FuzzRenderMatchesTheOriginal(f *testing.F) {
 		checkSameRender(t, r, fuzzValues(level, serves, company, bio, product, years, salMin, salMax, location, extra))
 	})
 }
+
+func FuzzTidyMatchesTheOriginal(f *testing.F) {
+	for _, s := range []string{"", " ", "a  b", " a\tb\n", "in \x00Paris", "work\x00 .", "x \x00 \x00, y", "é\u00a0 ü\u2003x ", "\xff \xfe\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(tidy([]byte("keep"+s), 4)), "keep"+oldTidy(s); got != want {
+			t.Fatalf("tidy(%q) = %q, want %q", s, got[4:], want[4:])
+		}
+	})
+}

@@ -103,6 +103,17 @@ func (r *Role) Field(id string) (Field, bool) {
 	return Field{}, false
 }
 
+// fieldIndex returns the position in r.Fields of the field with the given
+// id, as Field finds it, or -1 when there is none.
+func (r *Role) fieldIndex(id string) int {
+	for i := range r.Fields {
+		if r.Fields[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
 // Validate checks v against the field definitions and the role's rules and
 // returns field id → a message ready to show beside that input, or nil when
 // v is valid. A missing key counts as the field's default; unknown keys are
@@ -288,19 +299,26 @@ func parseWhole(s string) (int64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	var b strings.Builder
+	plain := true
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
-			b.WriteRune(r)
 		case (r == '-' || r == '+') && i == 0:
-			b.WriteRune(r)
 		case r == ',' || r == '_' || r == ' ' || r == '\u00a0' || r == '\u202f':
+			plain = false
 		default:
 			return 0, false
 		}
 	}
-	n, err := strconv.ParseInt(b.String(), 10, 64)
+	if !plain {
+		s = strings.Map(func(r rune) rune {
+			if (r >= '0' && r <= '9') || r == '-' || r == '+' {
+				return r
+			}
+			return -1 // a separator
+		}, s)
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, false
 	}
@@ -335,98 +353,217 @@ func (r *Role) Render(v Values) (out Rendered, err error) {
 			out, err = Rendered{}, fmt.Errorf("render role %q: %v: %w", r.ID, p, ErrRender)
 		}
 	}()
-	ctx := &renderContext{role: r, vals: r.Normalize(v)}
-	return ctx.render(), nil
+	return newRenderContext(r, v).render(), nil
 }
 
 // ErrRender is wrapped by Render's errors.
 var ErrRender = errors.New("cannot render description")
 
-// renderContext supplies field values to the mini-language.
+// renderContext supplies field values to the mini-language for one Render
+// and collects the description's texts.
 type renderContext struct {
-	role  *Role
-	vals  Values
-	cache map[string]string
+	role *Role
+	vals []string // the normalised value of each of role.Fields (see Normalize)
+	// shown[k] is the text of placeholder slot k (see bindText) once
+	// known[k] is set: a field such as serves appears in many lines.
+	shown []string
+	known []bool
+	// out holds every text of the description one after another; render
+	// cuts the texts from it rather than allocating each. Lines are
+	// rendered in line, and a section's heading in heading, until they
+	// are known to be kept.
+	out           strings.Builder
+	line, heading []byte
+}
+
+// span is where one text lies in renderContext.out.
+type span struct{ start, end int }
+
+func newRenderContext(r *Role, v Values) *renderContext {
+	c := &renderContext{
+		role:  r,
+		vals:  make([]string, len(r.Fields)),
+		shown: make([]string, r.text.slots),
+		known: make([]bool, r.text.slots),
+	}
+	size := r.text.size / 2 // most lines are for another level
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		raw, ok := v[f.ID]
+		if !ok {
+			raw = f.Default
+		}
+		c.vals[i] = normalizeValue(*f, raw)
+		size += 2 * len(c.vals[i])
+	}
+	c.out.Grow(size)
+	c.line, c.heading = make([]byte, 0, 512), make([]byte, 0, 128)
+	return c
+}
+
+// sectionSpans is a kept section: its heading and where its paragraphs
+// and then its bullets lie in the list of items.
+type sectionSpans struct {
+	heading               span
+	first, paras, bullets int
 }
 
 func (c *renderContext) render() Rendered {
 	t := &c.role.text
-	var out Rendered
-	if s, ok := c.line(t.title); ok {
-		out.Title = s
-	} else {
-		out.Title = c.role.Name
+	title, ok := c.text(t.title)
+	if !ok {
+		title = c.add(c.role.Name)
 	}
-	out.Intro = c.sentences(t.intro)
+	intro := c.sentences(t.intro)
+	secs := make([]sectionSpans, 0, len(t.sections))
+	items := make([]span, 0, t.items)
 	for _, st := range t.sections {
-		var sec Section
-		if h, ok := c.line(st.heading); ok {
-			sec.Heading = h
+		var heading []byte
+		if c.when(st.heading.when) {
+			c.heading, ok = c.renderInto(c.heading, st.heading.nodes)
+			if ok {
+				heading = c.heading
+			}
 		}
-		sec.Paragraphs = c.items(st.paragraphs)
-		sec.Bullets = c.items(st.bullets)
-		if len(sec.Paragraphs) == 0 && len(sec.Bullets) == 0 {
+		first := len(items)
+		items = c.items(items, st.paragraphs)
+		paras := len(items) - first
+		items = c.items(items, st.bullets)
+		if len(items) == first {
 			continue
 		}
-		out.Sections = append(out.Sections, sec)
+		secs = append(secs, sectionSpans{c.write(heading), first, paras, len(items) - first - paras})
+	}
+
+	all := c.out.String()
+	text := func(s span) string { return all[s.start:s.end] }
+	out := Rendered{Title: text(title), Intro: text(intro)}
+	if len(secs) == 0 {
+		return out
+	}
+	texts := make([]string, len(items))
+	for i, s := range items {
+		texts[i] = text(s)
+	}
+	out.Sections = make([]Section, len(secs))
+	for i, s := range secs {
+		sec := &out.Sections[i]
+		sec.Heading = text(s.heading)
+		if s.paras > 0 {
+			sec.Paragraphs = texts[s.first : s.first+s.paras : s.first+s.paras]
+		}
+		if s.bullets > 0 {
+			end := s.first + s.paras + s.bullets
+			sec.Bullets = texts[s.first+s.paras : end : end]
+		}
 	}
 	return out
 }
 
-// line renders one line, or reports false when it is dropped.
-func (c *renderContext) line(l textLine) (string, bool) {
-	if !c.when(l.when) {
-		return "", false
-	}
-	return renderLine(l.nodes, c)
+// add appends s to out as a text of its own.
+func (c *renderContext) add(s string) span {
+	start := c.out.Len()
+	c.out.WriteString(s)
+	return span{start, c.out.Len()}
 }
 
-// sentences renders lines and joins the kept ones with spaces.
-func (c *renderContext) sentences(lines []textLine) string {
-	var kept []string
+// write appends b to out as a text of its own.
+func (c *renderContext) write(b []byte) span {
+	start := c.out.Len()
+	c.out.Write(b)
+	return span{start, c.out.Len()}
+}
+
+// renderInto renders a line's nodes (see renderLine) into buf[:0] and returns
+// the result, or false when the line is dropped or empty.
+func (c *renderContext) renderInto(buf []byte, nodes []node) ([]byte, bool) {
+	b, ok := appendNodes(buf[:0], nodes, c, "")
+	if ok {
+		b = tidy(b, 0)
+	}
+	return b, ok && len(b) > 0
+}
+
+// text renders one line into out, or reports false when it is dropped or
+// empty.
+func (c *renderContext) text(l textLine) (span, bool) {
+	if !c.when(l.when) {
+		return span{}, false
+	}
+	return c.nodes(l.nodes)
+}
+
+// nodes renders a line's nodes into out, or reports false when the line
+// is dropped or empty.
+func (c *renderContext) nodes(nodes []node) (span, bool) {
+	var ok bool
+	if c.line, ok = c.renderInto(c.line, nodes); !ok {
+		return span{}, false
+	}
+	return c.write(c.line), true
+}
+
+// sentences renders lines into out, joining the kept ones with spaces.
+func (c *renderContext) sentences(lines []textLine) span {
+	start := c.out.Len()
 	for _, l := range lines {
-		if s, ok := c.line(l); ok {
-			kept = append(kept, s)
+		if !c.when(l.when) {
+			continue
+		}
+		var ok bool
+		if c.line, ok = c.renderInto(c.line, l.nodes); ok {
+			if c.out.Len() > start {
+				c.out.WriteByte(' ')
+			}
+			c.out.Write(c.line)
 		}
 	}
-	return strings.Join(kept, " ")
+	return span{start, c.out.Len()}
 }
 
-// items renders paragraph or bullet items.
-func (c *renderContext) items(lines []textLine) []string {
-	var out []string
+// items renders paragraph or bullet items into out, appending them to dst.
+func (c *renderContext) items(dst []span, lines []textLine) []span {
 	for _, l := range lines {
 		switch {
 		case !c.when(l.when):
 		case l.eachLine != "":
-			out = append(out, splitLines(c.vals[l.eachLine])...)
+			eachLine(c.fieldValue(l.eachFi), func(item string) { dst = append(dst, c.add(item)) })
 		case l.sentences != nil:
-			if s := c.sentences(l.sentences); s != "" {
-				out = append(out, s)
+			if s := c.sentences(l.sentences); s.end > s.start {
+				dst = append(dst, s)
 			}
 		default:
-			if s, ok := renderLine(l.nodes, c); ok {
-				out = append(out, s)
+			if s, ok := c.nodes(l.nodes); ok {
+				dst = append(dst, s)
 			}
 		}
 	}
-	return out
+	return dst
+}
+
+// fieldValue returns the normalised value of field number fi, or "" for -1.
+func (c *renderContext) fieldValue(fi int) string {
+	if fi < 0 {
+		return ""
+	}
+	return c.vals[fi]
 }
 
 // when reports whether every condition holds.
 func (c *renderContext) when(conds []condition) bool {
-	for _, cond := range conds {
-		if !c.holds(cond) {
+	for i := range conds {
+		if !c.holds(&conds[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func (c *renderContext) holds(cond condition) bool {
-	f, _ := c.role.Field(cond.field)
-	raw := c.vals[cond.field]
-	for _, alt := range cond.alts {
+func (c *renderContext) holds(cond *condition) bool {
+	raw := c.fieldValue(cond.fi)
+	var n int64
+	parsed, nOK := false, false
+	for k, alt := range cond.alts {
 		switch alt {
 		case condEmpty:
 			if raw == "" {
@@ -439,15 +576,17 @@ func (c *renderContext) holds(cond condition) bool {
 			}
 			continue
 		}
-		switch f.Kind {
+		switch cond.kind {
 		case Number:
-			a, okA := parseWhole(alt)
-			b, okB := parseWhole(raw)
-			if okA && okB && a == b {
+			if !parsed {
+				n, nOK = parseWhole(raw)
+				parsed = true
+			}
+			if a := cond.nums[k]; a.ok && nOK && a.n == n {
 				return true
 			}
 		case MultiChoice:
-			for _, part := range strings.Split(raw, ",") {
+			for part := range strings.SplitSeq(raw, ",") {
 				if part == alt {
 					return true
 				}
@@ -461,30 +600,28 @@ func (c *renderContext) holds(cond condition) bool {
 	return false
 }
 
-// display implements valueSource, remembering each result: a field such
-// as serves appears in many lines.
-func (c *renderContext) display(id string, filters []string) string {
-	key := id
-	if len(filters) > 0 {
-		key = id + "|" + strings.Join(filters, "|")
+// value implements valueSource, remembering each placeholder's text.
+func (c *renderContext) value(n *node) string {
+	if !c.known[n.slot] {
+		c.shown[n.slot], c.known[n.slot] = c.displayValue(n.fi, n.filters), true
 	}
-	if s, ok := c.cache[key]; ok {
-		return s
-	}
-	s := c.displayValue(id, filters)
-	if c.cache == nil {
-		c.cache = make(map[string]string)
-	}
-	c.cache[key] = s
-	return s
+	return c.shown[n.slot]
 }
 
-func (c *renderContext) displayValue(id string, filters []string) string {
-	f, ok := c.role.Field(id)
-	if !ok {
+// display returns the text of field id through filters, as a placeholder
+// shows it, or "" for an unknown field.
+func (c *renderContext) display(id string, filters []string) string {
+	return c.displayValue(c.role.fieldIndex(id), filters)
+}
+
+// displayValue returns the text of field number fi (-1 for none) through
+// filters.
+func (c *renderContext) displayValue(fi int, filters []string) string {
+	if fi < 0 {
 		return ""
 	}
-	raw := c.vals[id]
+	f := &c.role.Fields[fi]
+	raw := c.vals[fi]
 	useValue, conj := false, "and"
 	for _, fl := range filters {
 		switch fl {
@@ -507,12 +644,12 @@ func (c *renderContext) displayValue(id string, filters []string) string {
 		}
 	case SingleChoice, MultiChoice:
 		var items []string
-		for _, part := range strings.Split(raw, ",") {
+		for part := range strings.SplitSeq(raw, ",") {
 			part = strings.TrimSpace(part)
 			if part == "" {
 				continue
 			}
-			if ch, ok := matchChoice(f, part); ok && !useValue {
+			if ch, ok := matchChoice(*f, part); ok && !useValue {
 				part = ch.Label
 			}
 			if part = cleanInline(part); part != "" {
@@ -573,6 +710,9 @@ func badRune(r rune, keepNewlines bool) bool {
 	if r == '\n' {
 		return !keepNewlines
 	}
+	if r < utf8.RuneSelf {
+		return r < ' ' || r == 0x7f // the ASCII controls; no format characters
+	}
 	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
@@ -580,17 +720,22 @@ func badRune(r rune, keepNewlines bool) bool {
 // the bullet marks people type ("- ", "* ", "• ", "1. ").
 func splitLines(s string) []string {
 	var out []string
-	for _, l := range strings.Split(stripControl(s, true), "\n") {
+	eachLine(s, func(l string) { out = append(out, l) })
+	return out
+}
+
+// eachLine calls fn with each item splitLines returns, in order.
+func eachLine(s string, fn func(string)) {
+	for l := range strings.SplitSeq(stripControl(s, true), "\n") {
 		l = collapseSpace(l)
 		l = strings.TrimSpace(strings.TrimLeft(l, "-*•·–—+ "))
 		if i := strings.IndexAny(l, ".)"); i > 0 && i <= 3 && isDigits(l[:i]) && len(l) > i+1 && l[i+1] == ' ' {
 			l = strings.TrimSpace(l[i+1:])
 		}
 		if l != "" {
-			out = append(out, l)
+			fn(l)
 		}
 	}
-	return out
 }
 
 func isDigits(s string) bool {
