@@ -139,6 +139,7 @@ type Server struct {
 	appToken string
 	botToken string
 	schemas  *schemaSet
+	parsed   viewCache // views that validated, by their JSON
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup

@@ -419,8 +419,9 @@ func (c *checker) intRange(obj map[string]any, key, ptr string, lo, hi int) {
 }
 
 // normalizeBlocks gives every block a block_id and every interactive
-// element an action_id, as Slack does when it stores a view or message.
-func normalizeBlocks(blocks []any) {
+// element an action_id, as Slack does when it stores a view or message. It
+// reports whether it drew any (random) id.
+func normalizeBlocks(blocks []any) (drew bool) {
 	for _, raw := range blocks {
 		b, ok := raw.(map[string]any)
 		if !ok {
@@ -428,6 +429,7 @@ func normalizeBlocks(blocks []any) {
 		}
 		if id, _ := b["block_id"].(string); id == "" {
 			b["block_id"] = randomString(5, alnum)
+			drew = true
 		}
 		for _, e := range blockElements(b) {
 			if e["type"] == "image" {
@@ -435,9 +437,11 @@ func normalizeBlocks(blocks []any) {
 			}
 			if id, _ := e["action_id"].(string); id == "" {
 				e["action_id"] = randomActionID()
+				drew = true
 			}
 		}
 	}
+	return drew
 }
 
 // blockElements returns a block's interactive elements.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -57,6 +58,7 @@ type viewBody struct {
 	state        stateIndex
 	initialState rawJSON
 	inputs       map[string]bool // block_ids of input blocks
+	drewIDs      bool            // the fake drew block or action ids for it
 }
 
 // newViewBody indexes and encodes a validated, normalised view.
@@ -246,14 +248,53 @@ func (s *Server) newHashLocked() string {
 }
 
 // parseView validates a view parameter for the given surface and returns it
-// normalised and indexed. It reads no server state, so it runs without the
-// server's lock.
+// normalised and indexed. It reads no server state but the cache of parsed
+// views, so it runs without the server's lock.
 func (s *Server) parseView(raw []byte, surface string, ptr string) (*viewBody, *apiError) {
+	if b := s.parsed.get(surface, raw); b != nil {
+		return b, nil
+	}
 	v, e := decodeView(raw, ptr)
 	if e != nil {
 		return nil, e
 	}
-	return s.checkDecodedView(v, raw, surface, ptr)
+	b, e := s.checkDecodedView(v, raw, surface, ptr)
+	if e == nil && !b.drewIDs {
+		s.parsed.put(surface, raw, b)
+	}
+	return b, e
+}
+
+// viewCache holds views that validated, by surface and their JSON as sent:
+// an app opens the same modal again and again, and a viewBody is never
+// changed once built. Views whose blocks lacked ids are not kept: each
+// copy Slack stores draws its own.
+type viewCache struct {
+	mu sync.Mutex
+	m  map[string]map[string]*viewBody // surface → JSON → body
+	n  int
+}
+
+// maxCachedViews bounds the cache; when full it starts again empty.
+const maxCachedViews = 64
+
+func (c *viewCache) get(surface string, raw []byte) *viewBody {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[surface][string(raw)]
+}
+
+func (c *viewCache) put(surface string, raw []byte, b *viewBody) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.n >= maxCachedViews {
+		c.m, c.n = map[string]map[string]*viewBody{}, 0
+	}
+	if c.m[surface] == nil {
+		c.m[surface] = map[string]*viewBody{}
+	}
+	c.m[surface][string(raw)] = b
+	c.n++
 }
 
 // decodeView decodes a view parameter (its JSON text).
@@ -278,10 +319,13 @@ func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, 
 	if len(msgs) > 0 {
 		return nil, &apiError{code: "invalid_arguments", messages: msgs}
 	}
+	drew := false
 	if b, ok := v["blocks"].([]any); ok {
-		normalizeBlocks(b)
+		drew = normalizeBlocks(b)
 	}
-	return newViewBody(v, len(raw)), nil
+	body := newViewBody(v, len(raw))
+	body.drewIDs = drew
+	return body, nil
 }
 
 // prepareView parses the view parameter of views.open, views.push and

@@ -232,3 +232,60 @@ func TestWaitForView(t *testing.T) {
 		t.Errorf("WaitForView = %+v, want dave's modal", v)
 	}
 }
+
+// TestSameViewOpenedAgain: a view sent again as it was is parsed once, and
+// still opens as a view of its own; one whose blocks lack ids draws new
+// ids each time, as Slack does.
+func TestSameViewOpenedAgain(t *testing.T) {
+	s := newServer(t, Options{})
+	ctx := testContext(t)
+	c := connect(t, s)
+	open := func(t *testing.T, m slack.ModalViewRequest) *slack.ViewResponse {
+		t.Helper()
+		resp, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), m)
+		if err != nil {
+			t.Fatalf("OpenView: %v", err)
+		}
+		return resp
+	}
+	header := func(id string) slack.ModalViewRequest {
+		m := simpleModal()
+		h := slack.NewHeaderBlock(text("The role"))
+		h.BlockID = id
+		m.Blocks.BlockSet = append([]slack.Block{h}, m.Blocks.BlockSet...)
+		return m
+	}
+	t.Run("every id given", func(t *testing.T) {
+		a, b := open(t, header("group.1")), open(t, header("group.1"))
+		if a.View.ID == b.View.ID || a.View.Hash == b.View.Hash {
+			t.Errorf("got views %s/%s and %s/%s, want two views", a.View.ID, a.View.Hash, b.View.ID, b.View.Hash)
+		}
+		s.mu.Lock()
+		same := s.views[a.View.ID].body == s.views[b.View.ID].body
+		s.mu.Unlock()
+		if !same {
+			t.Error("the same view was parsed twice")
+		}
+		for _, v := range []*slack.ViewResponse{a, b} {
+			if got := v.View.Blocks.BlockSet[0].ID(); got != "group.1" {
+				t.Errorf("header block id %q, want group.1", got)
+			}
+		}
+	})
+	t.Run("a block without an id", func(t *testing.T) {
+		a, b := open(t, header("")), open(t, header(""))
+		ida, idb := a.View.Blocks.BlockSet[0].ID(), b.View.Blocks.BlockSet[0].ID()
+		if ida == "" || ida == idb {
+			t.Errorf("drawn header ids %q and %q, want two different ids", ida, idb)
+		}
+	})
+	t.Run("invalid twice", func(t *testing.T) {
+		m := header("group.1")
+		m.Title = text(strings.Repeat("x", 30))
+		for range 2 {
+			if _, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), m); slackErr(err) != "invalid_arguments" {
+				t.Errorf("got %v, want invalid_arguments", err)
+			}
+		}
+	})
+}
