@@ -95,7 +95,9 @@ func modalBlocks(role *templates.Role, values templates.Values) []slack.Block {
 	for _, f := range role.Fields {
 		if f.Group != "" && f.Group != group {
 			group = f.Group
-			blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(group, 150))))
+			// An id of our own (field ids have no dot): a block without
+			// one gets a random id from Slack in every copy of the view.
+			blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(group, 150)), slack.HeaderBlockOptionBlockID(fmt.Sprintf("group.%d", len(blocks)))))
 		}
 		blocks = append(blocks, fieldInput(f, values[f.ID]))
 	}
