@@ -71,7 +71,11 @@ type socket struct {
 	// ReadMessage grows a new slice from 512 bytes for every frame, about
 	// 30 kB of garbage for a 13 kB submission.
 	buffers sync.Pool // *bytes.Buffer
+	workers *workers  // what frames are decoded and handled on
 }
+
+// workerIdle is how long a frame's goroutine waits for the next frame.
+const workerIdle = 10 * time.Second
 
 // maxPooledFrame is the largest buffer kept for reuse.
 const maxPooledFrame = 256 << 10
@@ -148,6 +152,7 @@ func newSocket(api *slack.Client, pingInterval time.Duration, opened func()) *so
 		},
 		pingInterval: pingInterval,
 		opened:       opened,
+		workers:      newWorkers(workerIdle),
 	}
 }
 
@@ -297,7 +302,8 @@ func (s *socket) read(ctx context.Context, conn *wsConn, out chan<- socketEvent,
 			}
 			return err
 		}
-		go s.frame(ctx, conn, buf, time.Now(), out, deliver)
+		received := time.Now()
+		s.workers.run(ctx, func() { s.frame(ctx, conn, buf, received, out, deliver) })
 	}
 }
 
@@ -326,9 +332,11 @@ func (s *socket) release(buf *bytes.Buffer) {
 	}
 }
 
-// frame decodes one frame on its own goroutine, so that a large one (a
-// modal submission) delays no other, and delivers or reports it.
+// frame decodes one frame on a goroutine of its own (s.workers), so that a
+// large one (a modal submission) delays no other, and delivers or reports
+// it.
 func (s *socket) frame(ctx context.Context, conn *wsConn, buf *bytes.Buffer, received time.Time, out chan<- socketEvent, deliver func(socketEvent)) {
+	pprof.SetGoroutineLabels(ctx) // the worker's labels from its last frame go
 	data := buf.Bytes()
 	f, err := decodeFrame(data)
 	var env *envelope
