@@ -431,11 +431,7 @@ func (b *Bot) handle(ctx context.Context, req request) response {
 	case slack.SlashCommand:
 		return b.slashCommand(ctx, data)
 	case slack.InteractionCallback:
-		first := ""
-		if len(req.inputs) > 0 {
-			first = req.inputs[0]
-		}
-		return b.interaction(ctx, data, first)
+		return b.interaction(ctx, data, req.form, req.inputs)
 	case slackevents.EventsAPIEvent:
 		return b.eventsAPI(ctx, data)
 	}

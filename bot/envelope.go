@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -21,22 +22,24 @@ type frame struct {
 	Payload                wirePayload `json:"payload"`
 
 	// inputs are the block ids of the input blocks of an interaction's
-	// view, in order (decodeFrame).
+	// view, in order, and form what its inputs hold (decodeFrame).
 	inputs []string
+	form   formState
 }
 
-// decodeFrame reads a frame. Slack echoes an interaction's whole view back,
-// and encoding/json would spend two thirds of a submission's decoding
-// walking its blocks, of which the bot needs only the input blocks' ids
-// (it built the view): so those are read by a scanner and the blocks cut
-// out before encoding/json reads the rest. A frame the scanner can't
-// follow is decoded whole. It returns encoding/json's error for a frame
-// that is not JSON.
+// decodeFrame reads a frame. Slack echoes an interaction's whole view back
+// with its state, and encoding/json spent most of a submission's decoding
+// walking the blocks (the bot needs only the input blocks' ids: it built
+// the view) and filling a slack.BlockAction, some thirty fields, per
+// input. So a scanner reads the blocks' ids and the state's values and
+// cuts both out before encoding/json reads the rest. A frame the scanner
+// can't follow is decoded whole. It returns encoding/json's error for a
+// frame that is not JSON.
 func decodeFrame(data []byte) (*frame, error) {
-	if rest, inputs, ok := cutViewBlocks(data); ok {
+	if rest, inputs, form, ok := cutView(data); ok {
 		f := &frame{}
 		if err := json.Unmarshal(rest, f); err == nil {
-			f.inputs = inputs
+			f.inputs, f.form = inputs, form
 			return f, nil
 		}
 	}
@@ -50,60 +53,182 @@ func decodeWholeFrame(data []byte) (*frame, error) {
 		return nil, err
 	}
 	f.inputs = f.Payload.View.inputs()
+	if st := f.Payload.View.State; st != nil {
+		f.form = st.Values.flat()
+	}
 	return f, nil
 }
 
-// cutViewBlocks returns a copy of data with payload.view.blocks replaced
-// by [], and the ids of the input blocks it held. ok is false when data
-// has no such blocks or the scanner can't follow it.
-func cutViewBlocks(data []byte) (rest []byte, inputs []string, ok bool) {
+// cutView returns a copy of data with payload.view.blocks replaced by []
+// and payload.view.state by {}, the ids of the input blocks the blocks
+// held and the values the state held. ok is false when data has no such
+// blocks, or the scanner can't follow it, or encoding/json might read it
+// otherwise (a key it cares about twice, or in another case: encoding/json
+// matches keys regardless of case).
+func cutView(data []byte) (rest []byte, inputs []string, form formState, ok bool) {
 	s := scanner{b: data}
-	start, end := -1, -1
+	type span struct{ start, end int }
+	blocks, state := span{-1, -1}, span{-1, -1}
 	inView := func(k []byte) bool {
-		if string(k) != "blocks" {
-			return s.skip()
-		}
-		start = s.i
-		ok := s.array(func() bool {
-			var typ, id []byte
-			ok := s.object(func(k []byte) bool {
-				var ok bool
-				switch string(k) {
-				case "type":
-					typ, ok = s.bytes()
-				case "block_id":
-					id, ok = s.bytes()
-				default:
-					ok = s.skip()
+		switch string(k) {
+		case "blocks":
+			if blocks.start >= 0 {
+				return false
+			}
+			blocks.start = s.i
+			ok := s.array(func() bool {
+				var typ, id []byte
+				ok := s.object(func(k []byte) bool {
+					switch string(k) {
+					case "type":
+						var ok bool
+						typ, ok = s.bytes()
+						return ok
+					case "block_id":
+						var ok bool
+						id, ok = s.bytes()
+						return ok
+					}
+					return !folds(k, "type", "block_id") && s.skip()
+				})
+				if string(typ) == string(slack.MBTInput) && len(id) > 0 {
+					inputs = append(inputs, string(id))
 				}
 				return ok
 			})
-			if string(typ) == string(slack.MBTInput) && len(id) > 0 {
-				inputs = append(inputs, string(id))
-			}
+			blocks.end = s.i
 			return ok
-		})
-		end = s.i
-		return ok
+		case "state":
+			if state.start >= 0 {
+				return false
+			}
+			state.start = s.i
+			var ok bool
+			form, ok = scanState(&s)
+			state.end = s.i
+			return ok
+		}
+		return !folds(k, "blocks", "state") && s.skip()
 	}
+	seen := 0
 	inPayload := func(k []byte) bool {
 		if string(k) != "view" {
-			return s.skip()
+			return !folds(k, "view") && s.skip()
 		}
-		return s.object(inView)
+		seen++
+		return seen == 1 && s.object(inView)
 	}
+	payloads := 0
 	if !s.object(func(k []byte) bool {
 		if string(k) != "payload" {
-			return s.skip()
+			return !folds(k, "payload") && s.skip()
 		}
-		return s.object(inPayload)
-	}) || !s.end() || start < 0 {
-		return nil, nil, false
+		payloads++
+		return payloads == 1 && s.object(inPayload)
+	}) || !s.end() || blocks.start < 0 || state.start < 0 {
+		return nil, nil, nil, false
 	}
-	rest = make([]byte, 0, len(data)-(end-start)+2)
-	rest = append(rest, data[:start]...)
-	rest = append(rest, "[]"...)
-	return append(rest, data[end:]...), inputs, true
+	first, second, empty1, empty2 := blocks, state, "[]", "{}"
+	if state.start < blocks.start {
+		first, second, empty1, empty2 = state, blocks, "{}", "[]"
+	}
+	rest = make([]byte, 0, len(data)-(first.end-first.start)-(second.end-second.start)+4)
+	rest = append(rest, data[:first.start]...)
+	rest = append(rest, empty1...)
+	rest = append(rest, data[first.end:second.start]...)
+	rest = append(rest, empty2...)
+	return append(rest, data[second.end:]...), inputs, form, true
+}
+
+// folds reports whether k is one of names in another case.
+func folds(k []byte, names ...string) bool {
+	for _, n := range names {
+		if len(k) == len(n) && string(k) != n && strings.EqualFold(string(k), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanState reads a view's state ({"values": {block: {action: input}}})
+// as encoding/json would read it into wireState.
+func scanState(s *scanner) (formState, bool) {
+	var form formState
+	values := 0
+	ok := s.object(func(k []byte) bool {
+		if string(k) != "values" {
+			return !folds(k, "values") && s.skip()
+		}
+		values++
+		if values > 1 {
+			return false
+		}
+		if s.null() {
+			return true
+		}
+		return s.object(func(block []byte) bool {
+			b := string(block)
+			form = form.without(b) // a block twice: encoding/json keeps the last
+			return s.object(func(action []byte) bool {
+				in := formInput{Block: b, Action: string(action)}
+				ok := s.null() || s.object(func(k []byte) bool {
+					switch string(k) {
+					case "type":
+						if s.null() {
+							return true
+						}
+						var ok bool
+						in.Type, ok = s.str()
+						return ok
+					case "value":
+						if s.null() {
+							return true
+						}
+						var ok bool
+						in.Value, ok = s.str()
+						return ok
+					case "selected_option":
+						in.Option = ""
+						if s.null() {
+							return true
+						}
+						return scanOptionValue(s, &in.Option)
+					case "selected_options":
+						in.Options = nil
+						if s.null() {
+							return true
+						}
+						in.Options = []string{}
+						return s.array(func() bool {
+							var v string
+							ok := scanOptionValue(s, &v)
+							in.Options = append(in.Options, v)
+							return ok
+						})
+					}
+					return !folds(k, "type", "value", "selected_option", "selected_options") && s.skip()
+				})
+				form = form.set(in)
+				return ok
+			})
+		})
+	})
+	return form, ok
+}
+
+// scanOptionValue reads an option object's value into v.
+func scanOptionValue(s *scanner, v *string) bool {
+	return s.object(func(k []byte) bool {
+		if string(k) != "value" {
+			return !folds(k, "value") && s.skip()
+		}
+		if s.null() {
+			return true
+		}
+		var ok bool
+		*v, ok = s.str()
+		return ok
+	})
 }
 
 // wirePayload holds the fields of slash command and interaction payloads
@@ -140,11 +265,15 @@ type wirePayload struct {
 }
 
 // request is an envelope's payload decoded for the handlers.
+
+// request is an envelope's payload decoded for the handlers.
 type request struct {
 	data any // slack.SlashCommand, slack.InteractionCallback or slackevents.EventsAPIEvent
 	// inputs are the block ids of the input blocks of an interaction's
 	// view, in order: where an error about the whole form goes.
 	inputs []string
+	// form is what the view's inputs hold (a view_submission's state).
+	form formState
 }
 
 // decodeRequest turns a frame's payload into the slack-go type its handler
@@ -169,7 +298,7 @@ func decodeRequest(f *frame, data []byte) (request, error) {
 		if p.Type == "" {
 			return request{}, errors.New("interaction without a type")
 		}
-		return request{data: p.callback(), inputs: f.inputs}, nil
+		return request{data: p.callback(), inputs: f.inputs, form: f.form}, nil
 	case envelopeEventsAPI:
 		var raw struct {
 			Payload json.RawMessage `json:"payload"`
@@ -189,22 +318,63 @@ func decodeRequest(f *frame, data []byte) (request, error) {
 // wireView is a view in an interaction payload, its blocks reduced to
 // their types and ids.
 type wireView struct {
-	ID              string           `json:"id"`
-	TeamID          string           `json:"team_id"`
-	Type            slack.ViewType   `json:"type"`
-	CallbackID      string           `json:"callback_id"`
-	PrivateMetadata string           `json:"private_metadata"`
-	ExternalID      string           `json:"external_id"`
-	Hash            string           `json:"hash"`
-	RootViewID      string           `json:"root_view_id"`
-	PreviousViewID  string           `json:"previous_view_id"`
-	AppID           string           `json:"app_id"`
-	BotID           string           `json:"bot_id"`
-	State           *slack.ViewState `json:"state"`
+	ID              string         `json:"id"`
+	TeamID          string         `json:"team_id"`
+	Type            slack.ViewType `json:"type"`
+	CallbackID      string         `json:"callback_id"`
+	PrivateMetadata string         `json:"private_metadata"`
+	ExternalID      string         `json:"external_id"`
+	Hash            string         `json:"hash"`
+	RootViewID      string         `json:"root_view_id"`
+	PreviousViewID  string         `json:"previous_view_id"`
+	AppID           string         `json:"app_id"`
+	BotID           string         `json:"bot_id"`
+	State           *wireState     `json:"state"`
 	Blocks          []struct {
 		Type    string `json:"type"`
 		BlockID string `json:"block_id"`
 	} `json:"blocks"`
+}
+
+// wireState is a view's state as encoding/json reads it when the scanner
+// could not (decodeWholeFrame).
+type wireState struct {
+	Values wireValues `json:"values"`
+}
+
+type wireValues map[string]map[string]*struct {
+	Type           string `json:"type"`
+	Value          string `json:"value"`
+	SelectedOption *struct {
+		Value string `json:"value"`
+	} `json:"selected_option"`
+	SelectedOptions []struct {
+		Value string `json:"value"`
+	} `json:"selected_options"`
+}
+
+// flat is the values as a formState.
+func (w wireValues) flat() formState {
+	var form formState
+	for block, actions := range w {
+		for action, a := range actions {
+			in := formInput{Block: block, Action: action}
+			if a != nil {
+				in.Type, in.Value = a.Type, a.Value
+				if a.SelectedOption != nil {
+					in.Option = a.SelectedOption.Value
+				}
+				if a.SelectedOptions != nil {
+					in.Options = make([]string, len(a.SelectedOptions))
+					for i, o := range a.SelectedOptions {
+						in.Options[i] = o.Value
+					}
+				}
+			}
+			form = append(form, in)
+		}
+	}
+	return form
 }
 
 func (v wireView) inputs() []string {
@@ -218,7 +388,7 @@ func (v wireView) inputs() []string {
 }
 
 // callback is the interaction as slack-go's type (without the view's
-// blocks).
+// blocks and state: see request.form).
 func (w *wirePayload) callback() slack.InteractionCallback {
 	cb := slack.InteractionCallback{
 		Type:        slack.InteractionType(w.Type),
@@ -240,7 +410,6 @@ func (w *wirePayload) callback() slack.InteractionCallback {
 			PreviousViewID:  w.View.PreviousViewID,
 			AppID:           w.View.AppID,
 			BotID:           w.View.BotID,
-			State:           w.View.State,
 		},
 		ActionCallback: slack.ActionCallbacks{BlockActions: w.Actions},
 	}

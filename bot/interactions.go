@@ -17,12 +17,18 @@ import (
 )
 
 // interaction routes modal submissions and button clicks.
-func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, firstBlock string) response {
+// form and inputs are a view submission's values and its input blocks' ids
+// (request).
+func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, form formState, inputs []string) response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
 		case callbackDraft:
-			return b.submitDraft(ctx, cb, firstBlock)
+			first := ""
+			if len(inputs) > 0 {
+				first = inputs[0]
+			}
+			return b.submitDraft(ctx, cb, form, first)
 		case callbackCheck:
 			return b.confirmDraft(ctx, cb)
 		}
@@ -43,7 +49,7 @@ func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, fir
 
 // submitDraft validates a submitted modal and saves it before the ack, so a
 // submission the user saw accepted is on disk; posting happens after.
-func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, firstBlock string) response {
+func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, form formState, firstBlock string) response {
 	fail := func(msg string) response {
 		if firstBlock == "" {
 			return response{}
@@ -59,7 +65,7 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, fir
 	if !ok {
 		return fail(fmt.Sprintf("The role %q is no longer available. Close this form and run %s help.", meta.Role, Command))
 	}
-	values := role.Normalize(submittedValues(role, cb.View.State))
+	values := role.Normalize(submittedValues(role, form))
 	if errs := role.Validate(values); len(errs) > 0 {
 		return response{ack: slack.NewErrorsViewSubmissionResponse(errs)}
 	}

@@ -71,6 +71,14 @@ func (s *scanner) str() (string, bool) {
 	return string(b), ok
 }
 
+// strOrNull reads a string, or null as "".
+func (s *scanner) strOrNull() (string, bool) {
+	if s.null() {
+		return "", true
+	}
+	return s.str()
+}
+
 // bytes reads a string without copying it when it holds no escapes: the
 // bytes are the scanner's.
 func (s *scanner) bytes() ([]byte, bool) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +64,7 @@ func TestDecodeRequest(t *testing.T) {
 					{ID: "company", Kind: templates.ShortText}, {ID: "level", Kind: templates.SingleChoice},
 					{ID: "serves", Kind: templates.MultiChoice}, {ID: "bio", Kind: templates.LongText},
 				}}
-				got := submittedValues(role, v.State)
+				got := submittedValues(role, r.form)
 				want := templates.Values{"company": "Acme <&>", "level": "mid", "serves": "clients,partners", "bio": ""}
 				for k, w := range want {
 					if got[k] != w {
@@ -204,4 +206,41 @@ func TestConnectedIsLoggedOnce(t *testing.T) {
 	if n := strings.Count(logs.String(), "connected to Slack"); n != 1 {
 		t.Errorf("got %d 'connected to Slack' lines, want 1:\n%s", n, logs.String())
 	}
+}
+
+// FuzzDecodeFrame holds the scanner to encoding/json: a frame encoding/json
+// reads whole, decodeFrame reads the same (the same envelope, payload,
+// input ids and form values).
+func FuzzDecodeFrame(f *testing.F) {
+	f.Add([]byte(`{"envelope_id":"e2","type":"interactive","payload":{"type":"view_submission","view":{"id":"V1","blocks":[{"type":"input","block_id":"a"},{"type":"section","text":{"type":"mrkdwn","text":"}]\""}}],"state":{"values":{"a":{"a":{"type":"plain_text_input","value":"x"}},"b":{"b":{"type":"static_select","selected_option":{"text":{"type":"plain_text","text":"T"},"value":"t"}}},"c":{"c":{"type":"checkboxes","selected_options":[{"value":"1"},{"value":"2"}]}},"d":{"d":{"type":"plain_text_input","value":null}}}}}}}`))
+	f.Add([]byte(`{"type":"interactive","payload":{"view":{"state":{"values":{}},"blocks":[]}},"envelope_id":"e"}`))
+	f.Add([]byte(`{"envelope_id":"e1","type":"slash_commands","payload":{"command":"/jobdesc","text":"x"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, err := decodeWholeFrame(data)
+		if err != nil {
+			return
+		}
+		got, err := decodeFrame(data)
+		if err != nil {
+			t.Fatalf("decodeFrame: %v; encoding/json reads it", err)
+		}
+		if len(got.inputs) == 0 && len(want.inputs) == 0 {
+			got.inputs, want.inputs = nil, nil
+		}
+		sortForm := func(f formState) formState {
+			f = slices.Clone(f)
+			slices.SortFunc(f, func(a, b formInput) int { return strings.Compare(a.Block+"\x00"+a.Action, b.Block+"\x00"+b.Action) })
+			return f
+		}
+		got.form, want.form = sortForm(got.form), sortForm(want.form)
+		if len(got.form) == 0 && len(want.form) == 0 {
+			got.form, want.form = nil, nil
+		}
+		// The scanner's frame has no blocks or state left to decode.
+		got.Payload.View.Blocks, want.Payload.View.Blocks = nil, nil
+		got.Payload.View.State, want.Payload.View.State = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeFrame(%q)\n got %+v\nwant %+v", data, got, want)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -200,30 +201,63 @@ func choiceOptions(cs []templates.Choice) []*slack.OptionBlockObject {
 
 // submittedValues reads a view_submission's state into field values, the
 // inverse of draftModal.
-func submittedValues(role *templates.Role, state *slack.ViewState) templates.Values {
+func submittedValues(role *templates.Role, form formState) templates.Values {
 	v := templates.Values{}
-	if state == nil {
-		return v
-	}
 	for _, f := range role.Fields {
-		a, ok := state.Values[f.ID][f.ID]
+		in, ok := form.input(f.ID, f.ID)
 		if !ok {
 			continue
 		}
 		switch f.Kind {
 		case templates.SingleChoice:
-			v[f.ID] = a.SelectedOption.Value
+			v[f.ID] = in.Option
 		case templates.MultiChoice:
-			vals := make([]string, 0, len(a.SelectedOptions))
-			for _, o := range a.SelectedOptions {
-				vals = append(vals, o.Value)
-			}
-			v[f.ID] = strings.Join(vals, ",")
+			v[f.ID] = strings.Join(in.Options, ",")
 		default:
-			v[f.ID] = a.Value
+			v[f.ID] = in.Value
 		}
 	}
 	return v
+}
+
+// formState is what a submitted view's inputs hold: the part of its
+// view.state.values the bot reads.
+type formState []formInput
+
+// formInput is one input's value: its value (text and number inputs), or
+// its selected option's value, or its selected options' values.
+type formInput struct {
+	Block, Action string
+	Type          string
+	Value         string
+	Option        string
+	Options       []string
+}
+
+// set returns f with in, replacing an input of the same block and action.
+func (f formState) set(in formInput) formState {
+	for i := range f {
+		if f[i].Block == in.Block && f[i].Action == in.Action {
+			f[i] = in
+			return f
+		}
+	}
+	return append(f, in)
+}
+
+// without returns f without the inputs of block.
+func (f formState) without(block string) formState {
+	return slices.DeleteFunc(f, func(in formInput) bool { return in.Block == block })
+}
+
+// input returns the input of block and action.
+func (f formState) input(block, action string) (formInput, bool) {
+	for _, in := range f {
+		if in.Block == block && in.Action == action {
+			return in, true
+		}
+	}
+	return formInput{}, false
 }
 
 // SubmissionValues is what a person who filled the role's modal with v

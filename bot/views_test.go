@@ -117,13 +117,14 @@ func initialValue(t *testing.T, el slack.BlockElement) string {
 
 func TestSubmittedValuesReadsEveryKind(t *testing.T) {
 	role := testRole()
-	state := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
-		"company_name": {"company_name": {Type: "plain_text_input", Value: "Acme"}},
-		"company_bio":  {"company_bio": {Type: "plain_text_input", Value: ""}},
-		"years":        {"years": {Type: "number_input", Value: "5"}},
-		"level":        {"level": {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "entry"}}},
-		"serves":       {"serves": {Type: "checkboxes", SelectedOptions: []slack.OptionBlockObject{{Value: "clients"}, {Value: "partners"}}}},
-	}}
+	state := formState{
+		{Block: "company_name", Action: "company_name", Type: "plain_text_input", Value: "Acme"},
+		{Block: "company_bio", Action: "company_bio", Type: "plain_text_input"},
+		{Block: "years", Action: "years", Type: "number_input", Value: "5"},
+		{Block: "level", Action: "level", Type: "static_select", Option: "entry"},
+		{Block: "serves", Action: "serves", Type: "checkboxes", Options: []string{"clients", "partners"}},
+		{Block: "serves", Action: "other", Type: "checkboxes", Options: []string{"not this"}},
+	}
 	got := submittedValues(role, state)
 	want := templates.Values{"company_name": "Acme", "company_bio": "", "years": "5", "level": "entry", "serves": "clients,partners"}
 	for k, w := range want {
