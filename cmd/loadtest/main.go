@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -66,6 +67,10 @@ type result struct {
 	// load) and by the bot.
 	SelfCPU, BotCPU cpuTime
 	BurstWall       time.Duration
+	// Stolen is the CPU time the hypervisor gave other machines while
+	// this one wanted it, over all cores during the burst (/proc/stat
+	// steal; 0 where unknown): on a shared VM it is why runs vary.
+	Stolen time.Duration
 	// Phases is the CPU each side spent per burst (slash commands,
 	// submissions, reactions).
 	Phases []phase
@@ -103,6 +108,26 @@ func selfCPU() cpuTime {
 		return cpuTime{}
 	}
 	return cpuTime{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
+}
+
+// stolenCPU returns the CPU time stolen from this machine so far, over all
+// cores (the steal column of /proc/stat's first line), or 0 if unknown.
+func stolenCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	steal, err := strconv.ParseInt(f[8], 10, 64)
+	if err != nil {
+		return 0
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(steal) * tick
 }
 
 // procCPU returns a process's CPU time so far from /proc/PID/stat (in
@@ -278,7 +303,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		profDone <- nil
 	}
 
-	burstStart, selfStart := time.Now(), selfCPU()
+	burstStart, selfStart, stealStart := time.Now(), selfCPU(), stolenCPU()
 	botStart, botErr := procCPU(cmd.Process.Pid)
 	// measured runs one burst and records the CPU each side spent in it.
 	measured := func(name string, f func(i int)) {
@@ -394,6 +419,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	})
 
 	res.BurstWall, res.SelfCPU = time.Since(burstStart), selfCPU().sub(selfStart)
+	res.Stolen = stolenCPU() - stealStart
 	if botEnd, err := procCPU(cmd.Process.Pid); err == nil && botErr == nil {
 		res.BotCPU = botEnd.sub(botStart)
 	}
@@ -564,6 +590,9 @@ func report(w io.Writer, o options, res *result) {
 	fmt.Fprintf(w, "\nprocess start → socket connected: %s\n", ms(res.Startup))
 	fmt.Fprintf(w, "burst: %s wall; CPU of this process (fake Slack and load): %s; of jobdesc: %s\n",
 		ms(res.BurstWall), res.SelfCPU, res.BotCPU)
+	if res.Stolen > 0 {
+		fmt.Fprintf(w, "  CPU stolen by the hypervisor during the burst: %s (over all %d cores)\n", ms(res.Stolen), runtime.NumCPU())
+	}
 	for _, p := range res.Phases {
 		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N))
 	}
