@@ -308,18 +308,24 @@ func messageBody(b *testing.B, jsonBody bool, fields map[string]string, blocks [
 			body = append(body, ',')
 		}
 	}
-	body = append(append(append(body, `"blocks":`...), blocks...), '}')
-	return "application/json; charset=utf-8", body
+	body = append(append(body, `"blocks":`...), blocks...)
+	if meta, ok := fields["metadata"]; ok { // JSON text, sent as an object
+		body = append(append(body, `,"metadata":`...), meta...)
+	}
+	return "application/json; charset=utf-8", append(body, '}')
 }
 
 // BenchmarkAPI measures the fake's handler for the Web API calls jobdesc
 // makes on every request, without a client or the network: views.open of
 // the 10 kB account-manager modal, and chat.postMessage and chat.update of
 // the 4 kB job description, form-encoded (as slack-go sends them) and as
-// JSON bodies.
+// JSON bodies, and of the 6 kB review message as jobdesc sends it (a JSON
+// body, with metadata on chat.postMessage; review-blocks.json holds its
+// blocks as the bot wrote them).
 func BenchmarkAPI(b *testing.B) {
 	view := benchBody(b, "modal.json")
 	blocks := benchBody(b, "message-blocks.json")
+	review := benchBody(b, "review-blocks.json")
 	b.Run("views.open", func(b *testing.B) {
 		s := benchServer(b, Options{SchemaDir: "-"})
 		w := &discardWriter{h: http.Header{}}
@@ -333,11 +339,16 @@ func BenchmarkAPI(b *testing.B) {
 			serveAPI(b, s, w, "views.open", "application/json; charset=utf-8", body)
 		}
 	})
-	for _, enc := range []string{"form", "json"} {
+	for _, enc := range []string{"form", "json", "review"} {
+		blocks, post := blocks, map[string]string{"channel": ChannelHiring, "text": "Account Manager at Acme (draft 1)"}
+		if enc == "review" {
+			blocks = review
+			post["metadata"] = `{"event_type":"jobdesc_review","event_payload":{"draft":"AM-1","team":"T0TEAM"}}`
+		}
 		b.Run("chat.postMessage/"+enc, func(b *testing.B) {
 			s := benchServer(b, Options{SchemaDir: "-"})
 			w := &discardWriter{h: http.Header{}}
-			ctype, body := messageBody(b, enc == "json", map[string]string{"channel": ChannelHiring, "text": "Account Manager at Acme (draft 1)"}, blocks)
+			ctype, body := messageBody(b, enc != "form", post, blocks)
 			b.SetBytes(int64(len(body)))
 			defer cpuPerOp(b)()
 			for b.Loop() {
@@ -354,7 +365,7 @@ func BenchmarkAPI(b *testing.B) {
 			s.mu.Lock()
 			s.messageIndex[messageKey(m.Channel, m.TS)].User = BotUserID // a message the bot may update
 			s.mu.Unlock()
-			ctype, body := messageBody(b, enc == "json", map[string]string{"channel": ChannelHiring, "ts": m.TS, "text": "Account Manager at Acme (approved)"}, blocks)
+			ctype, body := messageBody(b, enc != "form", map[string]string{"channel": ChannelHiring, "ts": m.TS, "text": "Account Manager at Acme (approved)"}, blocks)
 			b.SetBytes(int64(len(body)))
 			defer cpuPerOp(b)()
 			for b.Loop() {
