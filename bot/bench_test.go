@@ -278,3 +278,18 @@ func BenchmarkDecodeAnswer(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecodeReaction is the bot's reading of one reaction_added frame.
+func BenchmarkDecodeReaction(b *testing.B) {
+	data := []byte(`{"envelope_id":"e5","type":"events_api","accepts_response_payload":false,"retry_attempt":0,"retry_reason":"","payload":{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"Ev1","event_time":1700000001,"authorizations":[{"enterprise_id":null,"team_id":"T1","user_id":"UBOT","is_bot":true,"is_enterprise_install":false}],"is_ext_shared_channel":false,"event_context":"4-abc","event":{"type":"reaction_added","user":"U3","reaction":"white_check_mark","item_user":"UBOT","item":{"type":"message","channel":"C1","ts":"17.1"},"event_ts":"1700000001.000200"}}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := decodeFrame(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := decodeRequest(f, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

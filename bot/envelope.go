@@ -262,6 +262,59 @@ type wirePayload struct {
 	Container slack.Container      `json:"container"`
 	Actions   []*slack.BlockAction `json:"actions"`
 	View      wireView             `json:"view"`
+
+	// Events API.
+	EventID   string     `json:"event_id"`
+	EventTime int        `json:"event_time"`
+	Event     *wireEvent `json:"event"`
+}
+
+// wireEvent is an Events API event read in the same pass as its envelope:
+// the fields of a reaction to a message. Other events, and reactions to
+// anything else, are read again by slack-go. It holds only strings, so no
+// event fails the frame's decoding.
+type wireEvent struct {
+	Type     string `json:"type"`
+	User     string `json:"user"`
+	Reaction string `json:"reaction"`
+	ItemUser string `json:"item_user"`
+	Item     struct {
+		Type      string `json:"type"`
+		Channel   string `json:"channel"`
+		Timestamp string `json:"ts"`
+	} `json:"item"`
+	EventTimestamp string `json:"event_ts"`
+}
+
+// reactionEvent is p as slackevents parses a reaction to a message, or
+// false when p is not one. (Reactions come in bursts; slackevents would
+// read the frame three more times.)
+func (p *wirePayload) reactionEvent() (slackevents.EventsAPIEvent, bool) {
+	e := p.Event
+	if p.Type != slackevents.CallbackEvent || e == nil || e.Item.Type != "message" {
+		return slackevents.EventsAPIEvent{}, false
+	}
+	re := slackevents.ReactionAddedEvent{
+		Type: e.Type, User: e.User, Reaction: e.Reaction, ItemUser: e.ItemUser, EventTimestamp: e.EventTimestamp,
+		Item: slackevents.Item{Type: e.Item.Type, Channel: e.Item.Channel, Timestamp: e.Item.Timestamp},
+	}
+	var inner any
+	switch e.Type {
+	case string(slackevents.ReactionAdded):
+		inner = &re
+	case string(slackevents.ReactionRemoved):
+		rr := slackevents.ReactionRemovedEvent(re)
+		inner = &rr
+	default:
+		return slackevents.EventsAPIEvent{}, false
+	}
+	return slackevents.EventsAPIEvent{
+		TeamID: p.TeamID, Type: p.Type, APIAppID: p.APIAppID,
+		Data: &slackevents.EventsAPICallbackEvent{
+			Type: p.Type, TeamID: p.TeamID, APIAppID: p.APIAppID, EventID: p.EventID, EventTime: p.EventTime,
+		},
+		InnerEvent: slackevents.EventsAPIInnerEvent{Type: e.Type, Data: inner},
+	}, true
 }
 
 // request is an envelope's payload decoded for the handlers.
@@ -300,6 +353,9 @@ func decodeRequest(f *frame, data []byte) (request, error) {
 		}
 		return request{data: p.callback(), inputs: f.inputs, form: f.form}, nil
 	case envelopeEventsAPI:
+		if ev, ok := p.reactionEvent(); ok {
+			return request{data: ev}, nil
+		}
 		var raw struct {
 			Payload json.RawMessage `json:"payload"`
 		}

@@ -244,3 +244,55 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestReactionEventsReadOnce: a reaction read with its envelope is what
+// slackevents would make of it, in every field the bot reads.
+func TestReactionEventsReadOnce(t *testing.T) {
+	frames := map[string]string{
+		"added":            `{"envelope_id":"e5","type":"events_api","payload":{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"Ev1","event_time":1700000001,"authorizations":[{"team_id":"T1","user_id":"UBOT","is_bot":true}],"event":{"type":"reaction_added","user":"U3","reaction":"white_check_mark","item_user":"UBOT","item":{"type":"message","channel":"C1","ts":"17.1"},"event_ts":"1700000001.000200"}}}`,
+		"removed":          `{"envelope_id":"e6","type":"events_api","payload":{"team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"Ev2","event_time":1700000002,"event":{"type":"reaction_removed","user":"U3","reaction":"x","item":{"type":"message","channel":"C1","ts":"17.1"},"event_ts":"1700000002.000100"}}}`,
+		"on a file":        `{"envelope_id":"e7","type":"events_api","payload":{"team_id":"T1","type":"event_callback","event_id":"Ev3","event":{"type":"reaction_added","user":"U3","reaction":"x","item":{"type":"file","file":"F1"},"event_ts":"1.2"}}}`,
+		"not a reaction":   `{"envelope_id":"e8","type":"events_api","payload":{"team_id":"T1","type":"event_callback","event_id":"Ev4","event":{"type":"app_home_opened","user":"U3","channel":"D1","tab":"home"}}}`,
+		"url_verification": `{"envelope_id":"e9","type":"events_api","payload":{"type":"url_verification","challenge":"c"}}`,
+	}
+	for name, raw := range frames {
+		t.Run(name, func(t *testing.T) {
+			data := []byte(raw)
+			f, err := decodeFrame(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var env struct {
+				Payload json.RawMessage `json:"payload"`
+			}
+			if err := json.Unmarshal(data, &env); err != nil {
+				t.Fatal(err)
+			}
+			want, werr := slackevents.ParseEvent(env.Payload, slackevents.OptionNoVerifyToken())
+			r, err := decodeRequest(f, data)
+			if werr != nil {
+				// (slack-go reads a reaction to a file, whose item.file
+				// is a string, as an error: so does the bot.)
+				if err == nil {
+					t.Errorf("got %+v, want slackevents' error %v", r.data, werr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := r.data.(slackevents.EventsAPIEvent)
+			if got.TeamID != want.TeamID || got.Type != want.Type || got.APIAppID != want.APIAppID || got.InnerEvent.Type != want.InnerEvent.Type {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+			if !reflect.DeepEqual(got.InnerEvent.Data, want.InnerEvent.Data) {
+				t.Errorf("inner event: got %#v, want %#v", got.InnerEvent.Data, want.InnerEvent.Data)
+			}
+			gcb, _ := got.Data.(*slackevents.EventsAPICallbackEvent)
+			wcb, _ := want.Data.(*slackevents.EventsAPICallbackEvent)
+			if (gcb == nil) != (wcb == nil) || gcb != nil && (gcb.EventID != wcb.EventID || gcb.EventTime != wcb.EventTime || gcb.TeamID != wcb.TeamID) {
+				t.Errorf("callback: got %+v, want %+v", gcb, wcb)
+			}
+		})
+	}
+}
