@@ -54,7 +54,7 @@ func TestBuiltinTemplatePasses(t *testing.T) {
 			if c.Verdict == VerdictStronglyMasculine || c.Verdict == VerdictStronglyFeminine {
 				t.Errorf("the built-in template reads %s at level %s: rebalance its wording", c.Verdict, level)
 			}
-			t.Logf("level %s: %d words, reading ease %.0f, %s", level, len(words(postingText(r)).toks), ReadingEase(proseText(r)), Summary(fs))
+			t.Logf("level %s: %d words, reading ease %.0f, %s", level, words(postingText(r)).count(), ReadingEase(proseText(r)), Summary(fs))
 			for _, f := range fs {
 				t.Logf("  %v", f)
 			}

@@ -38,6 +38,12 @@ func checkTokens(t *testing.T, s string) {
 		}
 		prev = tok.end
 	}
+	// So does tokenizing with wide offsets, as for texts over 2 GiB.
+	lower, aligned := lowerCase(s)
+	wide := tokenizeWidth(nil, s, lower, aligned, true)
+	if got := asOld(&wide); !slices.Equal(got, want) || wide.toks != nil {
+		t.Fatalf("tokenizeWidth(%q, wide) =\n%v (%d narrow tokens)\nwant\n%v", s, got, len(wide.toks), want)
+	}
 	// A doc's tokens are the same.
 	d := newDoc("", s)
 	if got, want := asOld(d.words()), oldWords(d.text); !slices.Equal(got, want) {
@@ -70,8 +76,9 @@ func checkPrepared(t *testing.T, s string) {
 // asOld returns the words of l as the original tokenizer gave them.
 func asOld(l *wordList) []oldToken {
 	var out []oldToken
-	for i, tok := range l.toks {
-		out = append(out, oldToken{text: l.word(i), lower: l.lowerWord(i), start: tok.start, end: tok.end})
+	for i := range l.count() {
+		start, end := l.span(i)
+		out = append(out, oldToken{text: l.word(i), lower: l.lowerWord(i), start: start, end: end})
 	}
 	return out
 }

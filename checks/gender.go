@@ -69,7 +69,7 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 	// split unless they start with a hyphenated stem, and a trailing "'s"
 	// is kept (it does not stop a stem matching).
 	ws := doc.words()
-	for i := range ws.toks {
+	for i := range ws.count() {
 		w := ws.lowerWord(i)
 		if strings.IndexByte(w, '-') < 0 || longestStem(w, d.hyphenated) != "" {
 			code(w)

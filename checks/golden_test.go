@@ -81,7 +81,7 @@ func writeCheck(b *bytes.Buffer, in checkInput) {
 	posting, prose := postingText(in.Rendered), proseText(in.Rendered)
 	c := GenderCoding(posting)
 	fmt.Fprintf(b, "posting: %d words; prose: %d words, ease %s; gender %s, feminine %q, masculine %q\n",
-		len(words(posting).toks), len(words(prose).toks), exactFloat(ReadingEase(prose)), c.Verdict, c.Feminine, c.Masculine)
+		words(posting).count(), words(prose).count(), exactFloat(ReadingEase(prose)), c.Verdict, c.Feminine, c.Masculine)
 }
 
 // writeText records what each part of the checks makes of text.
@@ -89,11 +89,12 @@ func writeText(b *bytes.Buffer, d *data, i int, text string) {
 	fmt.Fprintf(b, "=== text %d %q\n", i, text)
 	b.WriteString("tokens:")
 	ws := words(text)
-	for i, tok := range ws.toks {
+	for i := range ws.count() {
+		start, _ := ws.span(i)
 		// start:word=syllables, with the lower case only when it is not
 		// strings.ToLower of the word.
 		w, lower := ws.word(i), ws.lowerWord(i)
-		fmt.Fprintf(b, " %d:%q", tok.start, w)
+		fmt.Fprintf(b, " %d:%q", start, w)
 		if lower != strings.ToLower(w) {
 			fmt.Fprintf(b, "/%q", lower)
 		}

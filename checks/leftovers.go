@@ -56,12 +56,14 @@ var repeatsAllowed = map[string]bool{"that": true, "had": true}
 func repeatedWords(d *doc) []string {
 	s, ws := d.text, d.words()
 	var out []string
-	for i := 1; i < len(ws.toks); i++ {
+	for i := 1; i < ws.count(); i++ {
 		a, b := ws.lowerWord(i-1), ws.lowerWord(i)
 		if a != b || repeatsAllowed[a] || !isLetters(a) {
 			continue
 		}
-		if strings.Trim(s[ws.toks[i-1].end:ws.toks[i].start], " \t") != "" {
+		_, end := ws.span(i - 1)
+		start, _ := ws.span(i)
+		if strings.Trim(s[end:start], " \t") != "" {
 			continue
 		}
 		if rep := a + " " + b; !slices.Contains(out, rep) {

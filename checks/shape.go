@@ -118,7 +118,7 @@ func comparable(s string) string {
 
 // lengthFindings gives a tip when the posting is far from 300–900 words.
 func lengthFindings(posting *doc) []Finding {
-	n := len(posting.words().toks)
+	n := posting.words().count()
 	switch {
 	case n < minWords:
 		return []Finding{{
@@ -153,7 +153,7 @@ func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
 		})
 	}
 	for _, f := range fields {
-		if !f.long || len(f.words().toks) < minFieldWords {
+		if !f.long || f.words().count() < minFieldWords {
 			continue
 		}
 		if ease := readingEase(f.words()); ease < hardToRead {
@@ -174,7 +174,7 @@ func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
 // end sentences.
 func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 	ws := posting.words()
-	text, toks := ws.text, ws.toks
+	text := ws.text
 	nSentences, nSyllables := 0, 0
 	next := 0 // first token not yet passed
 	for line, start := 0, 0; start < len(text); line++ {
@@ -185,16 +185,18 @@ func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 			end += start
 		}
 		first := next
-		for next < len(toks) && toks[next].start < end {
+		for next < ws.count() {
+			if start, _ := ws.span(next); start >= end {
+				break
+			}
 			next++
 		}
 		if line < len(prose) && prose[line] {
-			lineToks := toks[first:next]
-			nWords += len(lineToks)
+			nWords += next - first
 			for k := first; k < next; k++ {
 				nSyllables += syllables(ws.lowerWord(k))
 			}
-			nSentences += sentences(text, lineToks)
+			nSentences += sentences(ws, first, next)
 		}
 		start = end + 1
 	}
@@ -222,31 +224,35 @@ func ReadingEase(text string) float64 {
 
 // readingEase returns the reading ease of a text given its words.
 func readingEase(ws *wordList) float64 {
-	if len(ws.toks) == 0 {
+	n := ws.count()
+	if n == 0 {
 		return 0
 	}
 	nSyllables := 0
-	for i := range ws.toks {
+	for i := range n {
 		nSyllables += syllables(ws.lowerWord(i))
 	}
-	return flesch(len(ws.toks), sentences(ws.text, ws.toks), nSyllables)
+	return flesch(n, sentences(ws, 0, n), nSyllables)
 }
 
-// sentences counts the sentences of text that have words; toks are its
-// words, in order. Each line is split at ".", "!" or "?" (or a run of them)
-// followed by a space, a tab or the end of the line. No word contains such
+// sentences counts the sentences of the text of ws, from word from to
+// word to (not included), that have words. Each line is split at ".", "!"
+// or "?" (or a run of them) followed by a space, a tab or the end of the line. No word contains such
 // a split, or ends with one of those marks, so the first word starts a
 // sentence, and each later one does when the gap before it holds a line
 // break or a split.
-func sentences(text string, toks []token) int {
-	if len(toks) == 0 {
+func sentences(ws *wordList, from, to int) int {
+	if from >= to {
 		return 0
 	}
 	n := 1
-	for k := 1; k < len(toks); k++ {
-		if splits(text[toks[k-1].end:toks[k].start]) {
+	_, prevEnd := ws.span(from)
+	for k := from + 1; k < to; k++ {
+		start, end := ws.span(k)
+		if splits(ws.text[prevEnd:start]) {
 			n++
 		}
+		prevEnd = end
 	}
 	return n
 }

@@ -278,7 +278,8 @@ func sentenceCases() []sentenceCase {
 func TestSentences(t *testing.T) {
 	for _, tt := range sentenceCases() {
 		t.Run(tt.in, func(t *testing.T) {
-			if got := sentences(tt.in, words(tt.in).toks); got != tt.want {
+			ws := words(tt.in)
+			if got := sentences(ws, 0, ws.count()); got != tt.want {
 				t.Errorf("sentences(%q) = %d, want %d", tt.in, got, tt.want)
 			}
 		})

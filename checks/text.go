@@ -11,29 +11,65 @@ import (
 )
 
 // token is one word of a text: its byte offsets. It holds no pointers, so
-// a text's tokens cost the garbage collector nothing to scan.
-type token struct{ start, end int }
+// a text's tokens cost the garbage collector nothing to scan, and its
+// offsets are 32-bit, so they take half the memory (and cache) of ints:
+// every text Check sees is far shorter than 2 GiB. Longer texts have
+// wideTokens instead.
+type token struct{ start, end int32 }
+
+// wideToken is a token of a text longer than math.MaxInt32 bytes.
+type wideToken struct{ start, end int }
 
 // wordList is the words of a text (see words).
 type wordList struct {
 	text  string
 	lower string // strings.ToLower(text)
-	toks  []token
+	// toks are the words' offsets; wide holds them instead when text is
+	// too long for 32-bit offsets (see needsWide). Use span and count.
+	toks []token
+	wide []wideToken
 	// lowers holds the lower case of each word when lower does not line
 	// up with text (see linesUp); when it is nil, the lower case of word i
-	// is lower[toks[i].start:toks[i].end].
+	// is lower[start:end] of its span.
 	lowers []string
 }
 
+// needsWide reports whether the words of s need wideTokens.
+func needsWide(s string) bool { return len(s) > math.MaxInt32 }
+
+// count returns the number of words.
+func (l *wordList) count() int { return len(l.toks) + len(l.wide) }
+
+// span returns the byte offsets of word i.
+func (l *wordList) span(i int) (start, end int) {
+	if l.wide != nil {
+		return l.wide[i].start, l.wide[i].end
+	}
+	return int(l.toks[i].start), int(l.toks[i].end)
+}
+
+// add appends a word's offsets.
+func (l *wordList) add(start, end int, wide bool) {
+	if wide {
+		l.wide = append(l.wide, wideToken{start, end})
+		return
+	}
+	l.toks = append(l.toks, token{int32(start), int32(end)})
+}
+
 // word returns word i as written.
-func (l *wordList) word(i int) string { return l.text[l.toks[i].start:l.toks[i].end] }
+func (l *wordList) word(i int) string {
+	start, end := l.span(i)
+	return l.text[start:end]
+}
 
 // lowerWord returns the lower case of word i.
 func (l *wordList) lowerWord(i int) string {
 	if l.lowers != nil {
 		return l.lowers[i]
 	}
-	return l.lower[l.toks[i].start:l.toks[i].end]
+	start, end := l.span(i)
+	return l.lower[start:end]
 }
 
 // normalizeQuotes turns typographic apostrophes and quotes into ASCII ones
@@ -143,7 +179,13 @@ func linesUp(s, lower string) bool {
 // else it is worked out word by word. The tokens are appended to spare[:0],
 // in its spare capacity when it suffices; nil spare allocates.
 func tokenize(spare []token, s, lower string, aligned bool) wordList {
-	if spare == nil {
+	return tokenizeWidth(spare, s, lower, aligned, needsWide(s))
+}
+
+// tokenizeWidth is tokenize, with wideTokens when wide is set (spare is
+// then not used).
+func tokenizeWidth(spare []token, s, lower string, aligned, wide bool) wordList {
+	if spare == nil && !wide {
 		spare = make([]token, 0, tokenEstimate(s))
 	}
 	l := wordList{text: s, lower: lower, toks: spare[:0]}
@@ -187,12 +229,15 @@ func tokenize(spare []token, s, lower string, aligned bool) wordList {
 			prevDigit = digit
 			i += size
 		}
-		l.toks = append(l.toks, token{start, i})
+		l.add(start, i, wide)
 		if !aligned {
 			l.lowers = append(l.lowers, strings.ToLower(s[start:i]))
 		}
 	}
 	l.toks = l.toks[:len(l.toks):len(l.toks)]
+	if wide {
+		l.toks = nil
+	}
 	return l
 }
 
@@ -419,7 +464,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			}
 			break
 		}
-		toks = append(toks, token{start, i})
+		toks = append(toks, token{int32(start), int32(i)})
 	}
 	o.set(present, hits)
 	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)]}
