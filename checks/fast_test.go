@@ -66,6 +66,12 @@ func checkPrepared(t *testing.T, s string) {
 		if d.lower != strings.ToLower(d.text) {
 			t.Fatalf("prepareDocs(%q): doc %q lower = %q, want %q", s, d.field, d.lower, strings.ToLower(d.text))
 		}
+		ws := d.words()
+		for i := range ws.count() {
+			if got, want := ws.syllables(i), oldSyllables(ws.lowerWord(i)); got != want {
+				t.Fatalf("prepareDocs(%q): doc %q word %q: %d syllables, want %d", s, d.field, ws.lowerWord(i), got, want)
+			}
+		}
 		got, want := d.occurrences(x), x.find(d.lower)
 		if !slices.Equal(got.present, want.present) || !slices.Equal(got.hits, want.hits) {
 			t.Fatalf("prepareDocs(%q): doc %q occurrences = %+v, want %+v", s, d.field, *got, *want)
@@ -81,6 +87,20 @@ func asOld(l *wordList) []oldToken {
 		out = append(out, oldToken{text: l.word(i), lower: l.lowerWord(i), start: start, end: end})
 	}
 	return out
+}
+
+func TestPreparedSyllablesOfLongWords(t *testing.T) {
+	for _, s := range []string{
+		strings.Repeat("ba", 254) + " x", // 254 syllables fit a wordInfo
+		strings.Repeat("ba", 255) + " x",
+		strings.Repeat("ba", 256) + " x", // too many: counted again
+		strings.Repeat("ba", 300) + "-" + strings.Repeat("ab", 300),
+		strings.Repeat("Ba", 300) + "'s",
+	} {
+		t.Run(s[:8], func(t *testing.T) {
+			checkPrepared(t, s)
+		})
+	}
 }
 
 func TestTokensMatchTheOriginalTokenizer(t *testing.T) {
@@ -167,11 +187,14 @@ func FuzzGenderCoding(f *testing.F) {
 func checkProse(t *testing.T, r templates.Rendered) {
 	t.Helper()
 	text, prose := postingLines(r)
-	gotWords, got := proseEase(newDoc("", text), prose)
 	p := proseText(r)
 	wantWords, want := len(oldWords(p)), oldReadingEase(p)
-	if gotWords != wantWords || math.Float64bits(got) != math.Float64bits(want) {
-		t.Fatalf("proseEase of %#v = %d words, ease %v; want %d words, ease %v", r, gotWords, got, wantWords, want)
+	prepared, _ := prepareDocs(text, nil, mustData(t).index)
+	for _, posting := range []*doc{newDoc("", text), prepared} {
+		gotWords, got := proseEase(posting, prose)
+		if gotWords != wantWords || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("proseEase of %#v = %d words, ease %v; want %d words, ease %v", r, gotWords, got, wantWords, want)
+		}
 	}
 }
 

@@ -194,7 +194,7 @@ func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 		if line < len(prose) && prose[line] {
 			nWords += next - first
 			for k := first; k < next; k++ {
-				nSyllables += syllables(ws.lowerWord(k))
+				nSyllables += ws.syllables(k)
 			}
 			nSentences += sentences(ws, first, next)
 		}
@@ -230,7 +230,7 @@ func readingEase(ws *wordList) float64 {
 	}
 	nSyllables := 0
 	for i := range n {
-		nSyllables += syllables(ws.lowerWord(i))
+		nSyllables += ws.syllables(i)
 	}
 	return flesch(n, sentences(ws, 0, n), nSyllables)
 }
@@ -289,31 +289,50 @@ func syllables(w string) int {
 	if len(w) <= 3 && strings.IndexByte(w, '-') < 0 {
 		return 1 // at most three letters
 	}
-	// One pass over the letters a–z of w (others are skipped), counting
-	// vowel groups and keeping the last four letters for the endings.
-	n, letters := 0, 0
-	var c1, c2, c3, c4 byte // last letter, the one before, …
-	prevVowel := false
+	// One pass over the letters a–z of w (others are skipped).
+	var c syllableCounter
 	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c-'a' > 'z'-'a' {
-			if c == '-' {
+		ch := w[i]
+		if ch-'a' > 'z'-'a' {
+			if ch == '-' {
 				return hyphenSyllables(w)
 			}
 			continue
 		}
-		v := isVowel(c) && (c != 'y' || letters > 0)
-		if v && !prevVowel {
-			n++
-		}
-		prevVowel = v
-		c4, c3, c2, c1 = c3, c2, c1, c
-		letters++
+		c.letter(ch)
 	}
-	if letters <= 3 {
+	return c.count()
+}
+
+// syllableCounter counts the syllables of a word without hyphens, fed its
+// letters a–z one by one (other characters are skipped): vowel groups,
+// keeping the last four letters for the endings.
+type syllableCounter struct {
+	groups, letters int
+	prevVowel       bool
+	last            uint32 // the last four letters, the latest in the low byte
+}
+
+// letter adds the next letter, a–z.
+func (s *syllableCounter) letter(c byte) {
+	v := isVowel(c) && (c != 'y' || s.letters > 0)
+	if v && !s.prevVowel {
+		s.groups++
+	}
+	s.prevVowel = v
+	s.last = s.last<<8 | uint32(c)
+	s.letters++
+}
+
+// count returns the syllables of the letters added.
+func (s *syllableCounter) count() int {
+	if s.letters <= 3 {
 		return 1
 	}
-	// c2 and c3 are not the first letter, so "y" counts as a vowel there.
+	n := s.groups
+	// c1 is the last letter, c2 the one before, …; c2 and c3 are not the
+	// first letter, so "y" counts as a vowel there.
+	c1, c2, c3, c4 := byte(s.last), byte(s.last>>8), byte(s.last>>16), byte(s.last>>24)
 	switch {
 	case c1 == 'e' && !isVowel(c2) && !(c2 == 'l' && !isVowel(c3)):
 		n-- // silent e: "make"; but "table" keeps it

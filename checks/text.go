@@ -32,6 +32,33 @@ type wordList struct {
 	// up with text (see linesUp); when it is nil, the lower case of word i
 	// is lower[start:end] of its span.
 	lowers []string
+	// info holds what was worked out about each word while splitting the
+	// text, when the text was split by tokenizeASCII; nil otherwise.
+	info []wordInfo
+}
+
+// wordInfo is what tokenizeASCII works out about a word as it reads it.
+type wordInfo struct {
+	// syllables is syllables of the word's lower case, or 0 when that is
+	// more than fits (see clampSyllables).
+	syllables uint8
+}
+
+// clampSyllables returns n for a wordInfo, 0 when it does not fit.
+func clampSyllables(n int) uint8 {
+	if n > math.MaxUint8 {
+		return 0
+	}
+	return uint8(n)
+}
+
+// syllables returns syllables(l.lowerWord(i)), counted while splitting
+// the text when it could be.
+func (l *wordList) syllables(i int) int {
+	if l.info != nil && l.info[i].syllables > 0 {
+		return int(l.info[i].syllables)
+	}
+	return syllables(l.lowerWord(i))
 }
 
 // needsWide reports whether the words of s need wideTokens.
@@ -397,6 +424,7 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 	}
 	// Words, and where the index's words occur.
 	spare := make([]token, 0, nTokens)
+	var infos []wordInfo
 	var found []occurrences
 	var sets []uint64
 	var hits []wordHit
@@ -404,6 +432,7 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 		found = make([]occurrences, len(all))
 		sets = make([]uint64, x.setLen()*len(all))
 		hits = make([]wordHit, 0, nTokens/8+4*len(all)) // most words are not in the index
+		infos = make([]wordInfo, 0, nTokens)
 	}
 	for i := range all {
 		d := &all[i]
@@ -413,7 +442,8 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 			o, present = &found[i], sets[i*x.setLen():(i+1)*x.setLen()]
 		}
 		if d.ascii && o != nil && strings.IndexByte(d.lower, '_') < 0 {
-			d.list = tokenizeASCII(spare, d.text, d.lower, x, o, present, hits)
+			d.list = tokenizeASCII(spare, d.text, d.lower, x, o, present, hits, infos)
+			infos = rest(infos, len(d.list.info))
 		} else {
 			d.list = tokenize(spare, d.text, d.lower, d.aligned)
 			if o != nil {
@@ -435,9 +465,11 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 // tokenizeASCII is tokenize for ASCII text without "_", s in lower case
 // being lower, which also sets o to where x's words occur in lower, as
 // findInto does with present and spare: in such text the whole words \b
-// sees are the runs of letters and digits that words are made of.
-func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit) wordList {
-	toks, hits := spare[:0], spare2[:0]
+// sees are the runs of letters and digits that words are made of. It also
+// counts each word's syllables (see wordList.syllables) as it reads its
+// letters; the words' infos are appended to spare3.
+func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, spare3 []wordInfo) wordList {
+	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
 	n := len(lower)
 	for i := 0; i < n; {
 		if !isASCIILetterOrDigit(lower[i]) {
@@ -445,19 +477,30 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			continue
 		}
 		start := i
+		syl := 0                 // syllables of the word's parts before a hyphen
+		var part syllableCounter // the current part's
 		for {
 			run := i
-			for i < n && isASCIILetterOrDigit(lower[i]) {
-				i++
+			for ; i < n; i++ {
+				c := lower[i]
+				if c-'a' <= 'z'-'a' {
+					part.letter(c)
+				} else if c-'0' > '9'-'0' {
+					break
+				}
 			}
 			if id := x.id(lower[run:i]); id >= 0 {
 				present[id/64] |= 1 << (id % 64)
 				hits = append(hits, wordHit{int32(id), int32(run)})
 			}
 			// A single apostrophe or hyphen joins letters and digits; a
-			// "." or "," joins digits.
+			// "." or "," joins digits. A hyphen starts a new part.
 			if i+1 < n && isASCIILetterOrDigit(lower[i+1]) {
 				if c := lower[i]; c == '\'' || c == '-' || ((c == '.' || c == ',') && isDigit(lower[i-1]) && isDigit(lower[i+1])) {
+					if c == '-' {
+						syl += part.count()
+						part = syllableCounter{}
+					}
 					i++
 					continue
 				}
@@ -465,9 +508,10 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			break
 		}
 		toks = append(toks, token{int32(start), int32(i)})
+		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count())})
 	}
 	o.set(present, hits)
-	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)]}
+	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)], info: infos[:len(infos):len(infos)]}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
