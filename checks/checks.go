@@ -103,7 +103,7 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 		}}
 	}
 	text, prose := postingLines(r)
-	posting, fields := prepareDocs(text, textFields(role, v), d.index)
+	posting, fields := prepareDocs(text, textFields(role, v), d)
 	var fs []Finding
 	fs = append(fs, d.payFindings(role, v)...)
 	fs = append(fs, salaryFindings(v)...)

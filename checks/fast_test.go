@@ -57,8 +57,9 @@ func checkTokens(t *testing.T, s string) {
 // the occurrences find gives.
 func checkPrepared(t *testing.T, s string) {
 	t.Helper()
-	x := mustData(t).index
-	posting, fields := prepareDocs(normalizeQuotes(s), []textField{{id: "f", text: s}, {id: "g", text: strings.ToUpper(s)}}, x)
+	data := mustData(t)
+	x := data.index
+	posting, fields := prepareDocs(normalizeQuotes(s), []textField{{id: "f", text: s}, {id: "g", text: strings.ToUpper(s)}}, data)
 	for _, d := range append([]*doc{posting}, fields...) {
 		if got, want := asOld(d.words()), oldWords(d.text); !slices.Equal(got, want) {
 			t.Fatalf("prepareDocs(%q): doc %q words =\n%v\nwant\n%v", s, d.field, got, want)
@@ -153,13 +154,18 @@ func FuzzReadingEase(f *testing.F) {
 // are what the original gave.
 func checkCoding(t *testing.T, d *data, s string) {
 	t.Helper()
-	got, gotFound := d.genderCoding(newDoc("", s))
 	want, wantFound := oldGenderCoding(d, s)
-	if !slices.Equal(got.Feminine, want.Feminine) || !slices.Equal(got.Masculine, want.Masculine) || got.Verdict != want.Verdict {
-		t.Fatalf("genderCoding(%q) = %+v, want %+v", s, got, want)
-	}
-	if !slices.Equal(gotFound, wantFound) {
-		t.Fatalf("genderCoding(%q) found %+v, want %+v", s, gotFound, wantFound)
+	// The same text as newDoc makes it, and as prepareDocs makes it for
+	// the posting and for a field.
+	posting, fields := prepareDocs(normalizeQuotes(s), []textField{{id: "f", text: s}}, d)
+	for _, in := range []*doc{newDoc("", s), posting, fields[0]} {
+		got, gotFound := d.genderCoding(in)
+		if !slices.Equal(got.Feminine, want.Feminine) || !slices.Equal(got.Masculine, want.Masculine) || got.Verdict != want.Verdict {
+			t.Fatalf("genderCoding(%q) of doc %q = %+v, want %+v", s, in.field, got, want)
+		}
+		if !slices.Equal(gotFound, wantFound) {
+			t.Fatalf("genderCoding(%q) of doc %q found %+v, want %+v", s, in.field, gotFound, wantFound)
+		}
 	}
 }
 
@@ -189,7 +195,7 @@ func checkProse(t *testing.T, r templates.Rendered) {
 	text, prose := postingLines(r)
 	p := proseText(r)
 	wantWords, want := len(oldWords(p)), oldReadingEase(p)
-	prepared, _ := prepareDocs(text, nil, mustData(t).index)
+	prepared, _ := prepareDocs(text, nil, mustData(t))
 	for _, posting := range []*doc{newDoc("", text), prepared} {
 		gotWords, got := proseEase(posting, prose)
 		if gotWords != wantWords || math.Float64bits(got) != math.Float64bits(want) {

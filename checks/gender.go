@@ -70,6 +70,9 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 	// is kept (it does not stop a stem matching).
 	ws := doc.words()
 	for i := range ws.count() {
+		if !ws.mayBeCoded(i) {
+			continue
+		}
 		w := ws.lowerWord(i)
 		if strings.IndexByte(w, '-') < 0 || longestStem(w, d.hyphenated) != "" {
 			code(w)
@@ -91,6 +94,9 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 type stemTable struct {
 	byStart [26 * 26][]codedStem // stems by their first two letters a–z
 	other   []codedStem          // stems that do not start with two such letters
+	// starts has bit k set when byStart[k] has stems: a bit set small
+	// enough to stay in cache, checked for every word.
+	starts [(26*26 + 63) / 64]uint64
 }
 
 type codedStem struct {
@@ -113,10 +119,24 @@ func (t *stemTable) add(s string, masculine bool) {
 	if len(s) >= 2 {
 		if k := startKey(s[0], s[1]); k >= 0 {
 			t.byStart[k] = append(t.byStart[k], st)
+			t.starts[k/64] |= 1 << (k % 64)
 			return
 		}
 	}
 	t.other = append(t.other, st)
+}
+
+// mayStart reports whether a stem may start s[p:], lower case: false when
+// no stem can, judging by its first two bytes.
+func (t *stemTable) mayStart(s string, p int) bool {
+	if len(t.other) > 0 {
+		return true
+	}
+	if p+1 >= len(s) {
+		return false // stems of one letter are among other
+	}
+	k := startKey(s[p], s[p+1])
+	return k >= 0 && t.starts[k/64]&(1<<(k%64)) != 0
 }
 
 // longest returns the longest feminine-coded and masculine-coded stems w

@@ -42,6 +42,10 @@ type wordInfo struct {
 	// syllables is syllables of the word's lower case, or 0 when that is
 	// more than fits (see clampSyllables).
 	syllables uint8
+	// coded is false when neither the word's lower case nor any part of
+	// it after a hyphen starts with a gender-coded stem (see
+	// stemTable.mayStart), so gender coding can pass it by.
+	coded bool
 }
 
 // clampSyllables returns n for a wordInfo, 0 when it does not fit.
@@ -51,6 +55,10 @@ func clampSyllables(n int) uint8 {
 	}
 	return uint8(n)
 }
+
+// mayBeCoded reports whether word i or a part of it may start with a
+// gender-coded stem; false only when it cannot.
+func (l *wordList) mayBeCoded(i int) bool { return l.info == nil || l.info[i].coded }
 
 // syllables returns syllables(l.lowerWord(i)), counted while splitting
 // the text when it could be.
@@ -380,9 +388,10 @@ func (d *doc) occurrences(x *wordIndex) *occurrences {
 
 // prepareDocs makes the docs of one Check call, the posting's text and the
 // fields', and works out at once, for every doc, its lower case, its words
-// and where the words of x occur, keeping each kind in one allocation
+// and where the words of data's index occur, keeping each kind in one allocation
 // shared by the docs rather than a few per doc.
-func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc) {
+func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) {
+	x, stems := data.index, &data.stems
 	all := make([]doc, 1+len(fields))
 	ptrs := make([]*doc, len(fields))
 	all[0].text = collapseBlanks(posting)
@@ -442,7 +451,7 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 			o, present = &found[i], sets[i*x.setLen():(i+1)*x.setLen()]
 		}
 		if d.ascii && o != nil && strings.IndexByte(d.lower, '_') < 0 {
-			d.list = tokenizeASCII(spare, d.text, d.lower, x, o, present, hits, infos)
+			d.list = tokenizeASCII(spare, d.text, d.lower, x, o, present, hits, stems, infos)
 			infos = rest(infos, len(d.list.info))
 		} else {
 			d.list = tokenize(spare, d.text, d.lower, d.aligned)
@@ -467,8 +476,9 @@ func prepareDocs(posting string, fields []textField, x *wordIndex) (*doc, []*doc
 // findInto does with present and spare: in such text the whole words \b
 // sees are the runs of letters and digits that words are made of. It also
 // counts each word's syllables (see wordList.syllables) as it reads its
-// letters; the words' infos are appended to spare3.
-func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, spare3 []wordInfo) wordList {
+// letters, and notes whether it may be gender-coded by stems; the words'
+// infos are appended to spare3.
+func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, stems *stemTable, spare3 []wordInfo) wordList {
 	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
 	n := len(lower)
 	for i := 0; i < n; {
@@ -479,6 +489,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 		start := i
 		syl := 0                 // syllables of the word's parts before a hyphen
 		var part syllableCounter // the current part's
+		coded := stems.mayStart(lower, i)
 		for {
 			run := i
 			for ; i < n; i++ {
@@ -500,6 +511,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 					if c == '-' {
 						syl += part.count()
 						part = syllableCounter{}
+						coded = coded || stems.mayStart(lower, i+1)
 					}
 					i++
 					continue
@@ -508,7 +520,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			break
 		}
 		toks = append(toks, token{int32(start), int32(i)})
-		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count())})
+		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count()), coded: coded})
 	}
 	o.set(present, hits)
 	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)], info: infos[:len(infos):len(infos)]}
