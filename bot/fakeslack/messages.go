@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxMessageText is the longest message text Slack accepts (msg_too_long).
@@ -291,37 +290,56 @@ func (s *Server) messageContentOf(r *apiRequest) (text string, blocks json.RawMe
 // state.
 func (s *Server) messageContent(r *apiRequest) messageContent {
 	text := r.params["text"]
-	if utf8.RuneCountInString(text) > MaxMessageText {
+	if longer(text, MaxMessageText) {
 		return messageContent{err: errCode("msg_too_long")}
 	}
 	param, ok := r.params["blocks"]
 	if !ok || strings.TrimSpace(param) == "" {
 		return messageContent{text: text}
 	}
-	raw := r.rawValue("blocks") // a JSON body's array as sent, not copied
-	if raw == nil {
-		raw = []byte(param)
-	}
-	blocks, e := s.checkMessageBlocks(raw, "/blocks")
+	// param is the blocks' JSON text: a JSON body's array as sent (what
+	// rawValue returns), or a form's (or JSON string's) value.
+	blocks, e := s.checkBlocksText(param, r.rawValue("blocks"), "/blocks")
 	return messageContent{text: text, blocks: blocks, blocksSet: true, err: e}
 }
 
 // checkMessageBlocks validates a message's blocks and returns them with
 // block_ids and action_ids filled in.
 func (s *Server) checkMessageBlocks(raw []byte, ptr string) (json.RawMessage, *apiError) {
-	blocks, err := decodeArray(raw)
-	if err != nil {
-		return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects: " + err.Error()}}
+	return s.checkBlocksText(string(raw), raw, ptr)
+}
+
+// checkBlocksText is checkMessageBlocks of the JSON text src; raw, when
+// not nil, holds the same text (for the JSON schema).
+func (s *Server) checkBlocksText(src string, raw []byte, ptr string) (json.RawMessage, *apiError) {
+	t, ok := parseJSONTree(src)
+	if ok {
+		if _, isArr := t.rootValue().arr(); !isArr {
+			ok = false
+		}
 	}
-	msgs := checkBlocks(blocks, ptr, surfaceMessage)
+	if !ok {
+		var blocks []any
+		if err := json.Unmarshal([]byte(src), &blocks); err != nil {
+			return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects: " + err.Error()}}
+		}
+		// Unreachable while parseJSONTree accepts what encoding/json
+		// accepts; read the decoded blocks in the encoding the fake writes.
+		if t, ok = parseJSONTree(string(encodeJSON(blocks))); !ok {
+			return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects"}}
+		}
+	}
+	msgs := checkBlocks(t.rootValue(), ptr, surfaceMessage)
 	if s.schemas != nil {
+		if raw == nil {
+			raw = []byte(src)
+		}
 		msgs = appendUnique(msgs, s.schemas.checkBlocks(raw, ptr)...)
 	}
 	if len(msgs) > 0 {
 		return nil, &apiError{code: "invalid_blocks", messages: msgs}
 	}
-	normalizeBlocks(blocks)
-	return json.RawMessage(encodeJSONSize(blocks, len(raw)+len(raw)/8)), nil
+	return json.RawMessage(t.appendBlocks(make([]byte, 0, len(src)+len(src)/8), t.rootValue())), nil
 }
 
 func (s *Server) postableChannelLocked(id string) (*Channel, *apiError) {

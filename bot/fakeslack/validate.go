@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -31,8 +32,9 @@ var (
 
 // checker collects Slack-style validation messages.
 type checker struct {
-	msgs     []string
-	blockIDs map[string]bool
+	msgs      []string
+	blockIDs  []string // the block_ids seen so far
+	actionIDs []string // the action_ids seen so far in the current block
 }
 
 func (c *checker) errf(ptr, format string, args ...any) {
@@ -41,73 +43,75 @@ func (c *checker) errf(ptr, format string, args ...any) {
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
+// longer reports whether s has more than maxLen characters (runes).
+func longer(s string, maxLen int) bool { return len(s) > maxLen && runeLen(s) > maxLen }
+
 // str checks an optional string field's length; it returns the value.
-func (c *checker) str(obj map[string]any, key, ptr string, maxLen int, required bool) string {
-	raw, ok := obj[key]
-	if !ok || raw == nil {
+func (c *checker) str(obj jv, key, ptr string, maxLen int, required bool) string {
+	raw, _ := obj.get(key)
+	if raw.isNull() {
 		if required {
 			c.errf(ptr, "missing required field: %s", key)
 		}
 		return ""
 	}
-	s, ok := raw.(string)
+	s, ok := raw.str()
 	if !ok {
 		c.errf(ptr+"/"+key, "must be a string")
 		return ""
 	}
-	if maxLen > 0 && runeLen(s) > maxLen {
+	if maxLen > 0 && longer(s, maxLen) {
 		c.errf(ptr+"/"+key, "must be less than %d characters", maxLen+1)
 	}
 	return s
 }
 
 // text checks a text object. plainOnly demands plain_text.
-func (c *checker) text(raw any, ptr string, plainOnly bool, maxLen int) {
-	t, ok := raw.(map[string]any)
-	if !ok {
+func (c *checker) text(t jv, ptr string, plainOnly bool, maxLen int) {
+	if !t.isObj() {
 		c.errf(ptr, "must be a text object")
 		return
 	}
-	typ, _ := t["type"].(string)
-	switch typ {
-	case "plain_text":
-		if _, ok := t["verbatim"]; ok {
+	typ, _ := t.get("type")
+	switch {
+	case typ.strIs("plain_text"):
+		if _, ok := t.get("verbatim"); ok {
 			c.errf(ptr+"/verbatim", "verbatim is only allowed on mrkdwn text objects")
 		}
-	case "mrkdwn":
+	case typ.strIs("mrkdwn"):
 		if plainOnly {
 			c.errf(ptr+"/type", "must be plain_text")
 			return
 		}
-		if _, ok := t["emoji"]; ok {
+		if _, ok := t.get("emoji"); ok {
 			c.errf(ptr+"/emoji", "emoji is not allowed on mrkdwn text objects")
 		}
 	default:
 		c.errf(ptr+"/type", "must be a valid enum value: plain_text or mrkdwn")
 		return
 	}
-	s, isStr := t["text"].(string)
+	tv, _ := t.get("text")
+	s, isStr := tv.str()
 	switch {
 	case !isStr:
 		c.errf(ptr, "missing required field: text")
 	case s == "":
 		c.errf(ptr+"/text", "must be more than 0 characters")
-	case maxLen > 0 && runeLen(s) > maxLen:
+	case maxLen > 0 && longer(s, maxLen):
 		c.errf(ptr+"/text", "must be less than %d characters", maxLen+1)
 	}
 }
 
-func (c *checker) optionalText(obj map[string]any, key, ptr string, plainOnly bool, maxLen int) {
-	if raw, ok := obj[key]; ok && raw != nil {
+func (c *checker) optionalText(obj jv, key, ptr string, plainOnly bool, maxLen int) {
+	if raw, _ := obj.get(key); !raw.isNull() {
 		c.text(raw, ptr+"/"+key, plainOnly, maxLen)
 	}
 }
 
 // checkView checks a modal or Home tab view.
-func checkView(v map[string]any, size int, surface, ptr string) []string {
-	c := &checker{blockIDs: map[string]bool{}}
-	typ, _ := v["type"].(string)
-	if typ != surface {
+func checkView(v jv, size int, surface, ptr string) []string {
+	c := &checker{}
+	if typ, _ := v.get("type"); !typ.strIs(surface) {
 		c.errf(ptr+"/type", "must be %q", surface)
 	}
 	if size > maxViewBytes {
@@ -119,7 +123,7 @@ func checkView(v map[string]any, size int, surface, ptr string) []string {
 	maxBlocks := MaxHomeBlocks
 	if surface == surfaceModal {
 		maxBlocks = MaxModalBlocks
-		if t, ok := v["title"]; ok && t != nil {
+		if t, _ := v.get("title"); !t.isNull() {
 			c.text(t, ptr+"/title", true, 24)
 		} else {
 			c.errf(ptr, "missing required field: title")
@@ -127,7 +131,8 @@ func checkView(v map[string]any, size int, surface, ptr string) []string {
 		c.optionalText(v, "submit", ptr, true, 24)
 		c.optionalText(v, "close", ptr, true, 24)
 	}
-	blocks, ok := v["blocks"].([]any)
+	blocks, _ := v.get("blocks")
+	n, ok := blocks.arr()
 	if !ok {
 		c.errf(ptr, "missing required field: blocks")
 		return c.msgs
@@ -135,31 +140,32 @@ func checkView(v map[string]any, size int, surface, ptr string) []string {
 	c.blocks(blocks, ptr+"/blocks", maxBlocks, surface)
 	if surface == surfaceModal {
 		hasInput := false
-		for _, b := range blocks {
-			if m, ok := b.(map[string]any); ok && m["type"] == "input" {
+		for i := range n {
+			if typ, _ := blocks.at(i).get("type"); typ.strIs("input") {
 				hasInput = true
 			}
 		}
-		if sub, ok := v["submit"]; hasInput && (!ok || sub == nil) {
+		if sub, _ := v.get("submit"); hasInput && sub.isNull() {
 			c.errf(ptr, "missing required field: submit (a view with input blocks needs a submit button)")
 		}
 	}
 	return c.msgs
 }
 
-// checkBlocks checks a message's blocks.
-func checkBlocks(blocks []any, ptr, surface string) []string {
-	c := &checker{blockIDs: map[string]bool{}}
+// checkBlocks checks a message's blocks (an array).
+func checkBlocks(blocks jv, ptr, surface string) []string {
+	c := &checker{}
 	c.blocks(blocks, ptr, MaxMessageBlocks, surface)
 	return c.msgs
 }
 
-func (c *checker) blocks(blocks []any, ptr string, maxBlocks int, surface string) {
-	if len(blocks) > maxBlocks {
+func (c *checker) blocks(blocks jv, ptr string, maxBlocks int, surface string) {
+	n, _ := blocks.arr()
+	if n > maxBlocks {
 		c.errf(ptr, "no more than %d items allowed", maxBlocks)
 	}
-	for i, raw := range blocks {
-		c.block(raw, fmt.Sprintf("%s/%d", ptr, i), surface)
+	for i := range n {
+		c.block(blocks.at(i), ptr+"/"+strconv.Itoa(i), surface)
 	}
 }
 
@@ -193,94 +199,99 @@ var knownBlocks = map[string]bool{
 	"plan": true, "task_card": true,
 }
 
-func (c *checker) block(raw any, ptr, surface string) {
-	b, ok := raw.(map[string]any)
-	if !ok {
+func (c *checker) block(b jv, ptr, surface string) {
+	if !b.isObj() {
 		c.errf(ptr, "must be an object")
 		return
 	}
-	typ, _ := b["type"].(string)
+	tv, _ := b.get("type")
+	typ, _ := tv.str()
 	if !knownBlocks[typ] {
 		c.errf(ptr+"/type", "unsupported type: %q", typ)
 		return
 	}
 	if id := c.str(b, "block_id", ptr, 255, false); id != "" {
-		if c.blockIDs[id] {
+		if slices.Contains(c.blockIDs, id) {
 			c.errf(ptr+"/block_id", "duplicate block_id %q", id)
+		} else {
+			c.blockIDs = append(c.blockIDs, id)
 		}
-		c.blockIDs[id] = true
 	}
-	actionIDs := map[string]bool{}
+	c.actionIDs = c.actionIDs[:0]
 	switch typ {
 	case "section":
-		_, hasText := b["text"]
-		fields, hasFields := b["fields"].([]any)
+		text, hasText := b.get("text")
+		fv, _ := b.get("fields")
+		nFields, hasFields := fv.arr()
 		if !hasText && !hasFields {
 			c.errf(ptr, "must provide either text or fields")
 		}
 		if hasText {
-			c.text(b["text"], ptr+"/text", false, 3000)
+			c.text(text, ptr+"/text", false, 3000)
 		}
 		if hasFields {
-			if len(fields) > 10 {
+			if nFields > 10 {
 				c.errf(ptr+"/fields", "no more than 10 items allowed")
 			}
-			for i, f := range fields {
-				c.text(f, fmt.Sprintf("%s/fields/%d", ptr, i), false, 2000)
+			for i := range nFields {
+				c.text(fv.at(i), ptr+"/fields/"+strconv.Itoa(i), false, 2000)
 			}
 		}
-		if acc, ok := b["accessory"]; ok {
-			c.element(acc, ptr+"/accessory", accessoryElements, actionIDs)
+		if acc, ok := b.get("accessory"); ok {
+			c.element(acc, ptr+"/accessory", accessoryElements)
 		}
 	case "header":
-		if t, ok := b["text"]; ok {
+		if t, ok := b.get("text"); ok {
 			c.text(t, ptr+"/text", true, 150)
 		} else {
 			c.errf(ptr, "missing required field: text")
 		}
 	case "context":
-		els, ok := b["elements"].([]any)
-		if !ok || len(els) == 0 {
+		els, _ := b.get("elements")
+		n, ok := els.arr()
+		if !ok || n == 0 {
 			c.errf(ptr, "missing required field: elements")
 			break
 		}
-		if len(els) > 10 {
+		if n > 10 {
 			c.errf(ptr+"/elements", "no more than 10 items allowed")
 		}
-		for i, e := range els {
-			ep := fmt.Sprintf("%s/elements/%d", ptr, i)
-			m, _ := e.(map[string]any)
-			if m != nil && m["type"] == "image" {
-				c.image(m, ep)
+		for i := range n {
+			ep := ptr + "/elements/" + strconv.Itoa(i)
+			e := els.at(i)
+			if typ, _ := e.get("type"); e.isObj() && typ.strIs("image") {
+				c.image(e, ep)
 			} else {
 				c.text(e, ep, false, 3000)
 			}
 		}
 	case "actions":
-		els, ok := b["elements"].([]any)
-		if !ok || len(els) == 0 {
+		els, _ := b.get("elements")
+		n, ok := els.arr()
+		if !ok || n == 0 {
 			c.errf(ptr, "missing required field: elements")
 			break
 		}
-		if len(els) > 25 {
+		if n > 25 {
 			c.errf(ptr+"/elements", "no more than 25 items allowed")
 		}
-		for i, e := range els {
-			c.element(e, fmt.Sprintf("%s/elements/%d", ptr, i), actionsElements, actionIDs)
+		for i := range n {
+			c.element(els.at(i), ptr+"/elements/"+strconv.Itoa(i), actionsElements)
 		}
 	case "input":
-		if l, ok := b["label"]; ok {
+		if l, ok := b.get("label"); ok {
 			c.text(l, ptr+"/label", true, 2000)
 		} else {
 			c.errf(ptr, "missing required field: label")
 		}
-		if e, ok := b["element"]; ok {
-			c.element(e, ptr+"/element", inputElements, actionIDs)
+		e, hasElement := b.get("element")
+		if hasElement {
+			c.element(e, ptr+"/element", inputElements)
 		} else {
 			c.errf(ptr, "missing required field: element")
 		}
 		c.optionalText(b, "hint", ptr, true, 2000)
-		if e, _ := b["element"].(map[string]any); e != nil && e["type"] == "file_input" && surface != surfaceModal {
+		if typ, _ := e.get("type"); typ.strIs("file_input") && surface != surfaceModal {
 			c.errf(ptr+"/element/type", "file_input is only allowed in modals")
 		}
 	case "image":
@@ -291,9 +302,9 @@ func (c *checker) block(raw any, ptr, surface string) {
 	}
 }
 
-func (c *checker) image(m map[string]any, ptr string) {
-	_, url := m["image_url"]
-	_, file := m["slack_file"]
+func (c *checker) image(m jv, ptr string) {
+	_, url := m.get("image_url")
+	_, file := m.get("slack_file")
 	if !url && !file {
 		c.errf(ptr, "missing required field: image_url or slack_file")
 	}
@@ -301,34 +312,35 @@ func (c *checker) image(m map[string]any, ptr string) {
 	c.str(m, "alt_text", ptr, 2000, true)
 }
 
-func (c *checker) element(raw any, ptr string, allowed map[string]bool, actionIDs map[string]bool) {
-	e, ok := raw.(map[string]any)
-	if !ok {
+func (c *checker) element(e jv, ptr string, allowed map[string]bool) {
+	if !e.isObj() {
 		c.errf(ptr, "must be an object")
 		return
 	}
-	typ, _ := e["type"].(string)
+	tv, _ := e.get("type")
+	typ, _ := tv.str()
 	if !allowed[typ] {
 		c.errf(ptr+"/type", "unsupported type: %q", typ)
 		return
 	}
 	if id := c.str(e, "action_id", ptr, 255, false); id != "" {
-		if actionIDs[id] {
+		if slices.Contains(c.actionIDs, id) {
 			c.errf(ptr+"/action_id", "duplicate action_id %q", id)
+		} else {
+			c.actionIDs = append(c.actionIDs, id)
 		}
-		actionIDs[id] = true
 	}
 	c.optionalText(e, "placeholder", ptr, true, 150)
 	switch typ {
 	case "button":
-		if t, ok := e["text"]; ok {
+		if t, ok := e.get("text"); ok {
 			c.text(t, ptr+"/text", true, 75)
 		} else {
 			c.errf(ptr, "missing required field: text")
 		}
 		c.str(e, "value", ptr, 2000, false)
 		c.str(e, "url", ptr, 3000, false)
-		if st, ok := e["style"]; ok && st != "primary" && st != "danger" {
+		if st, ok := e.get("style"); ok && !st.strIs("primary") && !st.strIs("danger") {
 			c.errf(ptr+"/style", "must be a valid enum value: primary or danger")
 		}
 	case "plain_text_input":
@@ -336,55 +348,61 @@ func (c *checker) element(raw any, ptr string, allowed map[string]bool, actionID
 		c.intRange(e, "min_length", ptr, 0, 3000)
 		c.str(e, "initial_value", ptr, 3000, false)
 	case "static_select", "multi_static_select":
-		opts, hasOpts := e["options"].([]any)
-		groups, hasGroups := e["option_groups"].([]any)
+		opts, _ := e.get("options")
+		nOpts, hasOpts := opts.arr()
+		groups, _ := e.get("option_groups")
+		nGroups, hasGroups := groups.arr()
 		if !hasOpts && !hasGroups {
 			c.errf(ptr, "missing required field: options or option_groups")
 		}
-		if len(opts) > 100 {
+		if nOpts > 100 {
 			c.errf(ptr+"/options", "no more than 100 items allowed")
 		}
-		for i, o := range opts {
-			c.option(o, fmt.Sprintf("%s/options/%d", ptr, i), true)
+		for i := range nOpts {
+			c.option(opts.at(i), ptr+"/options/"+strconv.Itoa(i), true)
 		}
-		for i, g := range groups {
-			gp := fmt.Sprintf("%s/option_groups/%d", ptr, i)
-			gm, _ := g.(map[string]any)
-			if gm == nil {
+		for i := range nGroups {
+			gp := ptr + "/option_groups/" + strconv.Itoa(i)
+			g := groups.at(i)
+			if !g.isObj() {
 				c.errf(gp, "must be an object")
 				continue
 			}
-			c.optionalText(gm, "label", gp, true, 75)
-			gopts, _ := gm["options"].([]any)
-			for j, o := range gopts {
-				c.option(o, fmt.Sprintf("%s/options/%d", gp, j), true)
+			c.optionalText(g, "label", gp, true, 75)
+			gopts, _ := g.get("options")
+			n, _ := gopts.arr()
+			for j := range n {
+				c.option(gopts.at(j), gp+"/options/"+strconv.Itoa(j), true)
 			}
 		}
 	case "checkboxes", "radio_buttons", "overflow":
-		opts, ok := e["options"].([]any)
-		if !ok || len(opts) == 0 {
+		opts, _ := e.get("options")
+		n, ok := opts.arr()
+		if !ok || n == 0 {
 			c.errf(ptr, "missing required field: options")
 		}
 		limit := 10
 		if typ == "overflow" {
 			limit = 5
 		}
-		if len(opts) > limit {
+		if n > limit {
 			c.errf(ptr+"/options", "no more than %d items allowed", limit)
 		}
-		for i, o := range opts {
-			c.option(o, fmt.Sprintf("%s/options/%d", ptr, i), typ == "overflow")
+		for i := range n {
+			c.option(opts.at(i), ptr+"/options/"+strconv.Itoa(i), typ == "overflow")
 		}
 	case "datepicker":
-		if d, ok := e["initial_date"].(string); ok && !dateRe.MatchString(d) {
+		dv, _ := e.get("initial_date")
+		if d, ok := dv.str(); ok && !dateRe.MatchString(d) {
 			c.errf(ptr+"/initial_date", "must be a date in the format YYYY-MM-DD")
 		}
 	case "timepicker":
-		if t, ok := e["initial_time"].(string); ok && !timeRe.MatchString(t) {
+		tv, _ := e.get("initial_time")
+		if t, ok := tv.str(); ok && !timeRe.MatchString(t) {
 			c.errf(ptr+"/initial_time", "must be a time in the format HH:mm")
 		}
 	case "number_input":
-		if _, ok := e["is_decimal_allowed"].(bool); !ok {
+		if d, _ := e.get("is_decimal_allowed"); !d.isBool() {
 			c.errf(ptr, "missing required field: is_decimal_allowed")
 		}
 	case "image":
@@ -392,13 +410,12 @@ func (c *checker) element(raw any, ptr string, allowed map[string]bool, actionID
 	}
 }
 
-func (c *checker) option(raw any, ptr string, plainOnly bool) {
-	o, ok := raw.(map[string]any)
-	if !ok {
+func (c *checker) option(o jv, ptr string, plainOnly bool) {
+	if !o.isObj() {
 		c.errf(ptr, "must be an option object")
 		return
 	}
-	if t, ok := o["text"]; ok {
+	if t, ok := o.get("text"); ok {
 		c.text(t, ptr+"/text", plainOnly, 75)
 	} else {
 		c.errf(ptr, "missing required field: text")
@@ -407,12 +424,12 @@ func (c *checker) option(raw any, ptr string, plainOnly bool) {
 	c.optionalText(o, "description", ptr, plainOnly, 75)
 }
 
-func (c *checker) intRange(obj map[string]any, key, ptr string, lo, hi int) {
-	raw, ok := obj[key]
+func (c *checker) intRange(obj jv, key, ptr string, lo, hi int) {
+	raw, ok := obj.get(key)
 	if !ok {
 		return
 	}
-	f, ok := raw.(float64)
+	f, ok := raw.num()
 	if !ok || f != float64(int(f)) || int(f) < lo || int(f) > hi {
 		c.errf(ptr+"/"+key, "must be an integer from %d to %d", lo, hi)
 	}

@@ -312,7 +312,13 @@ func decodeView(raw []byte, ptr string) (map[string]any, *apiError) {
 // checkDecodedView validates a decoded view (raw is its JSON) and returns
 // it normalised and indexed.
 func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, ptr string) (*viewBody, *apiError) {
-	msgs := checkView(v, len(raw), surface, ptr)
+	t, ok := parseJSONTree(string(raw))
+	if !ok || !t.rootValue().isObj() { // v came from encoding/json: read it as the fake encodes it
+		if t, ok = parseJSONTree(string(encodeJSON(v))); !ok {
+			return nil, &apiError{code: "invalid_arguments", messages: []string{"[ERROR] view must be a JSON object [json-pointer:" + ptr + "]"}}
+		}
+	}
+	msgs := checkView(t.rootValue(), len(raw), surface, ptr)
 	if s.schemas != nil {
 		msgs = appendUnique(msgs, s.schemas.checkView(raw, surface, ptr)...)
 	}

@@ -1,0 +1,604 @@
+package fakeslack
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The fake validates every block list an app sends. Decoding one into
+// maps (decodeArray) and encoding it back with sorted keys cost most of a
+// chat.postMessage: a map, and often a string, per JSON object. A
+// jsonTree holds the same values in one flat array of nodes over the JSON
+// text: strings without escapes are slices of the text, the few with
+// escapes are decoded into one shared string, and an object is its
+// members in order. The checker reads it (jv); appendBlocks encodes it
+// as appendJSON would encode the decoded value.
+
+// jkind is the type of a jsonTree node.
+type jkind uint8
+
+const (
+	jNull jkind = iota
+	jFalse
+	jTrue
+	jNum    // f holds the value
+	jStr    // src[a:b]
+	jStrDec // dec[a:b] (the string had escapes or invalid UTF-8)
+	jArr    // nodes[a:a+b] are the elements
+	jObj    // nodes[a:a+2b] are the members: key, value, key, value…
+)
+
+// jnode is one value of a jsonTree.
+type jnode struct {
+	kind jkind
+	a, b int32
+	f    float64
+}
+
+// jsonTree is a JSON text parsed as json.Unmarshal into an any would read
+// it (see parseJSONTree).
+type jsonTree struct {
+	src   string
+	dec   string
+	nodes []jnode
+	root  int32
+}
+
+// parseJSONTree parses src. It accepts exactly what decodeJSONFast
+// accepts: ok is false for invalid JSON, numbers out of float64's range
+// and nesting deeper than encoding/json allows, and the caller then asks
+// encoding/json for its error.
+func parseJSONTree(src string) (*jsonTree, bool) {
+	p := treeParser{src: src, ok: true}
+	p.nodes = make([]jnode, 0, len(src)/32+4)
+	root := p.value()
+	p.space()
+	if !p.ok || p.pos != len(src) {
+		return nil, false
+	}
+	p.nodes = append(p.nodes, root)
+	return &jsonTree{src: src, dec: string(p.dec), nodes: p.nodes, root: int32(len(p.nodes) - 1)}, true
+}
+
+type treeParser struct {
+	src   string
+	pos   int
+	depth int
+	ok    bool
+	nodes []jnode // finished nodes; a container's children are contiguous
+	stack []jnode // children of the containers being read
+	dec   []byte
+}
+
+func (p *treeParser) fail() { p.ok = false; p.pos = len(p.src) }
+
+func (p *treeParser) space() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value reads a value; a container's children go to p.nodes.
+func (p *treeParser) value() jnode {
+	p.space()
+	if p.pos >= len(p.src) {
+		p.fail()
+		return jnode{}
+	}
+	switch c := p.src[p.pos]; {
+	case c == '{' || c == '[':
+		if p.depth++; p.depth > maxJSONDepth {
+			p.fail()
+			return jnode{}
+		}
+		p.pos++
+		mark := len(p.stack)
+		closing, kind := byte(']'), jArr
+		if c == '{' {
+			closing, kind = '}', jObj
+		}
+		p.space()
+		if p.pos < len(p.src) && p.src[p.pos] == closing {
+			p.pos++
+		} else {
+			for p.ok {
+				if kind == jObj {
+					p.space()
+					if p.pos >= len(p.src) || p.src[p.pos] != '"' {
+						p.fail()
+						break
+					}
+					p.stack = append(p.stack, p.str())
+					p.space()
+					if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+						p.fail()
+						break
+					}
+					p.pos++
+				}
+				v := p.value()
+				p.stack = append(p.stack, v)
+				p.space()
+				if p.pos >= len(p.src) {
+					p.fail()
+					break
+				}
+				next := p.src[p.pos]
+				p.pos++
+				if next == closing {
+					break
+				}
+				if next != ',' {
+					p.fail()
+				}
+			}
+		}
+		p.depth--
+		first, n := len(p.nodes), len(p.stack)-mark
+		p.nodes = append(p.nodes, p.stack[mark:]...)
+		p.stack = p.stack[:mark]
+		if kind == jObj {
+			n /= 2
+		}
+		return jnode{kind: kind, a: int32(first), b: int32(n)}
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return p.literal("true", jTrue)
+	case c == 'f':
+		return p.literal("false", jFalse)
+	case c == 'n':
+		return p.literal("null", jNull)
+	case c == '-' || c >= '0' && c <= '9':
+		end := numberEndString(p.src, p.pos)
+		if end < 0 {
+			p.fail()
+			return jnode{}
+		}
+		f, err := strconv.ParseFloat(p.src[p.pos:end], 64)
+		if err != nil {
+			p.fail()
+			return jnode{}
+		}
+		p.pos = end
+		return jnode{kind: jNum, f: f}
+	}
+	p.fail()
+	return jnode{}
+}
+
+func (p *treeParser) literal(word string, kind jkind) jnode {
+	if !strings.HasPrefix(p.src[p.pos:], word) {
+		p.fail()
+		return jnode{}
+	}
+	p.pos += len(word)
+	return jnode{kind: kind}
+}
+
+// str reads a string: a slice of src when it holds nothing to decode,
+// else decoded into dec as encoding/json decodes it.
+func (p *treeParser) str() jnode {
+	start := p.pos + 1
+	for i := start; i < len(p.src); {
+		c := p.src[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return jnode{kind: jStr, a: int32(start), b: int32(i)}
+		case c == '\\':
+			return p.escapedStr(start, i)
+		case c < 0x20:
+			p.fail()
+			return jnode{}
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(p.src[i:])
+			if r == utf8.RuneError && size == 1 {
+				return p.escapedStr(start, i)
+			}
+			i += size
+		}
+	}
+	p.fail()
+	return jnode{}
+}
+
+// escapedStr continues str from i, the first byte not copied as is (a
+// backslash or invalid UTF-8), as jsonDecoder.escapedStr does.
+func (p *treeParser) escapedStr(start, i int) jnode {
+	from := len(p.dec)
+	p.dec = append(p.dec, p.src[start:i]...)
+	for i < len(p.src) {
+		c := p.src[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return jnode{kind: jStrDec, a: int32(from), b: int32(len(p.dec))}
+		case c == '\\':
+			if i+1 >= len(p.src) {
+				p.fail()
+				return jnode{}
+			}
+			switch e := p.src[i+1]; e {
+			case '"', '\\', '/':
+				p.dec = append(p.dec, e)
+			case 'b':
+				p.dec = append(p.dec, '\b')
+			case 'f':
+				p.dec = append(p.dec, '\f')
+			case 'n':
+				p.dec = append(p.dec, '\n')
+			case 'r':
+				p.dec = append(p.dec, '\r')
+			case 't':
+				p.dec = append(p.dec, '\t')
+			case 'u':
+				r := getu4String(p.src[i:])
+				if r < 0 {
+					p.fail()
+					return jnode{}
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, getu4String(p.src[i:])); dec != unicode.ReplacementChar {
+						r = dec
+						i += 6
+					} else {
+						r = unicode.ReplacementChar
+					}
+				}
+				p.dec = utf8.AppendRune(p.dec, r)
+				continue
+			default:
+				p.fail()
+				return jnode{}
+			}
+			i += 2
+		case c < 0x20:
+			p.fail()
+			return jnode{}
+		case c < utf8.RuneSelf:
+			p.dec = append(p.dec, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(p.src[i:])
+			p.dec = utf8.AppendRune(p.dec, r) // invalid UTF-8 becomes U+FFFD
+			i += size
+		}
+	}
+	p.fail()
+	return jnode{}
+}
+
+// getu4String is getu4 for a string.
+func getu4String(s string) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for i := 2; i < 6; i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
+}
+
+// numberEndString returns the end of the number at i of s, read with
+// JSON's grammar, or -1 when there is none.
+func numberEndString(s string, i int) int {
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return -1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return -1
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return -1
+		}
+	}
+	return i
+}
+
+// jv is a value of a jsonTree; the zero jv is an absent value (no type).
+type jv struct {
+	t *jsonTree
+	i int32
+}
+
+func (t *jsonTree) rootValue() jv { return jv{t, t.root} }
+
+func (v jv) node() *jnode { return &v.t.nodes[v.i] }
+
+// present reports whether v is a value (JSON null included).
+func (v jv) present() bool { return v.t != nil }
+
+// isNull reports whether v is absent or JSON null, as a nil any.
+func (v jv) isNull() bool { return v.t == nil || v.node().kind == jNull }
+
+func (v jv) isObj() bool { return v.t != nil && v.node().kind == jObj }
+
+func (t *jsonTree) strOf(n *jnode) string {
+	if n.kind == jStr {
+		return t.src[n.a:n.b]
+	}
+	return t.dec[n.a:n.b]
+}
+
+// str returns v's value when it is a string.
+func (v jv) str() (string, bool) {
+	if v.t == nil {
+		return "", false
+	}
+	n := v.node()
+	if n.kind != jStr && n.kind != jStrDec {
+		return "", false
+	}
+	return v.t.strOf(n), true
+}
+
+// strIs reports whether v is the string want.
+func (v jv) strIs(want string) bool {
+	s, ok := v.str()
+	return ok && s == want
+}
+
+// num returns v's value when it is a number.
+func (v jv) num() (float64, bool) {
+	if v.t == nil || v.node().kind != jNum {
+		return 0, false
+	}
+	return v.node().f, true
+}
+
+// isBool reports whether v is true or false.
+func (v jv) isBool() bool {
+	return v.t != nil && (v.node().kind == jTrue || v.node().kind == jFalse)
+}
+
+// arr returns the length of v when it is an array.
+func (v jv) arr() (int, bool) {
+	if v.t == nil || v.node().kind != jArr {
+		return 0, false
+	}
+	return int(v.node().b), true
+}
+
+// at returns element i of an array.
+func (v jv) at(i int) jv { return jv{v.t, v.node().a + int32(i)} }
+
+// get returns an object's member: the last one of that key, as
+// json.Unmarshal keeps it. ok is false when v is no object or has none.
+func (v jv) get(key string) (jv, bool) {
+	if v.t == nil {
+		return jv{}, false
+	}
+	n := v.node()
+	if n.kind != jObj {
+		return jv{}, false
+	}
+	for k := n.a + 2*(n.b-1); k >= n.a; k -= 2 {
+		if v.t.strOf(&v.t.nodes[k]) == key {
+			return jv{v.t, k + 1}, true
+		}
+	}
+	return jv{}, false
+}
+
+// member is an object member to encode.
+type member struct {
+	key string
+	val int32  // node index, or -1 for set
+	set string // the string value of an id the fake draws
+}
+
+// sortedMembers returns an object's members sorted by key, one per key
+// (the last, as json.Unmarshal keeps it), with member setKey, when not
+// "", replaced by the string setVal.
+func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) []member {
+	ms := buf[:0]
+	for k := n.a; k < n.a+2*n.b; k += 2 {
+		key := t.strOf(&t.nodes[k])
+		if setKey != "" && key == setKey {
+			continue
+		}
+		ms = append(ms, member{key: key, val: k + 1})
+	}
+	if setKey != "" {
+		ms = append(ms, member{key: setKey, val: -1, set: setVal})
+	}
+	if len(ms) > 16 {
+		slices.SortStableFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	} else {
+		for i := 1; i < len(ms); i++ {
+			m := ms[i]
+			j := i
+			for ; j > 0 && ms[j-1].key > m.key; j-- {
+				ms[j] = ms[j-1]
+			}
+			ms[j] = m
+		}
+	}
+	out := ms[:0]
+	for i, m := range ms { // equal keys are in order: keep the last
+		if i+1 < len(ms) && ms[i+1].key == m.key {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// appendValue appends node i encoded as appendJSON encodes the value
+// json.Unmarshal decodes from it.
+func (t *jsonTree) appendValue(b []byte, i int32) []byte {
+	n := &t.nodes[i]
+	switch n.kind {
+	case jNull:
+		return append(b, "null"...)
+	case jFalse:
+		return append(b, "false"...)
+	case jTrue:
+		return append(b, "true"...)
+	case jNum:
+		return appendJSON(b, n.f)
+	case jStr, jStrDec:
+		return appendJSONString(b, t.strOf(n))
+	case jArr:
+		b = append(b, '[')
+		for k := n.a; k < n.a+n.b; k++ {
+			if k > n.a {
+				b = append(b, ',')
+			}
+			b = t.appendValue(b, k)
+		}
+		return append(b, ']')
+	}
+	return t.appendObject(b, i, "", "", nil)
+}
+
+// appendObject appends object i with keys sorted, member setKey (when not
+// "") set to the string setVal, and each member's value appended by
+// child (nil: appendValue).
+func (t *jsonTree) appendObject(b []byte, i int32, setKey, setVal string, child func(b []byte, key string, val int32) []byte) []byte {
+	var small [16]member
+	ms := t.sortedMembers(small[:0], &t.nodes[i], setKey, setVal)
+	b = append(b, '{')
+	for k, m := range ms {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, m.key)
+		b = append(b, ':')
+		switch {
+		case m.val < 0:
+			b = appendJSONString(b, m.set)
+		case child != nil:
+			b = child(b, m.key, m.val)
+		default:
+			b = t.appendValue(b, m.val)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendBlocks appends the block array v as normalizeBlocks and then
+// appendJSON would: every block object gets a block_id and every
+// interactive element (see blockElements) an action_id when it has no
+// non-empty one, drawn at random.
+func (t *jsonTree) appendBlocks(b []byte, v jv) []byte {
+	n, _ := v.arr()
+	b = append(b, '[')
+	for k := range n {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		blk := v.at(k)
+		if !blk.isObj() {
+			b = t.appendValue(b, blk.i)
+			continue
+		}
+		setVal := ""
+		if id, _ := blk.get("block_id"); !nonEmptyStr(id) {
+			setVal = randomString(5, alnum)
+		}
+		typ, _ := blk.get("type")
+		var elemKey string // the member holding the block's elements
+		switch {
+		case typ.strIs("actions"):
+			elemKey = "elements"
+		case typ.strIs("section"):
+			elemKey = "accessory"
+		case typ.strIs("input"):
+			elemKey = "element"
+		}
+		setKey := ""
+		if setVal != "" {
+			setKey = "block_id"
+		}
+		b = t.appendObject(b, blk.i, setKey, setVal, func(b []byte, key string, val int32) []byte {
+			if key != elemKey {
+				return t.appendValue(b, val)
+			}
+			e := jv{t, val}
+			if elemKey != "elements" {
+				return t.appendElement(b, e)
+			}
+			m, ok := e.arr()
+			if !ok {
+				return t.appendValue(b, val)
+			}
+			b = append(b, '[')
+			for j := range m {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = t.appendElement(b, e.at(j))
+			}
+			return append(b, ']')
+		})
+	}
+	return append(b, ']')
+}
+
+// appendElement appends a block element, with an action_id drawn when
+// it is an object (not an image) without a non-empty one.
+func (t *jsonTree) appendElement(b []byte, e jv) []byte {
+	if !e.isObj() {
+		return t.appendValue(b, e.i)
+	}
+	if typ, _ := e.get("type"); typ.strIs("image") {
+		return t.appendValue(b, e.i)
+	}
+	if id, _ := e.get("action_id"); nonEmptyStr(id) {
+		return t.appendValue(b, e.i)
+	}
+	return t.appendObject(b, e.i, "action_id", randomActionID(), nil)
+}
+
+func nonEmptyStr(v jv) bool {
+	s, ok := v.str()
+	return ok && s != ""
+}
