@@ -309,16 +309,19 @@ func syllables(w string) int {
 // keeping the last four letters for the endings.
 type syllableCounter struct {
 	groups, letters int
-	prevVowel       bool
+	prevVowel       uint8  // 1 when the last letter is a vowel
 	last            uint32 // the last four letters, the latest in the low byte
 }
 
 // letter adds the next letter, a–z.
 func (s *syllableCounter) letter(c byte) {
-	v := isVowel(c) && (c != 'y' || s.letters > 0)
-	if v && !s.prevVowel {
-		s.groups++
+	// Without branches on the letters (vowels and consonants alternate
+	// unpredictably): a group starts at a vowel after a consonant.
+	v := uint8(uint32(vowels)>>(c-'a')) & 1
+	if c == 'y' && s.letters == 0 {
+		v = 0
 	}
+	s.groups += int(v &^ s.prevVowel)
 	s.prevVowel = v
 	s.last = s.last<<8 | uint32(c)
 	s.letters++
@@ -355,8 +358,10 @@ func hyphenSyllables(w string) int {
 	return max(n, 1)
 }
 
+// vowels has bit c-'a' set for each vowel c (see isVowel).
+const vowels = 1<<('a'-'a') | 1<<('e'-'a') | 1<<('i'-'a') | 1<<('o'-'a') | 1<<('u'-'a') | 1<<('y'-'a')
+
 // isVowel reports whether c is a, e, i, o, u or y.
 func isVowel(c byte) bool {
-	const vowels = 1<<('a'-'a') | 1<<('e'-'a') | 1<<('i'-'a') | 1<<('o'-'a') | 1<<('u'-'a') | 1<<('y'-'a')
 	return c >= 'a' && c <= 'z' && vowels>>(c-'a')&1 != 0
 }
