@@ -208,10 +208,25 @@ func (d *jsonDecoder) skip() {
 	}
 }
 
+// skipByte marks the bytes skipStr passes over: all but the quote, the
+// backslash and control characters.
+var skipByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // skipStr checks a string as encoding/json's scanner does (escapes valid,
 // no control characters; other bytes, even invalid UTF-8, pass).
 func (d *jsonDecoder) skipStr() {
 	for i := d.pos + 1; i < len(d.data); {
+		for i < len(d.data) && skipByte[d.data[i]] {
+			i++
+		}
+		if i >= len(d.data) {
+			break
+		}
 		switch c := d.data[i]; {
 		case c == '"':
 			d.pos = i + 1

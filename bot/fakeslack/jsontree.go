@@ -190,6 +190,12 @@ func (p *treeParser) literal(word string, kind jkind) jnode {
 func (p *treeParser) str() jnode {
 	start := p.pos + 1
 	for i := start; i < len(p.src); {
+		for i < len(p.src) && plainByte[p.src[i]] { // the usual bytes, in bulk
+			i++
+		}
+		if i >= len(p.src) {
+			break
+		}
 		c := p.src[i]
 		switch {
 		case c == '"':
@@ -220,6 +226,14 @@ func (p *treeParser) escapedStr(start, i int) jnode {
 	from := len(p.dec)
 	p.dec = append(p.dec, p.src[start:i]...)
 	for i < len(p.src) {
+		j := i
+		for j < len(p.src) && plainByte[p.src[j]] {
+			j++
+		}
+		p.dec = append(p.dec, p.src[i:j]...)
+		if i = j; i >= len(p.src) {
+			break
+		}
 		c := p.src[i]
 		switch {
 		case c == '"':
@@ -280,6 +294,15 @@ func (p *treeParser) escapedStr(start, i int) jnode {
 	p.fail()
 	return jnode{}
 }
+
+// plainByte marks the bytes a JSON string holds as they are: ASCII but
+// the quote, the backslash and control characters.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // getu4String is getu4 for a string.
 func getu4String(s string) rune {
