@@ -228,3 +228,38 @@ func FuzzProseEase(f *testing.F) {
 		})
 	})
 }
+
+func TestASCIICaseAndWriteLowerAtEveryByteAndPlace(t *testing.T) {
+	for _, fill := range []string{"aZ~", "a~0@["} {
+		for _, n := range []int{1, 7, 8, 9, 17, 70} {
+			for p := range n {
+				for c := range 256 {
+					checkASCIICase(t, fill, n, p, byte(c))
+				}
+			}
+		}
+	}
+}
+
+// checkASCIICase checks asciiCase and writeLower on n bytes of fill
+// repeated, with c at p.
+func checkASCIICase(t *testing.T, fill string, n, p int, c byte) {
+	t.Helper()
+	b := []byte(strings.Repeat(fill, n)[:n])
+	b[p] = c
+	s := string(b)
+	wantASCII := c < 0x80
+	wantUpper := strings.ContainsFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' })
+	ascii, upper := asciiCase(s)
+	if ascii != wantASCII || (ascii && upper != wantUpper) {
+		t.Fatalf("asciiCase(%q) = %v, %v; want %v, %v", s, ascii, upper, wantASCII, wantUpper)
+	}
+	if !ascii {
+		return
+	}
+	var lb strings.Builder
+	writeLower(&lb, s)
+	if got, want := lb.String(), strings.ToLower(s); got != want {
+		t.Fatalf("writeLower(%q) = %q, want %q", s, got, want)
+	}
+}

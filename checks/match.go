@@ -137,12 +137,19 @@ func (x *wordIndex) add(w string) int {
 	return id
 }
 
+// mayHave reports whether w may be one of x's words: false rules it out
+// at the cost of a hash and a bit test, small enough to inline.
+func (x *wordIndex) mayHave(w string) bool {
+	k := wordKey(w)
+	return x.maybe[k/64]&(1<<(k%64)) != 0
+}
+
 // id returns the number of w, or -1.
 func (x *wordIndex) id(w string) int {
-	k := wordKey(w)
-	if x.maybe[k/64]&(1<<(k%64)) == 0 {
+	if !x.mayHave(w) {
 		return -1
 	}
+	k := wordKey(w)
 	for e := x.heads[k]; e > 0; e = x.next[e-1] {
 		if x.words[e-1] == w {
 			return int(e - 1)
@@ -219,15 +226,25 @@ func (x *wordIndex) findInto(o *occurrences, lower string, present []uint64, spa
 	o.set(present, hits)
 }
 
-// set sets o to the bit set present and to hits, which it sorts by word
-// and then by offset.
+// set sets o to the bit set present and to hits, which must be in text
+// order and which it sorts by word and then by offset.
 func (o *occurrences) set(present []uint64, hits []wordHit) {
-	slices.SortFunc(hits, func(a, b wordHit) int {
-		if c := cmp.Compare(a.word, b.word); c != 0 {
-			return c
+	if len(hits) <= 64 {
+		// A text has a few dozen at most: sort them by insertion, which
+		// keeps the offsets of a word in order as they come.
+		for i := 1; i < len(hits); i++ {
+			for j := i; j > 0 && hits[j].word < hits[j-1].word; j-- {
+				hits[j], hits[j-1] = hits[j-1], hits[j]
+			}
 		}
-		return cmp.Compare(a.at, b.at)
-	})
+	} else {
+		slices.SortFunc(hits, func(a, b wordHit) int {
+			if c := cmp.Compare(a.word, b.word); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.at, b.at)
+		})
+	}
 	o.present, o.hits = present, hits[:len(hits):len(hits)]
 }
 

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"cmp"
+	"fmt"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -169,5 +171,28 @@ func TestWordIndex(t *testing.T) {
 	}
 	if got := x.id("hi"); got != -1 {
 		t.Errorf("id(%q) = %d, want -1", "hi", got)
+	}
+}
+
+func TestOccurrencesSetSortsByWordThenOffset(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 30, 64, 65, 300} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			hits := make([]wordHit, n)
+			for i := range hits {
+				hits[i] = wordHit{word: int32(i * 7919 % 13), at: int32(10 * i)} // in text order
+			}
+			want := slices.Clone(hits)
+			slices.SortFunc(want, func(a, b wordHit) int {
+				if c := cmp.Compare(a.word, b.word); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.at, b.at)
+			})
+			var o occurrences
+			o.set(nil, hits)
+			if !slices.Equal(o.hits, want) {
+				t.Errorf("got %v, want %v", o.hits, want)
+			}
+		})
 	}
 }

@@ -299,7 +299,7 @@ func syllables(w string) int {
 			}
 			continue
 		}
-		c.letter(ch)
+		c = c.letter(ch)
 	}
 	return c.count()
 }
@@ -313,8 +313,9 @@ type syllableCounter struct {
 	last            uint32 // the last four letters, the latest in the low byte
 }
 
-// letter adds the next letter, a–z.
-func (s *syllableCounter) letter(c byte) {
+// letter returns the counter with the next letter, a–z, added. (A value
+// method, so that the counter can live in registers.)
+func (s syllableCounter) letter(c byte) syllableCounter {
 	// Without branches on the letters (vowels and consonants alternate
 	// unpredictably): a group starts at a vowel after a consonant.
 	v := uint8(uint32(vowels)>>(c-'a')) & 1
@@ -325,10 +326,11 @@ func (s *syllableCounter) letter(c byte) {
 	s.prevVowel = v
 	s.last = s.last<<8 | uint32(c)
 	s.letters++
+	return s
 }
 
 // count returns the syllables of the letters added.
-func (s *syllableCounter) count() int {
+func (s syllableCounter) count() int {
 	if s.letters <= 3 {
 		return 1
 	}

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -495,14 +496,16 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			for ; i < n; i++ {
 				c := lower[i]
 				if c-'a' <= 'z'-'a' {
-					part.letter(c)
+					part = part.letter(c)
 				} else if c-'0' > '9'-'0' {
 					break
 				}
 			}
-			if id := x.id(lower[run:i]); id >= 0 {
-				present[id/64] |= 1 << (id % 64)
-				hits = append(hits, wordHit{int32(id), int32(run)})
+			if w := lower[run:i]; x.mayHave(w) {
+				if id := x.id(w); id >= 0 {
+					present[id/64] |= 1 << (id % 64)
+					hits = append(hits, wordHit{int32(id), int32(run)})
+				}
 			}
 			// A single apostrophe or hyphen joins letters and digits; a
 			// "." or "," joins digits. A hyphen starts a new part.
@@ -538,28 +541,67 @@ func rest[T any](s []T, n int) []T {
 }
 
 // asciiCase reports whether s is ASCII and whether it has capitals A–Z.
+// It reads s eight bytes at a time (see upperBytes).
 func asciiCase(s string) (ascii, upper bool) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return false, upper
-		}
-		upper = upper || c-'A' <= 'Z'-'A'
+	var or, up uint64 // or of the bytes; the capitals' 0x80 bits (valid for ASCII s)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s[i:])
+		or |= w
+		up |= upperBytes(w)
 	}
-	return true, upper
+	for ; i < len(s); i++ {
+		c := s[i]
+		or |= uint64(c)
+		if c-'A' <= 'Z'-'A' {
+			up = 1
+		}
+	}
+	return or&highBits == 0, up != 0
 }
 
-// writeLower writes the lower case of ASCII s to b.
+// writeLower writes the lower case of ASCII s to b, eight bytes at a time
+// (see upperBytes), through a buffer on the stack.
 func writeLower(b *strings.Builder, s string) {
-	from := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c-'A' <= 'Z'-'A' {
-			b.WriteString(s[from:i])
-			b.WriteByte(c + ('a' - 'A'))
-			from = i + 1
+	var buf [64]byte
+	n, i := 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s[i:])
+		binary.LittleEndian.PutUint64(buf[n:], w|upperBytes(w)>>2) // 0x80>>2 is 'a'-'A'
+		if n += 8; n == len(buf) {
+			b.Write(buf[:])
+			n = 0
 		}
 	}
-	b.WriteString(s[from:])
+	b.Write(buf[:n])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c-'A' <= 'Z'-'A' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+}
+
+// Eight bytes in a uint64: a 1 in each, and the top bit of each.
+const (
+	oneBytes = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// load64 returns the first eight bytes of s, the first in the low byte.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// upperBytes returns 0x80 in each byte of w that is a capital A–Z, and 0
+// in the others, when all eight bytes of w are ASCII: adding 0x80-'A' to
+// a byte sets its top bit when it is 'A' or above, adding 0x80-'Z'-1 when
+// it is above 'Z', and no sum carries into the next byte.
+func upperBytes(w uint64) uint64 {
+	return (w + (0x80-'A')*oneBytes) &^ (w + (0x80-'Z'-1)*oneBytes) & highBits
 }
 
 // collapseBlanks turns runs of spaces and tabs into one space.
