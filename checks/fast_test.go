@@ -175,6 +175,13 @@ func TestGenderCodingMatchesTheOriginal(t *testing.T) {
 		checkCoding(t, d, s)
 		checkCoding(t, d, strings.ToUpper(s))
 	}
+	// Every stem, alone and in the places of a word the prefilter of
+	// prepareDocs looks at.
+	for _, stem := range append(slices.Clone(d.feminine), d.masculine...) {
+		for _, s := range []string{stem, stem + "ing", "data-" + stem, stem + "-driven", stem + "'s", "x " + strings.ToUpper(stem) + "-" + stem + "."} {
+			checkCoding(t, d, s)
+		}
+	}
 }
 
 func FuzzGenderCoding(f *testing.F) {

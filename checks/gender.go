@@ -94,11 +94,11 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 type stemTable struct {
 	byStart [26 * 26][]codedStem // stems by their first two letters a–z
 	other   []codedStem          // stems that do not start with two such letters
-	// starts has bit k set when a stem starts with the three letters a–z
-	// of trigramKey k: checked for every word, so a bit set (2 KiB) that
-	// rules out nine words in ten. loose says some stem does not start
-	// with three such letters, so starts cannot rule words out.
-	starts [(26*26*26 + 63) / 64]uint64
+	// starts has bit k set when a stem starts with the three bytes of
+	// trigramKey k: checked for every word, so a bit set (2.4 KiB) that
+	// rules out most words. loose says some stem does not start with
+	// three such bytes, so starts cannot rule words out.
+	starts [(27*27*27 + 63) / 64]uint64
 	loose  bool
 }
 
@@ -143,17 +143,28 @@ func (t *stemTable) mayStart(s string, p int) bool {
 	return k >= 0 && t.starts[k/64]&(1<<(k%64)) != 0
 }
 
-// trigramKey numbers the three letters a–z s[p:] starts with, or returns
-// -1 unless it starts with three such letters.
+// trigramKey numbers the first three bytes of s[p:] when each is a letter
+// a–z or a hyphen (a stem such as "co-operat"), or returns -1.
 func trigramKey(s string, p int) int {
 	if p+2 >= len(s) {
 		return -1
 	}
-	a, b, c := s[p]-'a', s[p+1]-'a', s[p+2]-'a'
-	if a > 'z'-'a' || b > 'z'-'a' || c > 'z'-'a' {
+	a, b, c := trigramByte(s[p]), trigramByte(s[p+1]), trigramByte(s[p+2])
+	if a < 0 || b < 0 || c < 0 {
 		return -1
 	}
-	return (int(a)*26+int(b))*26 + int(c)
+	return (a*27+b)*27 + c
+}
+
+// trigramByte numbers a–z 0 to 25 and "-" 26; it returns -1 for others.
+func trigramByte(c byte) int {
+	switch {
+	case c-'a' <= 'z'-'a':
+		return int(c - 'a')
+	case c == '-':
+		return 26
+	}
+	return -1
 }
 
 // longest returns the longest feminine-coded and masculine-coded stems w
