@@ -94,11 +94,11 @@ func (d *data) genderCoding(doc *doc) (Coding, []codedWord) {
 type stemTable struct {
 	byStart [26 * 26][]codedStem // stems by their first two letters a–z
 	other   []codedStem          // stems that do not start with two such letters
-	// starts has bit k set when a stem starts with the three bytes of
-	// trigramKey k: checked for every word, so a bit set (2.4 KiB) that
-	// rules out most words. loose says some stem does not start with
-	// three such bytes, so starts cannot rule words out.
-	starts [(27*27*27 + 63) / 64]uint64
+	// starts has bit startsKey(…) set for the first three bytes of each
+	// stem: checked for every word, so a bit set (512 bytes) that rules
+	// out most words. loose says some stem is shorter than three bytes, so
+	// starts cannot rule words out.
+	starts [startsKeys / 64]uint64
 	loose  bool
 }
 
@@ -119,7 +119,8 @@ func startKey(a, b byte) int {
 // add adds a lower-case stem.
 func (t *stemTable) add(s string, masculine bool) {
 	st := codedStem{s, masculine}
-	if k := trigramKey(s, 0); k >= 0 {
+	if len(s) >= 3 {
+		k := startsKey(s[0], s[1], s[2])
 		t.starts[k/64] |= 1 << (k % 64)
 	} else {
 		t.loose = true
@@ -136,36 +137,20 @@ func (t *stemTable) add(s string, masculine bool) {
 // mayStart reports whether a stem may start s[p:], lower case: false when
 // none can, judging by its first three bytes.
 func (t *stemTable) mayStart(s string, p int) bool {
-	if t.loose {
-		return true
-	}
-	k := trigramKey(s, p)
-	return k >= 0 && t.starts[k/64]&(1<<(k%64)) != 0
-}
-
-// trigramKey numbers the first three bytes of s[p:] when each is a letter
-// a–z or a hyphen (a stem such as "co-operat"), or returns -1.
-func trigramKey(s string, p int) int {
 	if p+2 >= len(s) {
-		return -1
+		return t.loose // only a stem shorter than three bytes could
 	}
-	a, b, c := trigramByte(s[p]), trigramByte(s[p+1]), trigramByte(s[p+2])
-	if a < 0 || b < 0 || c < 0 {
-		return -1
-	}
-	return (a*27+b)*27 + c
+	k := startsKey(s[p], s[p+1], s[p+2])
+	return t.loose || t.starts[k/64]&(1<<(k%64)) != 0
 }
 
-// trigramByte numbers a–z 0 to 25 and "-" 26; it returns -1 for others.
-func trigramByte(c byte) int {
-	switch {
-	case c-'a' <= 'z'-'a':
-		return int(c - 'a')
-	case c == '-':
-		return 26
-	}
-	return -1
+// startsKey hashes three bytes into [0, startsKeys).
+func startsKey(a, b, c byte) uint32 {
+	return (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 0x9E3779B1 >> (32 - 12)
 }
+
+// startsKeys is the number of keys startsKey makes.
+const startsKeys = 1 << 12
 
 // longest returns the longest feminine-coded and masculine-coded stems w
 // starts with ("" for none).

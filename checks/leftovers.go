@@ -56,8 +56,14 @@ var repeatsAllowed = map[string]bool{"that": true, "had": true}
 func repeatedWords(d *doc) []string {
 	s, ws := d.text, d.words()
 	var out []string
-	for i := 1; i < ws.count(); i++ {
-		a, b := ws.lowerWord(i-1), ws.lowerWord(i)
+	n := ws.count()
+	if n == 0 {
+		return nil
+	}
+	b := ws.lowerWord(0)
+	for i := 1; i < n; i++ {
+		a := b
+		b = ws.lowerWord(i)
 		if a != b || repeatsAllowed[a] || !isLetters(a) {
 			continue
 		}

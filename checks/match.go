@@ -69,9 +69,13 @@ func (m matcher) findAll(d *doc) [][]int {
 // its word boundaries (ASCII word characters, as \b uses).
 func (m matcher) mayMatch(lits []lit, d *doc) bool {
 	lower := d.lower
+	o := d.occurrences(m.index)
 	for _, l := range lits {
-		if o := d.occurrences(m.index); l.word > 0 && o != nil {
+		if l.word > 0 && o != nil {
 			// The literal can only start where its first word does.
+			if !o.has(l.word - 1) {
+				continue
+			}
 			for _, h := range o.of(l.word - 1) {
 				i := int(h.at)
 				if strings.HasPrefix(lower[i:], l.s) && endsWell(l, lower, i+len(l.s)) {
@@ -178,6 +182,9 @@ func (o *occurrences) of(id int) []wordHit {
 	}
 	return o.hits[i:j]
 }
+
+// has reports whether word id occurs.
+func (o *occurrences) has(id int) bool { return o.present[id/64]&(1<<(id%64)) != 0 }
 
 // hasAny reports whether one of the words whose bits are set in words
 // occurs.
