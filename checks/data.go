@@ -35,11 +35,16 @@ var loadData = sync.OnceValues(func() (*data, error) {
 
 // data is everything the checks need from the embedded files.
 type data struct {
-	reviewed            string
-	jurisdictions       []jurisdiction
-	anywhere            remoteAnywhere
-	remoteWords         map[string]bool
-	aliases             []alias // longest first
+	reviewed      string
+	jurisdictions []jurisdiction
+	anywhere      remoteAnywhere
+	remoteWords   map[string]bool
+	aliases       []alias // longest first
+	// aliasesByFirst and codesByFirst list, in order, the indexes in
+	// aliases of the names (lower case) and of the codes (as written)
+	// whose first token is the key.
+	aliasesByFirst      map[string][]int
+	codesByFirst        map[string][]int
 	phrases             []phrase
 	feminine            []string
 	masculine           []string
@@ -279,6 +284,15 @@ func (d *data) parsePayLaws(b []byte) error {
 		}
 	}
 	slices.SortStableFunc(d.aliases, func(a, b alias) int { return len(b.tokens) - len(a.tokens) })
+	d.aliasesByFirst = map[string][]int{}
+	d.codesByFirst = map[string][]int{}
+	for i, a := range d.aliases {
+		by := d.aliasesByFirst
+		if a.code {
+			by = d.codesByFirst
+		}
+		by[a.tokens[0]] = append(by[a.tokens[0]], i)
+	}
 	return nil
 }
 

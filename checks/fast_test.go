@@ -258,6 +258,9 @@ func checkASCIICase(t *testing.T, fill string, n, p int, c byte) {
 	wantASCII := c < 0x80
 	wantUpper := strings.ContainsFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' })
 	ascii, upper := asciiCase(s)
+	if isASCII(s) != wantASCII {
+		t.Fatalf("isASCII(%q) = %v, want %v", s, !wantASCII, wantASCII)
+	}
 	if ascii != wantASCII || (ascii && upper != wantUpper) {
 		t.Fatalf("asciiCase(%q) = %v, %v; want %v, %v", s, ascii, upper, wantASCII, wantUpper)
 	}

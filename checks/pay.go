@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,19 @@ type placeMatch struct {
 func (d *data) locate(location string) (found []placeMatch, rest []string) {
 	toks := placeTokens(location)
 	used := make([]bool, len(toks))
-	for _, a := range d.aliases {
+	// Only the aliases whose first token is one of toks can match: those,
+	// in the order of d.aliases.
+	var candidates []int
+	for _, t := range toks {
+		candidates = append(candidates, d.aliasesByFirst[t.lower]...)
+		candidates = append(candidates, d.codesByFirst[t.text]...)
+	}
+	slices.Sort(candidates)
+	for ci, ai := range candidates {
+		if ci > 0 && candidates[ci-1] == ai {
+			continue // already tried
+		}
+		a := d.aliases[ai]
 		n := len(a.tokens)
 	scan:
 		for i := 0; i+n <= len(toks); i++ {

@@ -288,3 +288,52 @@ func TestMonthYear(t *testing.T) {
 		t.Errorf("monthYear = %q, want %q", got, want)
 	}
 }
+
+// scanLocate is locate as it was before aliases were indexed by their
+// first token: every alias tried, in order.
+func scanLocate(d *data, location string) (found []placeMatch, rest []string) {
+	toks := placeTokens(location)
+	used := make([]bool, len(toks))
+	for _, a := range d.aliases {
+		n := len(a.tokens)
+	scan:
+		for i := 0; i+n <= len(toks); i++ {
+			for k := range n {
+				t := toks[i+k]
+				if used[i+k] || (a.code && t.text != a.tokens[k]) || (!a.code && t.lower != a.tokens[k]) {
+					continue scan
+				}
+			}
+			for k := range n {
+				used[i+k] = true
+			}
+			found = append(found, placeMatch{j: a.j, region: a.region, country: a.country})
+		}
+	}
+	for i, t := range toks {
+		if !used[i] {
+			rest = append(rest, t.lower)
+		}
+	}
+	return found, rest
+}
+
+func TestLocateMatchesScanningEveryAlias(t *testing.T) {
+	d := mustData(t)
+	var locations []string
+	for _, tt := range jurisdictionCases() {
+		locations = append(locations, tt.location)
+	}
+	for _, j := range d.jurisdictions {
+		for _, n := range append(append(slices.Clone(j.Regions), j.Codes...), j.Cities...) {
+			locations = append(locations, n, strings.ToLower(n), "Remote, "+n+" or New York, NY", n+" "+n, "North "+n+" City")
+		}
+	}
+	for _, loc := range locations {
+		gotFound, gotRest := d.locate(loc)
+		wantFound, wantRest := scanLocate(d, loc)
+		if !slices.Equal(gotFound, wantFound) || !slices.Equal(gotRest, wantRest) {
+			t.Errorf("locate(%q) = %v, %q; want %v, %q", loc, gotFound, gotRest, wantFound, wantRest)
+		}
+	}
+}

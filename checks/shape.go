@@ -249,7 +249,8 @@ func sentences(ws *wordList, from, to int) int {
 	_, prevEnd := ws.span(from)
 	for k := from + 1; k < to; k++ {
 		start, end := ws.span(k)
-		if splits(ws.text[prevEnd:start]) {
+		// Most gaps are one space, which does not split.
+		if (start-prevEnd != 1 || ws.text[prevEnd] != ' ') && splits(ws.text[prevEnd:start]) {
 			n++
 		}
 		prevEnd = end

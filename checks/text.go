@@ -112,14 +112,7 @@ func (l *wordList) lowerWord(i int) string {
 // so patterns need only one spelling. It keeps byte offsets meaningful for
 // the result, not for s.
 func normalizeQuotes(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii || !strings.ContainsAny(s, "\u2018\u2019\u201c\u201d\u2013\u2014\u00a0") {
+	if isASCII(s) || !strings.ContainsAny(s, "\u2018\u2019\u201c\u201d\u2013\u2014\u00a0") {
 		return s
 	}
 	return strings.NewReplacer(
@@ -558,6 +551,19 @@ func asciiCase(s string) (ascii, upper bool) {
 		}
 	}
 	return or&highBits == 0, up != 0
+}
+
+// isASCII reports whether s is ASCII, reading it eight bytes at a time.
+func isASCII(s string) bool {
+	var or uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		or |= load64(s[i:])
+	}
+	for ; i < len(s); i++ {
+		or |= uint64(s[i])
+	}
+	return or&highBits == 0
 }
 
 // writeLower writes the lower case of ASCII s to b, eight bytes at a time
