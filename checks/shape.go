@@ -330,6 +330,22 @@ func (s syllableCounter) letter(c byte) syllableCounter {
 	return s
 }
 
+// readRun adds the letters of the run of letters and digits that starts
+// at s[i] (in lower case), and returns the counter and where the run ends.
+// (Apart from tokenizeASCII's other state, so that the loop keeps the
+// counter in registers.)
+func (c syllableCounter) readRun(s string, i int) (syllableCounter, int) {
+	for ; i < len(s); i++ {
+		ch := s[i]
+		if ch-'a' <= 'z'-'a' {
+			c = c.letter(ch)
+		} else if ch-'0' > '9'-'0' {
+			break
+		}
+	}
+	return c, i
+}
+
 // count returns the syllables of the letters added.
 func (s syllableCounter) count() int {
 	if s.letters <= 3 {

@@ -486,14 +486,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 		coded := stems.mayStart(lower, i)
 		for {
 			run := i
-			for ; i < n; i++ {
-				c := lower[i]
-				if c-'a' <= 'z'-'a' {
-					part = part.letter(c)
-				} else if c-'0' > '9'-'0' {
-					break
-				}
-			}
+			part, i = part.readRun(lower, i)
 			if w := lower[run:i]; x.mayHave(w) {
 				if id := x.id(w); id >= 0 {
 					present[id/64] |= 1 << (id % 64)
