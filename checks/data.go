@@ -125,6 +125,11 @@ type phrase struct {
 	phraseEntry
 	patterns []matcher
 	unless   []matcher
+	// needs, when set, has a bit for each word in index one of which every
+	// match of every pattern contains (the union of the patterns' first
+	// needs): a text with none of these words has no match.
+	index *wordIndex
+	needs []uint64
 }
 
 // genderList is the layout of gender-coded-en.json.
@@ -181,6 +186,9 @@ func parseData(payFile, wordFile, genderJSON []byte) (*data, error) {
 		ms = append(ms, &d.placeholderMatchers[k])
 	}
 	d.index = indexWords(ms)
+	for i := range d.phrases {
+		d.phrases[i].setNeeds(d.index)
+	}
 	return d, nil
 }
 

@@ -74,7 +74,7 @@ func checkPrepared(t *testing.T, s string) {
 			}
 		}
 		got, want := d.occurrences(x), x.find(d.lower)
-		if !slices.Equal(got.present, want.present) || !slices.Equal(got.hits, want.hits) {
+		if !slices.Equal(got.present, want.present) || !slices.Equal(got.hits, want.hits) || got.marks != want.marks {
 			t.Fatalf("prepareDocs(%q): doc %q occurrences = %+v, want %+v", s, d.field, *got, *want)
 		}
 	}

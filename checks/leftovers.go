@@ -30,8 +30,8 @@ func (d *data) placeholders(doc *doc) []string {
 		text string
 	}
 	var hits []hit
-	for _, m := range d.placeholderMatchers {
-		for _, loc := range m.findAll(doc) {
+	for i := range d.placeholderMatchers {
+		for _, loc := range d.placeholderMatchers[i].findAll(doc) {
 			if s[loc[0]] == '[' && strings.HasPrefix(s[loc[1]:], "(") {
 				continue // a Markdown link, "[apply here](https://…)"
 			}

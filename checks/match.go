@@ -7,6 +7,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // matcher is a compiled pattern with a cheap pre-check: groups of
@@ -52,7 +53,7 @@ type lit struct {
 }
 
 // findAll returns the match positions of m in d.text.
-func (m matcher) findAll(d *doc) [][]int {
+func (m *matcher) findAll(d *doc) [][]int {
 	o := d.occurrences(m.index)
 	for g, lits := range m.lits {
 		if o != nil && g < len(m.needs) && m.needs[g] != nil && !o.hasAny(m.needs[g]) {
@@ -67,7 +68,7 @@ func (m matcher) findAll(d *doc) [][]int {
 
 // mayMatch reports whether one of lits occurs in d's lower-case text with
 // its word boundaries (ASCII word characters, as \b uses).
-func (m matcher) mayMatch(lits []lit, d *doc) bool {
+func (m *matcher) mayMatch(lits []lit, d *doc) bool {
 	lower := d.lower
 	o := d.occurrences(m.index)
 	for _, l := range lits {
@@ -82,6 +83,9 @@ func (m matcher) mayMatch(lits []lit, d *doc) bool {
 					return true
 				}
 			}
+			continue
+		}
+		if o != nil && !o.mayHaveByte(l.s[0]) {
 			continue
 		}
 		for from := 0; ; {
@@ -168,6 +172,18 @@ func (x *wordIndex) id(w string) int {
 type occurrences struct {
 	present []uint64
 	hits    []wordHit
+	// marks has bit c set when the ASCII byte c, not a letter, a digit or
+	// "_", occurs in the text (see mayHaveByte).
+	marks [2]uint64
+}
+
+// mark notes that the ASCII byte c, not a letter, digit or "_", occurs.
+func (o *occurrences) mark(c byte) { o.marks[c/64&1] |= 1 << (c % 64) }
+
+// mayHaveByte reports whether c may occur in the text: false only for an
+// ASCII byte other than a letter, a digit or "_" that does not.
+func (o *occurrences) mayHaveByte(c byte) bool {
+	return c >= utf8.RuneSelf || isASCIIWord(c) || o.marks[c/64]&(1<<(c%64)) != 0
 }
 
 // wordHit is one occurrence of a numbered word: its number and byte offset.
@@ -209,14 +225,17 @@ func (x *wordIndex) find(lower string) *occurrences {
 	return o
 }
 
-// findInto sets o to the occurrences of x's words in lower, which must fit
+// findInto sets o, which must be zero, to the occurrences of x's words in lower, which must fit
 // 32-bit offsets. present must be a zeroed bit set of x's words (see
 // setLen); hits are appended to spare, whose spare capacity they use when
 // it suffices.
 func (x *wordIndex) findInto(o *occurrences, lower string, present []uint64, spare []wordHit) {
 	hits := spare[:0]
 	for i := 0; i < len(lower); {
-		if !isASCIIWord(lower[i]) {
+		if c := lower[i]; !isASCIIWord(c) {
+			if c < utf8.RuneSelf {
+				o.mark(c)
+			}
 			i++
 			continue
 		}

@@ -105,6 +105,18 @@ func checkPrefilter(t *testing.T, d *data, text string) {
 			t.Errorf("pattern %s on %q: pre-check gives %v, the regexp alone %v (literals %v)", m.re, text, got, want, m.lits)
 		}
 	}
+	// A phrase whose words do not occur has no pattern that matches.
+	o := doc.occurrences(d.index)
+	for _, p := range d.phrases {
+		if p.needs == nil || o.hasAny(p.needs) {
+			continue
+		}
+		for _, m := range p.patterns {
+			if got := m.re.FindAllStringIndex(doc.text, -1); got != nil {
+				t.Errorf("phrase %s on %q: none of its words occurs, but pattern %s matches %v", p.ID, text, m.re, got)
+			}
+		}
+	}
 }
 
 func TestPrefilterNeverChangesMatches(t *testing.T) {

@@ -18,12 +18,15 @@ func (p *phrase) find(d *doc) []string {
 		text string
 	}
 	var hits []hit
-	for _, m := range p.patterns {
+	if o := d.occurrences(p.index); o != nil && p.needs != nil && !o.hasAny(p.needs) {
+		return nil
+	}
+	for i := range p.patterns {
 	next:
-		for _, loc := range m.findAll(d) {
+		for _, loc := range p.patterns[i].findAll(d) {
 			if !excused {
-				for _, u := range p.unless {
-					excuses = append(excuses, u.findAll(d)...)
+				for k := range p.unless {
+					excuses = append(excuses, p.unless[k].findAll(d)...)
 				}
 				excused = true
 			}
@@ -43,6 +46,22 @@ func (p *phrase) find(d *doc) []string {
 		}
 	}
 	return out
+}
+
+// setNeeds sets p.needs from its patterns, whose words x numbers, when
+// every pattern has a first group of numbered words (see indexWords).
+func (p *phrase) setNeeds(x *wordIndex) {
+	p.index, p.needs = x, make([]uint64, x.setLen())
+	for i := range p.patterns {
+		m := &p.patterns[i]
+		if m.index != x || len(m.needs) == 0 || m.needs[0] == nil {
+			p.needs = nil
+			return
+		}
+		for k, w := range m.needs[0] {
+			p.needs[k] |= w
+		}
+	}
 }
 
 // exclusionaryFindings reports the exclusionary phrases of the posting: a

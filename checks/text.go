@@ -476,7 +476,8 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
 	n := len(lower)
 	for i := 0; i < n; {
-		if !isASCIILetterOrDigit(lower[i]) {
+		if c := lower[i]; !isASCIILetterOrDigit(c) {
+			o.mark(c)
 			i++
 			continue
 		}
@@ -497,6 +498,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			// "." or "," joins digits. A hyphen starts a new part.
 			if i+1 < n && isASCIILetterOrDigit(lower[i+1]) {
 				if c := lower[i]; c == '\'' || c == '-' || ((c == '.' || c == ',') && isDigit(lower[i-1]) && isDigit(lower[i+1])) {
+					o.mark(c)
 					if c == '-' {
 						syl += part.count()
 						part = syllableCounter{}
