@@ -50,6 +50,9 @@ func checkTokens(t *testing.T, s string) {
 		t.Fatalf("newDoc(%q).words() =\n%v\nwant\n%v", s, got, want)
 	}
 	checkPrepared(t, s)
+	if _, want := bulletLines(s); emptyBullets(s) != want {
+		t.Fatalf("emptyBullets(%q) = %d, want %d as bulletLines counts", s, emptyBullets(s), want)
+	}
 }
 
 // checkPrepared fails unless the docs prepareDocs makes of s, as the
@@ -71,6 +74,9 @@ func checkPrepared(t *testing.T, s string) {
 		for i := range ws.count() {
 			if got, want := ws.syllables(i), oldSyllables(ws.lowerWord(i)); got != want {
 				t.Fatalf("prepareDocs(%q): doc %q word %q: %d syllables, want %d", s, d.field, ws.lowerWord(i), got, want)
+			}
+			if i > 0 && ws.lowerWord(i) == ws.lowerWord(i-1) && !ws.mayRepeat(i) {
+				t.Fatalf("prepareDocs(%q): doc %q word %d %q repeats the one before, but mayRepeat is false", s, d.field, i, ws.lowerWord(i))
 			}
 		}
 		got, want := d.occurrences(x), x.find(d.lower)

@@ -60,10 +60,11 @@ func repeatedWords(d *doc) []string {
 	if n == 0 {
 		return nil
 	}
-	b := ws.lowerWord(0)
 	for i := 1; i < n; i++ {
-		a := b
-		b = ws.lowerWord(i)
+		if !ws.mayRepeat(i) {
+			continue
+		}
+		a, b := ws.lowerWord(i-1), ws.lowerWord(i)
 		if a != b || repeatsAllowed[a] || !isLetters(a) {
 			continue
 		}

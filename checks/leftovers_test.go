@@ -154,6 +154,20 @@ func TestBulletLines(t *testing.T) {
 			if !slices.Equal(lines, tt.wantLines) || empty != tt.wantEmpty {
 				t.Errorf("bulletLines(%q) = %q, %d; want %q, %d", tt.in, lines, empty, tt.wantLines, tt.wantEmpty)
 			}
+			if got := emptyBullets(tt.in); got != tt.wantEmpty {
+				t.Errorf("emptyBullets(%q) = %d, want %d", tt.in, got, tt.wantEmpty)
+			}
+		})
+	}
+}
+
+func TestEmptyBulletsOfEveryMarker(t *testing.T) {
+	// Not among bulletLineCases, which the golden corpus reuses.
+	for _, in := range []string{"•", "· ", "–", "— ", "3.", "4)", "  * ", "-", "- ."} {
+		t.Run(in, func(t *testing.T) {
+			if got := emptyBullets(in + "\nword"); got != 1 {
+				t.Errorf("emptyBullets(%q) = %d, want 1", in+"\nword", got)
+			}
 		})
 	}
 }

@@ -47,6 +47,8 @@ type wordInfo struct {
 	// it after a hyphen starts with a gender-coded stem (see
 	// stemTable.mayStart), so gender coding can pass it by.
 	coded bool
+	// repeats is true when the word's lower case is the previous word's.
+	repeats bool
 }
 
 // clampSyllables returns n for a wordInfo, 0 when it does not fit.
@@ -60,6 +62,10 @@ func clampSyllables(n int) uint8 {
 // mayBeCoded reports whether word i or a part of it may start with a
 // gender-coded stem; false only when it cannot.
 func (l *wordList) mayBeCoded(i int) bool { return l.info == nil || l.info[i].coded }
+
+// mayRepeat reports whether word i, in lower case, may be word i-1;
+// false only when it is not.
+func (l *wordList) mayRepeat(i int) bool { return l.info == nil || l.info[i].repeats }
 
 // syllables returns syllables(l.lowerWord(i)), counted while splitting
 // the text when it could be.
@@ -470,14 +476,16 @@ func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) 
 // findInto does with present and spare: in such text the whole words \b
 // sees are the runs of letters and digits that words are made of. It also
 // counts each word's syllables (see wordList.syllables) as it reads its
-// letters, and notes whether it may be gender-coded by stems; the words'
-// infos are appended to spare3.
+// letters, and notes whether it may be gender-coded by stems and whether
+// it repeats the previous word; the words' infos are appended to spare3.
 func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, stems *stemTable, spare3 []wordInfo) wordList {
 	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
+	var marks [2]uint64 // o.marks, kept here while the loop runs
+	prev := ""          // the previous word, lower case
 	n := len(lower)
 	for i := 0; i < n; {
 		if c := lower[i]; !isASCIILetterOrDigit(c) {
-			o.mark(c)
+			marks[c/64&1] |= 1 << (c % 64)
 			i++
 			continue
 		}
@@ -498,7 +506,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			// "." or "," joins digits. A hyphen starts a new part.
 			if i+1 < n && isASCIILetterOrDigit(lower[i+1]) {
 				if c := lower[i]; c == '\'' || c == '-' || ((c == '.' || c == ',') && isDigit(lower[i-1]) && isDigit(lower[i+1])) {
-					o.mark(c)
+					marks[c/64&1] |= 1 << (c % 64)
 					if c == '-' {
 						syl += part.count()
 						part = syllableCounter{}
@@ -510,9 +518,12 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			}
 			break
 		}
+		w := lower[start:i]
 		toks = append(toks, token{int32(start), int32(i)})
-		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count()), coded: coded})
+		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count()), coded: coded, repeats: w == prev})
+		prev = w
 	}
+	o.marks = marks
 	o.set(present, hits)
 	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)], info: infos[:len(infos):len(infos)]}
 }
@@ -564,7 +575,7 @@ func isASCII(s string) bool {
 // writeLower writes the lower case of ASCII s to b, eight bytes at a time
 // (see upperBytes), through a buffer on the stack.
 func writeLower(b *strings.Builder, s string) {
-	var buf [64]byte
+	var buf [512]byte
 	n, i := 0, 0
 	for ; i+8 <= len(s); i += 8 {
 		w := load64(s[i:])
@@ -689,8 +700,24 @@ func bulletLines(s string) (lines []string, empty int) {
 
 // emptyBullets returns the number of lines of a value that have a bullet
 // marker and nothing else (see bulletLines).
-func emptyBullets(s string) int {
-	return eachBulletLine(s, func(string) {})
+func emptyBullets(s string) (empty int) {
+	for l := range strings.SplitSeq(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || !mayStartMarker(l[0]) {
+			continue // most lines: no marker, so not an empty bullet
+		}
+		if rest, marked := trimBulletMarker(l); marked && !hasWord(rest) {
+			empty++
+		}
+	}
+	return empty
+}
+
+// mayStartMarker reports whether a line starting with the byte c may
+// start with a bullet marker (see trimBulletMarker): "-", "*", a digit or
+// a non-ASCII one ("•", "·", "–", "—").
+func mayStartMarker(c byte) bool {
+	return c == '-' || c == '*' || isDigit(c) || c >= utf8.RuneSelf
 }
 
 // eachBulletLine calls fn with each line bulletLines returns, in order, and
