@@ -38,40 +38,53 @@ type wordList struct {
 	info []wordInfo
 }
 
-// wordInfo is what tokenizeASCII works out about a word as it reads it.
-type wordInfo struct {
-	// syllables is syllables of the word's lower case, or 0 when that is
-	// more than fits (see clampSyllables).
-	syllables uint8
-	// coded is false when neither the word's lower case nor any part of
-	// it after a hyphen starts with a gender-coded stem (see
-	// stemTable.mayStart), so gender coding can pass it by.
-	coded bool
-	// repeats is true when the word's lower case is the previous word's.
-	repeats bool
-}
+// wordInfo is what tokenizeASCII works out about a word as it reads it,
+// in one byte (a posting has about a thousand words):
+//   - the low six bits hold syllables of the word's lower case, or 0 when
+//     that is more than fits;
+//   - infoCoded is clear when neither the word's lower case nor any part
+//     of it after a hyphen starts with a gender-coded stem (see
+//     stemTable.mayStart), so gender coding can pass it by;
+//   - infoRepeats is set when the word's lower case is the previous
+//     word's.
+type wordInfo uint8
 
-// clampSyllables returns n for a wordInfo, 0 when it does not fit.
-func clampSyllables(n int) uint8 {
-	if n > math.MaxUint8 {
-		return 0
+const (
+	infoSyllables wordInfo = 1<<6 - 1
+	infoCoded     wordInfo = 1 << 6
+	infoRepeats   wordInfo = 1 << 7
+)
+
+// newWordInfo packs a word's syllables and flags.
+func newWordInfo(syllables int, coded, repeats bool) wordInfo {
+	var w wordInfo
+	if syllables <= int(infoSyllables) {
+		w = wordInfo(syllables)
 	}
-	return uint8(n)
+	if coded {
+		w |= infoCoded
+	}
+	if repeats {
+		w |= infoRepeats
+	}
+	return w
 }
 
 // mayBeCoded reports whether word i or a part of it may start with a
 // gender-coded stem; false only when it cannot.
-func (l *wordList) mayBeCoded(i int) bool { return l.info == nil || l.info[i].coded }
+func (l *wordList) mayBeCoded(i int) bool { return l.info == nil || l.info[i]&infoCoded != 0 }
 
 // mayRepeat reports whether word i, in lower case, may be word i-1;
 // false only when it is not.
-func (l *wordList) mayRepeat(i int) bool { return l.info == nil || l.info[i].repeats }
+func (l *wordList) mayRepeat(i int) bool { return l.info == nil || l.info[i]&infoRepeats != 0 }
 
 // syllables returns syllables(l.lowerWord(i)), counted while splitting
 // the text when it could be.
 func (l *wordList) syllables(i int) int {
-	if l.info != nil && l.info[i].syllables > 0 {
-		return int(l.info[i].syllables)
+	if l.info != nil {
+		if n := l.info[i] & infoSyllables; n > 0 {
+			return int(n)
+		}
 	}
 	return syllables(l.lowerWord(i))
 }
@@ -440,7 +453,7 @@ func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) 
 	if x != nil {
 		found = make([]occurrences, len(all))
 		sets = make([]uint64, x.setLen()*len(all))
-		hits = make([]wordHit, 0, nTokens/8+4*len(all)) // most words are not in the index
+		hits = make([]wordHit, 0, nTokens/16+2*len(all)) // most words are not in the index
 		infos = make([]wordInfo, 0, nTokens)
 	}
 	for i := range all {
@@ -520,7 +533,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 		}
 		w := lower[start:i]
 		toks = append(toks, token{int32(start), int32(i)})
-		infos = append(infos, wordInfo{syllables: clampSyllables(syl + part.count()), coded: coded, repeats: w == prev})
+		infos = append(infos, newWordInfo(syl+part.count(), coded, w == prev))
 		prev = w
 	}
 	o.marks = marks
