@@ -50,6 +50,9 @@ func checkTokens(t *testing.T, s string) {
 		t.Fatalf("newDoc(%q).words() =\n%v\nwant\n%v", s, got, want)
 	}
 	checkPrepared(t, s)
+	if got, want := hasBlankRun(s), strings.Contains(s, "  ") || strings.Contains(s, "\t"); got != want {
+		t.Fatalf("hasBlankRun(%q) = %v, want %v", s, got, want)
+	}
 	if _, want := bulletLines(s); emptyBullets(s) != want {
 		t.Fatalf("emptyBullets(%q) = %d, want %d as bulletLines counts", s, emptyBullets(s), want)
 	}
@@ -243,7 +246,7 @@ func FuzzProseEase(f *testing.F) {
 }
 
 func TestASCIICaseAndWriteLowerAtEveryByteAndPlace(t *testing.T) {
-	for _, fill := range []string{"aZ~", "a~0@["} {
+	for _, fill := range []string{"aZ~", "a~0@[", "a b", " x", "\t"} {
 		for _, n := range []int{1, 7, 8, 9, 17, 70} {
 			for p := range n {
 				for c := range 256 {
@@ -263,6 +266,9 @@ func checkASCIICase(t *testing.T, fill string, n, p int, c byte) {
 	s := string(b)
 	wantASCII := c < 0x80
 	wantUpper := strings.ContainsFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' })
+	if got, want := hasBlankRun(s), strings.Contains(s, "  ") || strings.Contains(s, "\t"); got != want {
+		t.Fatalf("hasBlankRun(%q) = %v, want %v", s, got, want)
+	}
 	ascii, upper := asciiCase(s)
 	if isASCII(s) != wantASCII {
 		t.Fatalf("isASCII(%q) = %v, want %v", s, !wantASCII, wantASCII)

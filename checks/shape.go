@@ -349,8 +349,13 @@ func (c syllableCounter) readRun(s string, i int) (syllableCounter, int) {
 // count returns the syllables of the letters added.
 func (s syllableCounter) count() int {
 	if s.letters <= 3 {
-		return 1
+		return 1 // small enough to inline for short words
 	}
+	return s.countLong()
+}
+
+// countLong is count for four letters or more.
+func (s syllableCounter) countLong() int {
 	n := s.groups
 	// c1 is the last letter, c2 the one before, …; c2 and c3 are not the
 	// first letter, so "y" counts as a vowel there.

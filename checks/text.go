@@ -493,12 +493,15 @@ func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) 
 // it repeats the previous word; the words' infos are appended to spare3.
 func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, stems *stemTable, spare3 []wordInfo) wordList {
 	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
-	var marks [2]uint64 // o.marks, kept here while the loop runs
-	prev := ""          // the previous word, lower case
+	// o.marks, kept in registers while the loop runs: a shift by 64 or
+	// more gives 0, so each byte c sets its bit in only one of the two.
+	var marksLow, marksHigh uint64
+	prev := "" // the previous word, lower case
 	n := len(lower)
 	for i := 0; i < n; {
 		if c := lower[i]; !isASCIILetterOrDigit(c) {
-			marks[c/64&1] |= 1 << (c % 64)
+			marksLow |= 1 << c
+			marksHigh |= 1 << (c - 64)
 			i++
 			continue
 		}
@@ -519,7 +522,8 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 			// "." or "," joins digits. A hyphen starts a new part.
 			if i+1 < n && isASCIILetterOrDigit(lower[i+1]) {
 				if c := lower[i]; c == '\'' || c == '-' || ((c == '.' || c == ',') && isDigit(lower[i-1]) && isDigit(lower[i+1])) {
-					marks[c/64&1] |= 1 << (c % 64)
+					marksLow |= 1 << c
+					marksHigh |= 1 << (c - 64)
 					if c == '-' {
 						syl += part.count()
 						part = syllableCounter{}
@@ -536,7 +540,7 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 		infos = append(infos, newWordInfo(syl+part.count(), coded, w == prev))
 		prev = w
 	}
-	o.marks = marks
+	o.marks = [2]uint64{marksLow, marksHigh}
 	o.set(present, hits)
 	return wordList{text: s, lower: lower, toks: toks[:len(toks):len(toks)], info: infos[:len(infos):len(infos)]}
 }
@@ -608,6 +612,47 @@ func writeLower(b *strings.Builder, s string) {
 	}
 }
 
+// hasBlankRun reports whether s has a tab or two spaces in a row, reading
+// it eight bytes at a time (strings.Contains(s, "  ") stops at every
+// space).
+func hasBlankRun(s string) bool {
+	var prevSpace uint64 // 0x80 when the byte before the chunk is a space
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s[i:])
+		spaces := equalBytes(w, ' ')
+		// A space whose previous byte (one byte lower) is a space too.
+		if equalBytes(w, '\t') != 0 || spaces&(spaces<<8|prevSpace) != 0 {
+			return true
+		}
+		prevSpace = spaces >> 56
+	}
+	for ; i < len(s); i++ {
+		switch {
+		case s[i] == '\t':
+			return true
+		case s[i] == ' ':
+			if prevSpace != 0 {
+				return true
+			}
+			prevSpace = 0x80
+		default:
+			prevSpace = 0
+		}
+	}
+	return false
+}
+
+// equalBytes returns 0x80 in each byte of w that is c, and 0 in the
+// others: x has a zero byte where w has c; adding 0x7f to the low seven
+// bits of a byte of x sets its top bit unless they are all zero, and no
+// sum carries into the next byte.
+func equalBytes(w uint64, c byte) uint64 {
+	x := w ^ uint64(c)*oneBytes
+	nonzero := (x&^highBits + 0x7f*oneBytes) | x // top bit set in each byte that is not c
+	return ^nonzero & highBits
+}
+
 // Eight bytes in a uint64: a 1 in each, and the top bit of each.
 const (
 	oneBytes = 0x0101010101010101
@@ -631,7 +676,7 @@ func upperBytes(w uint64) uint64 {
 
 // collapseBlanks turns runs of spaces and tabs into one space.
 func collapseBlanks(s string) string {
-	if !strings.Contains(s, "  ") && !strings.Contains(s, "\t") {
+	if !hasBlankRun(s) {
 		return s
 	}
 	var b strings.Builder
