@@ -78,6 +78,13 @@ func checkPrepared(t *testing.T, s string) {
 			if got, want := ws.syllables(i), oldSyllables(ws.lowerWord(i)); got != want {
 				t.Fatalf("prepareDocs(%q): doc %q word %q: %d syllables, want %d", s, d.field, ws.lowerWord(i), got, want)
 			}
+			if i > 0 && ws.info != nil {
+				_, prevEnd := ws.span(i - 1)
+				start, _ := ws.span(i)
+				if got, want := ws.info[i]&infoSplit != 0, splits(ws.text[prevEnd:start]); got != want {
+					t.Fatalf("prepareDocs(%q): doc %q word %d %q: split before it %v, want %v", s, d.field, i, ws.lowerWord(i), got, want)
+				}
+			}
 			if i > 0 && ws.lowerWord(i) == ws.lowerWord(i-1) && !ws.mayRepeat(i) {
 				t.Fatalf("prepareDocs(%q): doc %q word %d %q repeats the one before, but mayRepeat is false", s, d.field, i, ws.lowerWord(i))
 			}
@@ -101,8 +108,8 @@ func asOld(l *wordList) []oldToken {
 
 func TestPreparedSyllablesOfLongWords(t *testing.T) {
 	for _, s := range []string{
-		strings.Repeat("ba", 63) + " x", // 63 syllables fit a wordInfo
-		strings.Repeat("ba", 64) + " x", // too many: counted again
+		strings.Repeat("ba", 31) + " x", // 31 syllables fit a wordInfo
+		strings.Repeat("ba", 32) + " x", // too many: counted again
 		strings.Repeat("ba", 256) + " x",
 		strings.Repeat("ba", 300) + "-" + strings.Repeat("ab", 300),
 		strings.Repeat("Ba", 300) + "'s",

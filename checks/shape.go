@@ -246,6 +246,14 @@ func sentences(ws *wordList, from, to int) int {
 		return 0
 	}
 	n := 1
+	if ws.info != nil { // the splits were found while splitting the words
+		for _, info := range ws.info[from+1 : to] {
+			if info&infoSplit != 0 {
+				n++
+			}
+		}
+		return n
+	}
 	_, prevEnd := ws.span(from)
 	for k := from + 1; k < to; k++ {
 		start, end := ws.span(k)
@@ -271,7 +279,7 @@ func splits(gap string) bool {
 			for j+1 < len(gap) && isSentenceEnd(gap[j+1]) {
 				j++
 			}
-			if j+1 < len(gap) && (gap[j+1] == ' ' || gap[j+1] == '\t' || gap[j+1] == '\n') {
+			if j+1 < len(gap) && isGapBlank(gap[j+1]) {
 				return true
 			}
 			i = j
@@ -281,6 +289,10 @@ func splits(gap string) bool {
 }
 
 func isSentenceEnd(c byte) bool { return c == '.' || c == '!' || c == '?' }
+
+// isGapBlank reports whether c, after a sentence end, splits: a space, a
+// tab or a line break.
+func isGapBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' }
 
 // syllables estimates the syllables of a lower-case word: vowel groups
 // (y counts as a vowel after the first letter), less a silent final "e",

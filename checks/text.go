@@ -40,23 +40,26 @@ type wordList struct {
 
 // wordInfo is what tokenizeASCII works out about a word as it reads it,
 // in one byte (a posting has about a thousand words):
-//   - the low six bits hold syllables of the word's lower case, or 0 when
-//     that is more than fits;
+//   - the low five bits hold syllables of the word's lower case, or 0
+//     when that is more than fits;
 //   - infoCoded is clear when neither the word's lower case nor any part
 //     of it after a hyphen starts with a gender-coded stem (see
 //     stemTable.mayStart), so gender coding can pass it by;
 //   - infoRepeats is set when the word's lower case is the previous
-//     word's.
+//     word's;
+//   - infoSplit is set when the gap before the word ends a sentence (see
+//     splits).
 type wordInfo uint8
 
 const (
-	infoSyllables wordInfo = 1<<6 - 1
-	infoCoded     wordInfo = 1 << 6
-	infoRepeats   wordInfo = 1 << 7
+	infoSyllables wordInfo = 1<<5 - 1
+	infoCoded     wordInfo = 1 << 5
+	infoRepeats   wordInfo = 1 << 6
+	infoSplit     wordInfo = 1 << 7
 )
 
 // newWordInfo packs a word's syllables and flags.
-func newWordInfo(syllables int, coded, repeats bool) wordInfo {
+func newWordInfo(syllables int, coded, repeats, split bool) wordInfo {
 	var w wordInfo
 	if syllables <= int(infoSyllables) {
 		w = wordInfo(syllables)
@@ -66,6 +69,9 @@ func newWordInfo(syllables int, coded, repeats bool) wordInfo {
 	}
 	if repeats {
 		w |= infoRepeats
+	}
+	if split {
+		w |= infoSplit
 	}
 	return w
 }
@@ -489,19 +495,26 @@ func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) 
 // findInto does with present and spare: in such text the whole words \b
 // sees are the runs of letters and digits that words are made of. It also
 // counts each word's syllables (see wordList.syllables) as it reads its
-// letters, and notes whether it may be gender-coded by stems and whether
-// it repeats the previous word; the words' infos are appended to spare3.
+// letters, and notes whether it may be gender-coded by stems, whether it
+// repeats the previous word and whether a sentence ends before it; the
+// words' infos are appended to spare3.
 func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences, present []uint64, spare2 []wordHit, stems *stemTable, spare3 []wordInfo) wordList {
 	toks, hits, infos := spare[:0], spare2[:0], spare3[:0]
 	// o.marks, kept in registers while the loop runs: a shift by 64 or
 	// more gives 0, so each byte c sets its bit in only one of the two.
 	var marksLow, marksHigh uint64
-	prev := "" // the previous word, lower case
+	prev := ""     // the previous word, lower case
+	split := false // the gap before the next word ends a sentence
 	n := len(lower)
 	for i := 0; i < n; {
 		if c := lower[i]; !isASCIILetterOrDigit(c) {
 			marksLow |= 1 << c
 			marksHigh |= 1 << (c - 64)
+			// As splits decides: a line break, or a ".", "!" or "?"
+			// followed by a blank (the end of a run of them).
+			if c == '\n' || (isSentenceEnd(c) && i+1 < n && isGapBlank(lower[i+1])) {
+				split = true
+			}
 			i++
 			continue
 		}
@@ -537,8 +550,8 @@ func tokenizeASCII(spare []token, s, lower string, x *wordIndex, o *occurrences,
 		}
 		w := lower[start:i]
 		toks = append(toks, token{int32(start), int32(i)})
-		infos = append(infos, newWordInfo(syl+part.count(), coded, w == prev))
-		prev = w
+		infos = append(infos, newWordInfo(syl+part.count(), coded, w == prev, split))
+		prev, split = w, false
 	}
 	o.marks = [2]uint64{marksLow, marksHigh}
 	o.set(present, hits)
