@@ -365,14 +365,16 @@ func renderedSize(r templates.Rendered) (size, texts int) {
 // Its words are worked out once, on first use (or all at once by
 // prepareDocs); a doc belongs to one Check call.
 type doc struct {
-	field string // "" for the posting
-	long  bool   // a long-text field (see textField.long)
-	text  string // typographic quotes made ASCII, runs of blanks made one space
-	lower string // strings.ToLower(text)
+	field string   // "" for the posting
+	text  string   // typographic quotes made ASCII, runs of blanks made one space
+	lower string   // strings.ToLower(text)
+	list  wordList // its words, once split is set
+
+	// Flags, side by side so that they take one word.
+	long bool // a long-text field (see textField.long)
 	// aligned says lower lines up with text byte for byte (see linesUp).
 	aligned bool
-	ascii   bool     // text is ASCII (set by prepareDocs only)
-	list    wordList // its words, once split is set
+	ascii   bool // text is ASCII (set by prepareDocs only)
 	split   bool
 
 	// found lists where the words of index occur in lower as whole ASCII
@@ -407,10 +409,11 @@ func (d *doc) occurrences(x *wordIndex) *occurrences {
 
 // prepareDocs makes the docs of one Check call, the posting's text and the
 // fields', and works out at once, for every doc, its lower case, its words
-// and where the words of data's index occur, keeping each kind in one allocation
-// shared by the docs rather than a few per doc.
-func prepareDocs(posting string, fields []textField, data *data) (*doc, []*doc) {
-	x, stems := data.index, &data.stems
+// (with their wordInfo) and where the words of cd's index occur, keeping
+// each kind in one allocation shared by the docs rather than a few per
+// doc.
+func prepareDocs(posting string, fields []textField, cd *data) (*doc, []*doc) {
+	x, stems := cd.index, &cd.stems
 	all := make([]doc, 1+len(fields))
 	ptrs := make([]*doc, len(fields))
 	all[0].text = collapseBlanks(posting)
@@ -569,8 +572,8 @@ func rest[T any](s []T, n int) []T {
 	return s[n:n]
 }
 
-// asciiCase reports whether s is ASCII and whether it has capitals A–Z.
-// It reads s eight bytes at a time (see upperBytes).
+// asciiCase reports whether s is ASCII and, when it is, whether it has
+// capitals A–Z. It reads s eight bytes at a time (see upperBytes).
 func asciiCase(s string) (ascii, upper bool) {
 	var or, up uint64 // or of the bytes; the capitals' 0x80 bits (valid for ASCII s)
 	i := 0
