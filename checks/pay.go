@@ -25,7 +25,8 @@ func (d *data) locate(location string) (found []placeMatch, rest []string) {
 	used := make([]bool, len(toks))
 	// Only the aliases whose first token is one of toks can match: those,
 	// in the order of d.aliases.
-	var candidates []int
+	var room [16]int // on the stack, for the usual few
+	candidates := room[:0]
 	for _, t := range toks {
 		candidates = append(candidates, d.aliasesByFirst[t.lower]...)
 		candidates = append(candidates, d.codesByFirst[t.text]...)
