@@ -43,6 +43,7 @@ import (
 type Store interface {
 	Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error)
 	Get(ctx context.Context, team, id string) (drafts.Draft, error)
+	Current(ctx context.Context, team, id string) (d drafts.Draft, events int, err error)
 	FindByMessage(ctx context.Context, team, channel, ts string) (drafts.Draft, error)
 	ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error)
 	Revise(ctx context.Context, team, id string, base int, editor string, values map[string]string) (drafts.Draft, error)

@@ -275,7 +275,8 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 	defer unlock()
 	var shown []byte
 	for round := 0; ; round++ {
-		d, err := b.store.Get(ctx, team, id)
+		// The message shows the draft's state, not its history.
+		d, events, err := b.store.Current(ctx, team, id)
 		if err != nil {
 			return fmt.Errorf("re-read draft: %w", err)
 		}
@@ -294,7 +295,7 @@ func (b *Bot) refreshReview(ctx context.Context, team, id string) error {
 		if bytes.Equal(req, shown) {
 			// The message shows the latest state.
 			if d.RefreshPending {
-				if _, err := b.store.MarkShown(ctx, team, id, len(d.Events)); err != nil {
+				if _, err := b.store.MarkShown(ctx, team, id, events); err != nil {
 					return fmt.Errorf("record %s shown: %w", id, err)
 				}
 			}

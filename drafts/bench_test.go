@@ -178,17 +178,29 @@ func historyDraft(b *testing.B, s *Store) (string, Message) {
 	return id, m
 }
 
+// BenchmarkGet reads a draft with a history of three revisions: whole
+// (Get), and as it is now (Current, what a review message needs).
 func BenchmarkGet(b *testing.B) {
 	s := benchStore(b)
 	populate(b, s, "T1", "U1", 1000)
 	id, _ := historyDraft(b, s)
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if d, err := s.Get(ctx, "T1", id); err != nil || len(d.Revisions) != 3 {
-			b.Fatal(err)
+	b.Run("Get", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if d, err := s.Get(ctx, "T1", id); err != nil || len(d.Revisions) != 3 {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("Current", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if d, n, err := s.Current(ctx, "T1", id); err != nil || d.Revision != 3 || n == 0 {
+				b.Fatal(d.Revision, n, err)
+			}
+		}
+	})
 }
 
 func BenchmarkFindByMessage(b *testing.B) {

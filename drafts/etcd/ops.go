@@ -166,6 +166,31 @@ func (s *Store) Get(ctx context.Context, team, id string) (drafts.Draft, error) 
 	return d, nil
 }
 
+// Current returns the draft as it is now without its history, and how many
+// events its history holds, as drafts.Store.Current does: one key read. It
+// returns drafts.ErrNotFound, drafts.ErrCorrupt, or the context's or
+// etcd's error.
+func (s *Store) Current(ctx context.Context, team, id string) (drafts.Draft, int, error) {
+	if err := drafts.ValidateNames("team", team, "id", id); err != nil {
+		return drafts.Draft{}, 0, fmt.Errorf("get current draft: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return drafts.Draft{}, 0, fmt.Errorf("get current draft: %w", err)
+	}
+	resp, err := s.get(ctx, s.draftKey(team, id))
+	if err != nil {
+		return drafts.Draft{}, 0, fmt.Errorf("get current draft: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return drafts.Draft{}, 0, fmt.Errorf("get current draft: draft %s in team %s: %w", id, team, drafts.ErrNotFound)
+	}
+	st, err := decodeState(resp.Kvs[0], team, id)
+	if err != nil {
+		return drafts.Draft{}, 0, fmt.Errorf("get current draft: %w", err)
+	}
+	return st.Draft, st.events, nil
+}
+
 // getFull reads a draft and its history in one transaction (at revision
 // rev, or the latest for 0).
 func (s *Store) getFull(ctx context.Context, team, id string, rev int64) (drafts.Draft, error) {

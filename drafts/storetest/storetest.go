@@ -26,6 +26,7 @@ import (
 type Store interface {
 	Create(ctx context.Context, n drafts.NewDraft) (drafts.Draft, error)
 	Get(ctx context.Context, team, id string) (drafts.Draft, error)
+	Current(ctx context.Context, team, id string) (drafts.Draft, int, error)
 	FindByMessage(ctx context.Context, team, channel, ts string) (drafts.Draft, error)
 	ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error)
 	ListByChannel(ctx context.Context, team, channel string, p drafts.Page) ([]drafts.Draft, string, error)
@@ -61,6 +62,7 @@ type Opener func(t *testing.T, now func() time.Time) Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Create", func(t *testing.T) { testCreate(t, open) })
 	t.Run("GetAndTeamIsolation", func(t *testing.T) { testGetAndTeamIsolation(t, open) })
+	t.Run("Current", func(t *testing.T) { testCurrent(t, open) })
 	t.Run("Revise", func(t *testing.T) { testRevise(t, open) })
 	t.Run("Reviews", func(t *testing.T) { testReviews(t, open) })
 	t.Run("ReviewOnce", func(t *testing.T) { testReviewOnce(t, open) })

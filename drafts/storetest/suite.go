@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -230,6 +231,75 @@ func testGetAndTeamIsolation(t *testing.T, open Opener) {
 		if again.Values["title"] != "Account Manager" || again.Revisions[0].Values["title"] != "Account Manager" {
 			t.Errorf("got %q/%q after mutating a result, want the stored values", again.Values["title"], again.Revisions[0].Values["title"])
 		}
+	})
+}
+
+// testCurrent: Current is Get without the history, with the count of
+// events MarkShown takes, at every step of a draft's life.
+func testCurrent(t *testing.T, open Opener) {
+	s, _ := openStore(t, open)
+	ctx := ctxT(t)
+	d := mustCreate(t, s, newDraft("T1", "U1"))
+	check := func(t *testing.T) {
+		t.Helper()
+		want := mustGet(t, s, "T1", d.ID)
+		got, events, err := s.Current(ctx, "T1", d.ID)
+		if err != nil {
+			t.Fatalf("Current: %v", err)
+		}
+		if events != len(want.Events) {
+			t.Errorf("events: got %d, want %d (Get's history)", events, len(want.Events))
+		}
+		if got.Revisions != nil || got.Events != nil {
+			t.Errorf("got %d revisions and %d events, want no history", len(got.Revisions), len(got.Events))
+		}
+		want.Revisions, want.Events = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"created", func() error { return nil }},
+		{"posted", func() error {
+			_, err := s.MarkPosted(ctx, "T1", d.ID, drafts.Message{Channel: "C1", TS: "1700000000.000100"})
+			return err
+		}},
+		{"approved", func() error { _, _, err := s.Approve(ctx, "T1", d.ID, "U2", 2); return err }},
+		{"revised", func() error {
+			_, err := s.Revise(ctx, "T1", d.ID, 1, "U1", map[string]string{"title": "Senior Account Manager"})
+			return err
+		}},
+		{"changes requested", func() error { _, _, err := s.RequestChanges(ctx, "T1", d.ID, "U3"); return err }},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.do(); err != nil {
+				t.Fatal(err)
+			}
+			check(t)
+		})
+	}
+	t.Run("the count is what MarkShown takes", func(t *testing.T) {
+		_, events, err := s.Current(ctx, "T1", d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shown, err := s.MarkShown(ctx, "T1", d.ID, events); err != nil || !shown {
+			t.Errorf("MarkShown with Current's count: got %t, %v; want true", shown, err)
+		}
+	})
+	t.Run("unknown draft and team", func(t *testing.T) {
+		_, _, err := s.Current(ctx, "T1", "AM-99")
+		wantErr(t, "Current", err, drafts.ErrNotFound)
+		_, _, err = s.Current(ctx, "T9", d.ID)
+		wantErr(t, "Current", err, drafts.ErrNotFound)
+	})
+	t.Run("invalid names", func(t *testing.T) {
+		_, _, err := s.Current(ctx, "", d.ID)
+		wantErr(t, "Current", err, drafts.ErrInvalid)
 	})
 }
 
