@@ -65,7 +65,7 @@ func (b *Bot) postDraft(ctx context.Context, d drafts.Draft, o postOpts) error {
 	if !claimed {
 		return nil // posted meanwhile, or another replica is posting it
 	}
-	d, err = b.store.Get(ctx, d.Team, d.ID)
+	d, _, err = b.store.Current(ctx, d.Team, d.ID)
 	if err != nil {
 		return fmt.Errorf("re-read draft before posting: %w", err)
 	}
