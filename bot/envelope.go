@@ -174,19 +174,9 @@ func scanState(s *scanner) (formState, bool) {
 				ok := s.null() || s.object(func(k []byte) bool {
 					switch string(k) {
 					case "type":
-						if s.null() {
-							return true
-						}
-						var ok bool
-						in.Type, ok = s.str()
-						return ok
+						return scanStringField(s, &in.Type)
 					case "value":
-						if s.null() {
-							return true
-						}
-						var ok bool
-						in.Value, ok = s.str()
-						return ok
+						return scanStringField(s, &in.Value)
 					case "selected_option":
 						in.Option = ""
 						if s.null() {
@@ -222,13 +212,19 @@ func scanOptionValue(s *scanner, v *string) bool {
 		if string(k) != "value" {
 			return !folds(k, "value") && s.skip()
 		}
-		if s.null() {
-			return true
-		}
-		var ok bool
-		*v, ok = s.str()
-		return ok
+		return scanStringField(s, v)
 	})
+}
+
+// scanStringField reads a string field's value into v; null leaves v as it
+// was, as encoding/json does.
+func scanStringField(s *scanner, v *string) bool {
+	if s.null() {
+		return true
+	}
+	var ok bool
+	*v, ok = s.str()
+	return ok
 }
 
 // wirePayload holds the fields of slash command and interaction payloads

@@ -50,6 +50,16 @@ func simpleModal() slack.ModalViewRequest {
 	}
 }
 
+// openModal opens m for UserAlice with a fresh trigger_id.
+func openModal(t *testing.T, ctx context.Context, s *Server, c *socketClient, m slack.ModalViewRequest) *slack.ViewResponse {
+	t.Helper()
+	resp, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), m)
+	if err != nil {
+		t.Fatalf("OpenView: %v", err)
+	}
+	return resp
+}
+
 // newTrigger sends a slash command (acked) and returns its trigger_id.
 func newTrigger(t *testing.T, ctx context.Context, s *Server, c *socketClient, user string) string {
 	t.Helper()
@@ -106,11 +116,7 @@ func TestViewMethods(t *testing.T) {
 
 	open := func(t *testing.T, m slack.ModalViewRequest) *slack.ViewResponse {
 		t.Helper()
-		resp, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), m)
-		if err != nil {
-			t.Fatalf("OpenView: %v", err)
-		}
-		return resp
+		return openModal(t, ctx, s, c, m)
 	}
 
 	t.Run("update by id with the current hash", func(t *testing.T) {
@@ -242,11 +248,7 @@ func TestSameViewOpenedAgain(t *testing.T) {
 	c := connect(t, s)
 	open := func(t *testing.T, m slack.ModalViewRequest) *slack.ViewResponse {
 		t.Helper()
-		resp, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), m)
-		if err != nil {
-			t.Fatalf("OpenView: %v", err)
-		}
-		return resp
+		return openModal(t, ctx, s, c, m)
 	}
 	header := func(id string) slack.ModalViewRequest {
 		m := simpleModal()
