@@ -77,8 +77,12 @@ type socket struct {
 // workerIdle is how long a frame's goroutine waits for the next frame.
 const workerIdle = 10 * time.Second
 
-// maxPooledFrame is the largest buffer kept for reuse.
-const maxPooledFrame = 256 << 10
+// maxPooledFrame is the largest buffer kept for reuse; newFrameBuffer is
+// the size a new one starts at (a modal submission is 10-15 kB).
+const (
+	maxPooledFrame = 256 << 10
+	newFrameBuffer = 16 << 10
+)
 
 // connected reports whether Slack said hello on the current connection.
 func (s *socket) connected() bool {
@@ -315,7 +319,9 @@ func (s *socket) readFrame(conn *wsConn) (*bytes.Buffer, error) {
 	}
 	buf, _ := s.buffers.Get().(*bytes.Buffer)
 	if buf == nil {
-		buf = new(bytes.Buffer)
+		// Room for a modal submission at once, rather than growing from
+		// 512 bytes through every power of two to get there.
+		buf = bytes.NewBuffer(make([]byte, 0, newFrameBuffer))
 	}
 	buf.Reset()
 	if _, err := buf.ReadFrom(r); err != nil {
