@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -198,7 +196,7 @@ func (d *jsonDecoder) skip() {
 	case c == 'n':
 		d.literal("null", nil)
 	case c == '-' || c >= '0' && c <= '9':
-		if end := d.numberEnd(); end < 0 {
+		if end := numberEnd(d.data, d.pos); end < 0 {
 			d.fail()
 		} else {
 			d.pos = end
@@ -439,135 +437,19 @@ func (d *jsonDecoder) str() string {
 // escapedStr continues str from i, the first byte that is not copied as
 // is (a backslash or invalid UTF-8).
 func (d *jsonDecoder) escapedStr(start, i int) string {
-	buf := make([]byte, 0, i-start+64)
-	buf = append(buf, d.data[start:i]...)
-	for i < len(d.data) {
-		c := d.data[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return string(buf)
-		case c == '\\':
-			if i+1 >= len(d.data) {
-				d.fail()
-				return ""
-			}
-			switch e := d.data[i+1]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r := getu4(d.data[i:])
-				if r < 0 {
-					d.fail()
-					return ""
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if dec := utf16.DecodeRune(r, getu4(d.data[i:])); dec != unicode.ReplacementChar {
-						r = dec
-						i += 6
-					} else {
-						r = unicode.ReplacementChar
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-				continue
-			default:
-				d.fail()
-				return ""
-			}
-			i += 2
-		case c < 0x20:
-			d.fail()
-			return ""
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(d.data[i:])
-			buf = utf8.AppendRune(buf, r) // invalid UTF-8 becomes U+FFFD
-			i += size
-		}
+	buf, end, ok := appendUnescaped(append(make([]byte, 0, i-start+64), d.data[start:i]...), d.data, i)
+	if !ok {
+		d.fail()
+		return ""
 	}
-	d.fail()
-	return ""
-}
-
-// getu4 decodes \uXXXX at the start of s, or returns -1.
-func getu4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for _, c := range s[2:6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
-}
-
-// numberEnd returns the end of the number at pos, read with JSON's
-// grammar, or -1 when there is none.
-func (d *jsonDecoder) numberEnd() int {
-	i := d.pos
-	digits := func() int {
-		n := 0
-		for i < len(d.data) && d.data[i] >= '0' && d.data[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if d.data[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d.data) && d.data[i] == '0':
-		i++
-	case digits() == 0:
-		return -1
-	}
-	if i < len(d.data) && d.data[i] == '.' {
-		i++
-		if digits() == 0 {
-			return -1
-		}
-	}
-	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
-		i++
-		if i < len(d.data) && (d.data[i] == '+' || d.data[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return -1
-		}
-	}
-	return i
+	d.pos = end
+	return string(buf)
 }
 
 // number reads a number with JSON's grammar, converted as encoding/json
 // converts it (strconv.ParseFloat); out of range gives up.
 func (d *jsonDecoder) number() any {
-	end := d.numberEnd()
+	end := numberEnd(d.data, d.pos)
 	if end < 0 {
 		d.fail()
 		return nil

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -159,7 +157,7 @@ func (p *treeParser) value() jnode {
 	case c == 'n':
 		return p.literal("null", jNull)
 	case c == '-' || c >= '0' && c <= '9':
-		end := numberEndString(p.src, p.pos)
+		end := numberEnd(p.src, p.pos)
 		if end < 0 {
 			p.fail()
 			return jnode{}
@@ -221,148 +219,16 @@ func (p *treeParser) str() jnode {
 }
 
 // escapedStr continues str from i, the first byte not copied as is (a
-// backslash or invalid UTF-8), as jsonDecoder.escapedStr does.
+// backslash or invalid UTF-8), decoding into dec.
 func (p *treeParser) escapedStr(start, i int) jnode {
 	from := len(p.dec)
-	p.dec = append(p.dec, p.src[start:i]...)
-	for i < len(p.src) {
-		j := i
-		for j < len(p.src) && plainByte[p.src[j]] {
-			j++
-		}
-		p.dec = append(p.dec, p.src[i:j]...)
-		if i = j; i >= len(p.src) {
-			break
-		}
-		c := p.src[i]
-		switch {
-		case c == '"':
-			p.pos = i + 1
-			return jnode{kind: jStrDec, a: int32(from), b: int32(len(p.dec))}
-		case c == '\\':
-			if i+1 >= len(p.src) {
-				p.fail()
-				return jnode{}
-			}
-			switch e := p.src[i+1]; e {
-			case '"', '\\', '/':
-				p.dec = append(p.dec, e)
-			case 'b':
-				p.dec = append(p.dec, '\b')
-			case 'f':
-				p.dec = append(p.dec, '\f')
-			case 'n':
-				p.dec = append(p.dec, '\n')
-			case 'r':
-				p.dec = append(p.dec, '\r')
-			case 't':
-				p.dec = append(p.dec, '\t')
-			case 'u':
-				r := getu4String(p.src[i:])
-				if r < 0 {
-					p.fail()
-					return jnode{}
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if dec := utf16.DecodeRune(r, getu4String(p.src[i:])); dec != unicode.ReplacementChar {
-						r = dec
-						i += 6
-					} else {
-						r = unicode.ReplacementChar
-					}
-				}
-				p.dec = utf8.AppendRune(p.dec, r)
-				continue
-			default:
-				p.fail()
-				return jnode{}
-			}
-			i += 2
-		case c < 0x20:
-			p.fail()
-			return jnode{}
-		case c < utf8.RuneSelf:
-			p.dec = append(p.dec, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(p.src[i:])
-			p.dec = utf8.AppendRune(p.dec, r) // invalid UTF-8 becomes U+FFFD
-			i += size
-		}
+	dec, end, ok := appendUnescaped(append(p.dec, p.src[start:i]...), p.src, i)
+	if !ok {
+		p.fail()
+		return jnode{}
 	}
-	p.fail()
-	return jnode{}
-}
-
-// plainByte marks the bytes a JSON string holds as they are: ASCII but
-// the quote, the backslash and control characters.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// getu4String is getu4 for a string.
-func getu4String(s string) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for i := 2; i < 6; i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
-	}
-	return r
-}
-
-// numberEndString returns the end of the number at i of s, read with
-// JSON's grammar, or -1 when there is none.
-func numberEndString(s string, i int) int {
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return -1
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return -1
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return -1
-		}
-	}
-	return i
+	p.dec, p.pos = dec, end
+	return jnode{kind: jStrDec, a: int32(from), b: int32(len(p.dec))}
 }
 
 // jv is a value of a jsonTree; the zero jv is an absent value (no type).
