@@ -367,13 +367,7 @@ func TestAuth(t *testing.T) {
 			cfg := Config{Endpoints: c.Endpoints(), Prefix: tt.prefix, Username: tt.user, Password: tt.password, DialTimeout: 2 * time.Second}
 			s, err := open(gwCtx(t), cfg, nil)
 			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Open: %v", err)
-				}
-				defer s.Close()
-				if _, err := s.Create(gwCtx(t), drafts.NewDraft{Team: "T1", Channel: "C", Author: "U1", Prefix: "AM"}); err != nil {
-					t.Errorf("Create: %v", err)
-				}
+				mustWork(t, s, err)
 				return
 			}
 			if err == nil {
@@ -497,13 +491,7 @@ func TestTLS(t *testing.T) {
 			}
 			s, err := open(gwCtx(t), Config{Endpoints: []string{tt.endpoint}, Prefix: gwPrefix(), TLS: cfg, DialTimeout: 2 * time.Second}, nil)
 			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Open: %v", err)
-				}
-				defer s.Close()
-				if _, err := s.Create(gwCtx(t), drafts.NewDraft{Team: "T1", Channel: "C", Author: "U1", Prefix: "AM"}); err != nil {
-					t.Errorf("Create: %v", err)
-				}
+				mustWork(t, s, err)
 				return
 			}
 			if err == nil {
@@ -566,5 +554,19 @@ func TestPrefixEnd(t *testing.T) {
 		if got := prefixEnd(tt.in); got != tt.want {
 			t.Errorf("prefixEnd(%q): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// mustWork checks that an Open that should have succeeded did, and that
+// the store it opened takes a write; the store is closed when the test
+// ends.
+func mustWork(t *testing.T, s *Store, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Create(gwCtx(t), drafts.NewDraft{Team: "T1", Channel: "C", Author: "U1", Prefix: "AM"}); err != nil {
+		t.Errorf("Create: %v", err)
 	}
 }
