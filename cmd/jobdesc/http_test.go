@@ -137,6 +137,7 @@ func TestPprofHandler(t *testing.T) {
 		{"/debug/pprof/allocs", 200, "application/octet-stream", gzipMagic},
 		{"/debug/pprof/goroutine", 200, "application/octet-stream", gzipMagic},
 		{"/debug/pprof/profile?seconds=1", 200, "application/octet-stream", gzipMagic},
+		{"/debug/pprof/trace?seconds=1", 200, "application/octet-stream", "go 1."},
 		{"/debug/pprof/nope", 404, "text/plain; charset=utf-8", `unknown profile "nope"`},
 		{"/debug/pprof/heap?seconds=5", 400, "text/plain; charset=utf-8", "profile only"},
 	} {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,13 +181,18 @@ func pprofHandler() http.Handler {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			fmt.Fprintln(w, "Profiles (go tool pprof http://HOST/debug/pprof/NAME):")
 			fmt.Fprintln(w, "profile?seconds=30 (CPU)")
+			fmt.Fprintln(w, "trace?seconds=5 (execution trace: go tool trace FILE)")
 			for _, p := range pprof.Profiles() {
 				fmt.Fprintf(w, "%s (%d)\n", p.Name(), p.Count())
 			}
 			return
 		}
-		if name == "profile" {
+		switch name {
+		case "profile":
 			cpuProfile(w, r)
+			return
+		case "trace":
+			executionTrace(w, r)
 			return
 		}
 		p := pprof.Lookup(name)
@@ -216,16 +222,29 @@ func pprofHandler() http.Handler {
 // 30, cut short when the client goes away), or 500 when another CPU
 // profile is running.
 func cpuProfile(w http.ResponseWriter, r *http.Request) {
+	recordFor(w, r, "profile", "CPU profiling", pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// executionTrace writes an execution trace of the next ?seconds= seconds
+// (go tool trace: when each goroutine ran, waited for a CPU, or blocked),
+// or 500 when another trace is running.
+func executionTrace(w http.ResponseWriter, r *http.Request) {
+	recordFor(w, r, "trace", "tracing", trace.Start, trace.Stop)
+}
+
+// recordFor runs a recorder that writes to w for ?seconds= seconds
+// (default 30, cut short when the client goes away).
+func recordFor(w http.ResponseWriter, r *http.Request, file, what string, start func(io.Writer) error, stop func()) {
 	sec, err := strconv.Atoi(r.FormValue("seconds"))
 	if err != nil || sec <= 0 {
 		sec = 30
 	}
-	// Headers first: once started, the profiler writes to w on its own.
+	// Headers first: once started, the recorder writes to w on its own.
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="profile"`)
-	if err := pprof.StartCPUProfile(w); err != nil {
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", file))
+	if err := start(w); err != nil {
 		w.Header().Del("Content-Disposition")
-		http.Error(w, fmt.Sprintf("could not enable CPU profiling: %v", err), http.StatusInternalServerError)
+		http.Error(w, fmt.Sprintf("could not enable %s: %v", what, err), http.StatusInternalServerError)
 		return
 	}
 	t := time.NewTimer(time.Duration(sec) * time.Second)
@@ -234,7 +253,7 @@ func cpuProfile(w http.ResponseWriter, r *http.Request) {
 	case <-t.C:
 	case <-r.Context().Done():
 	}
-	pprof.StopCPUProfile()
+	stop()
 }
 
 // registerMetrics adds to reg what /metrics shows besides the bot's own
