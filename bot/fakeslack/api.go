@@ -172,10 +172,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
-	start := time.Now()
+	start, noticed := requestArrival(r), time.Now()
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, perr := parseAPIRequest(r, method)
-	call := Call{Method: method, At: start}
+	call := Call{Method: method, At: start, Noticed: noticed}
 	if req != nil {
 		call.Params = req.params
 		call.Body = req.body

@@ -123,7 +123,12 @@
 // their payload and latency, measured from the moment the frame was
 // written (Delivery.SentAt, taken holding the socket, just before the
 // write, so waiting for a busy socket does not count against the app) to
-// the moment the ack frame was read; an ack later than Options.AckDeadline (3 s)
+// the moment the ack frame arrived: on Linux the kernel's receive time of
+// its packets (SO_TIMESTAMPNS), not the later moment the fake's goroutine
+// read it, which on a machine the app and the fake saturate together
+// would count the fake's own scheduling against the app (Ack.Noticed and
+// Call.Noticed keep that moment; Web API calls are timed the same way,
+// Call.At); elsewhere the moment it was read. An ack later than Options.AckDeadline (3 s)
 // is Late, listed by LateAcks and Problems, and its payload is ignored as
 // Slack ignores it. With Options.Redeliver an unacked events_api envelope
 // is redelivered with a new envelope_id, the same event_id and

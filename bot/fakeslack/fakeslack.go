@@ -223,6 +223,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on loopback: %w", err)
 	}
+	ln = arrivalListener{ln}
 	s.ln = ln
 	s.base = "http://" + ln.Addr().String()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -230,7 +231,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("/api/", s.handleAPI)
 	mux.HandleFunc("/link/", s.handleLink)
 	mux.HandleFunc("/response/", s.handleResponseURL)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: withConn}
 	s.wg.Go(func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logf("fakeslack: http server stopped: %v", err)
@@ -537,3 +538,32 @@ func newUUID() string {
 // dmChannelID returns the id of the direct-message channel between the app
 // and a user.
 func dmChannelID(user string) string { return "D" + strings.TrimPrefix(user, "U") }
+
+// arrivalListener stamps accepted connections with their packets' arrival
+// times (withArrival).
+type arrivalListener struct{ net.Listener }
+
+func (l arrivalListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return withArrival(c), nil
+}
+
+type connKey struct{}
+
+// withConn keeps a request's connection in its context (http.Server's
+// ConnContext), for requestArrival.
+func withConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// requestArrival returns when r's bytes arrived, as far as the fake
+// knows: at the latest, now.
+func requestArrival(r *http.Request) time.Time {
+	if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+		return arrival(c)
+	}
+	return time.Now()
+}

@@ -38,10 +38,10 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
-	start := time.Now()
+	start, noticed := requestArrival(r), time.Now()
 	id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	call := Call{Method: "response_url", At: start, Body: body, Params: map[string]string{}}
+	call := Call{Method: "response_url", At: start, Noticed: noticed, Body: body, Params: map[string]string{}}
 	var fields map[string]json.RawMessage
 	jsonErr := json.Unmarshal(body, &fields)
 	for k, raw := range fields {

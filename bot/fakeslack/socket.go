@@ -206,7 +206,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if mt == websocket.TextMessage {
-			s.handleFrame(c, data)
+			s.handleFrame(c, data, arrival(ws.UnderlyingConn()))
 		}
 	}
 	close(c.done)
@@ -516,9 +516,9 @@ func (s *Server) Redeliver(ctx context.Context, d *Delivery) (*Delivery, error) 
 	return s.send(ctx, env)
 }
 
-// handleFrame handles a frame the app wrote: an ack.
-func (s *Server) handleFrame(c *sockConn, data []byte) {
-	now := time.Now()
+// handleFrame handles a frame the app wrote (an ack) that arrived at at.
+func (s *Server) handleFrame(c *sockConn, data []byte, at time.Time) {
+	noticed := time.Now()
 	var f struct {
 		EnvelopeID string          `json:"envelope_id"`
 		Payload    json.RawMessage `json:"payload"`
@@ -549,7 +549,7 @@ func (s *Server) handleFrame(c *sockConn, data []byte) {
 	if len(payload) == 0 || string(payload) == "null" {
 		payload = nil
 	}
-	ack := Ack{EnvelopeID: f.EnvelopeID, Type: st.d.Type, Payload: payload, At: now, Latency: now.Sub(st.d.SentAt)}
+	ack := Ack{EnvelopeID: f.EnvelopeID, Type: st.d.Type, Payload: payload, At: at, Noticed: noticed, Latency: at.Sub(st.d.SentAt)}
 	ack.Late = ack.Latency > s.opts.AckDeadline
 	st.acked, st.ack = true, ack
 	close(st.ackCh)
@@ -559,7 +559,7 @@ func (s *Server) handleFrame(c *sockConn, data []byte) {
 		text += " LATE"
 		s.problemLocked("envelope %s (%s %s) acked late, after %v", f.EnvelopeID, st.d.Type, st.d.PayloadType, ack.Latency)
 	}
-	s.entryLocked(Entry{At: now, Kind: KindAck, EnvelopeID: f.EnvelopeID, Text: text, Data: data})
+	s.entryLocked(Entry{At: at, Kind: KindAck, EnvelopeID: f.EnvelopeID, Text: text, Data: data})
 	if payload != nil && !st.accepts {
 		s.problemLocked("envelope %s (%s) does not accept a response payload, but the ack carried one", f.EnvelopeID, st.d.Type)
 	}

@@ -56,8 +56,12 @@ type Call struct {
 	// invalid_arguments answers.
 	Messages []string
 	Fault    bool // the answer came from an injected Fault
-	At       time.Time
-	Duration time.Duration
+	// At is when the request arrived (the kernel's receive time where it
+	// is known); Noticed is when the fake's handler started on it, which
+	// on a busy machine can be milliseconds later. Duration runs from At
+	// to the answer.
+	At, Noticed time.Time
+	Duration    time.Duration
 }
 
 // Param returns a parameter (form field or top-level JSON field).
@@ -89,9 +93,11 @@ type Ack struct {
 	EnvelopeID string
 	Type       string          // the envelope's type
 	Payload    json.RawMessage // nil when the ack carried no payload
-	At         time.Time
-	Latency    time.Duration // since the envelope was written
-	Late       bool          // later than Options.AckDeadline: Slack ignores it
+	// At is when the ack arrived (the kernel's receive time where it is
+	// known), Noticed when the fake read it.
+	At, Noticed time.Time
+	Latency     time.Duration // from the envelope's write to At
+	Late        bool          // later than Options.AckDeadline: Slack ignores it
 }
 
 // ResponseAction returns the payload's response_action ("errors", "update",
