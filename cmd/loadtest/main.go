@@ -51,6 +51,7 @@ type options struct {
 	validate    bool
 	timeout     time.Duration
 	cpuprofile  string
+	trace       string
 	heapprofile string
 	env         []string // extra KEY=VALUE for the bot only
 }
@@ -74,6 +75,10 @@ type result struct {
 	// Phases is the CPU each side spent per burst (slash commands,
 	// submissions, reactions).
 	Phases []phase
+	// Noticed is how long after an ack or a Web API call arrived the
+	// fake's goroutine got round to reading it (not counted in Steps,
+	// which run to the arrival).
+	Noticed step
 }
 
 // phase is one burst's wall time and the CPU each process spent in it.
@@ -178,6 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.validate, "validate", false, "also validate every payload against Slack's JSON schemas (costs the fake CPU the bot then lacks)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for each expected call")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the bot's CPU profile during the burst to this file (go tool pprof FILE)")
+	fs.StringVar(&o.trace, "trace", "", "write the bot's execution trace of the burst's first 3 s to this file (go tool trace FILE; instead of -cpuprofile)")
 	fs.StringVar(&o.heapprofile, "heapprofile", "", "write the bot's heap profile after the burst to this file (in use now, and allocated since start)")
 	fs.Func("env", "set `KEY=VALUE` in the bot's environment only, e.g. -env GOGC=200 (repeatable)", func(kv string) error {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
@@ -257,7 +263,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	)
 	cmd.Env = append(cmd.Env, o.env...)
 	var pprofAddr string
-	if o.cpuprofile != "" || o.heapprofile != "" {
+	if o.cpuprofile != "" || o.heapprofile != "" || o.trace != "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
@@ -295,11 +301,16 @@ func measure(ctx context.Context, o options) (*result, error) {
 		return nil, err
 	}
 	profDone := make(chan error, 1)
-	if o.cpuprofile != "" {
+	switch {
+	case o.trace != "":
+		go func() {
+			profDone <- fetchProfile(ctx, "http://"+pprofAddr+"/debug/pprof/trace?seconds=3", o.trace)
+		}()
+	case o.cpuprofile != "":
 		go func() {
 			profDone <- fetchProfile(ctx, "http://"+pprofAddr+"/debug/pprof/profile?seconds=5", o.cpuprofile)
 		}()
-	} else {
+	default:
 		profDone <- nil
 	}
 
@@ -433,6 +444,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 		res.Errors = append(res.Errors, "cpu profile: "+err.Error())
 	}
 	res.Steps = []step{ack, open, submitAck, post, reactAck, update}
+	res.Noticed = noticed(slack, burstStart)
 	res.ValidationErrs = len(slack.ValidationFailures())
 	for _, p := range slack.Problems() {
 		res.Errors = append(res.Errors, "fake slack: "+p)
@@ -536,6 +548,23 @@ func record(s *step, res *result, d time.Duration, err error, late bool) {
 	}
 }
 
+// noticed returns how long after arriving the fake read each ack and Web
+// API call since start.
+func noticed(s *fakeslack.Server, start time.Time) step {
+	st := step{Name: "arrival → read by the fake"}
+	for _, a := range s.Acks() {
+		if a.At.After(start) && !a.Noticed.IsZero() {
+			st.Latencies = append(st.Latencies, a.Noticed.Sub(a.At))
+		}
+	}
+	for _, c := range s.Calls("") {
+		if c.At.After(start) && !c.Noticed.IsZero() {
+			st.Latencies = append(st.Latencies, c.Noticed.Sub(c.At))
+		}
+	}
+	return st
+}
+
 // viewOf returns the modal a user sees: the top of their stack, which
 // views.open just put there (cheaper than decoding the views.open answer).
 func viewOf(s *fakeslack.Server, user string) fakeslack.View {
@@ -587,6 +616,10 @@ func report(w io.Writer, o options, res *result) {
 			ms(s.quantile(.5)), ms(s.quantile(.9)), ms(s.quantile(.99)), ms(s.quantile(1)), s.Errors, s.Timeouts)
 	}
 	tw.Flush()
+	if n := res.Noticed; len(n.Latencies) > 0 {
+		fmt.Fprintf(w, "\nlatencies run to the kernel's receive time; the fake read acks and calls p50 %s, p99 %s, max %s after that\n",
+			ms(n.quantile(.5)), ms(n.quantile(.99)), ms(n.quantile(1)))
+	}
 	fmt.Fprintf(w, "\nprocess start → socket connected: %s\n", ms(res.Startup))
 	fmt.Fprintf(w, "burst: %s wall; CPU of this process (fake Slack and load): %s; of jobdesc: %s\n",
 		ms(res.BurstWall), res.SelfCPU, res.BotCPU)
