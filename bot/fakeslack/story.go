@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -168,6 +169,36 @@ func (s *Server) openViewLocked(user, id string) (*viewState, error) {
 // none closes the view, "errors" keeps it open with View.Errors set,
 // "update" replaces it, "push" stacks a new one, "clear" closes them all.
 func (s *Server) SubmitView(ctx context.Context, user string, view View, values map[string]any) (*Delivery, error) {
+	for {
+		sub, err := s.PrepareSubmission(user, view, values)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.Submit(ctx, sub)
+		if errors.Is(err, errViewChanged) {
+			continue // changed while the state was built: build it again
+		}
+		return d, err
+	}
+}
+
+// Submission is a view_submission built ahead of sending it, so that a
+// load test can build a burst before it times one: PrepareSubmission
+// builds it, Submit sends it.
+type Submission struct {
+	user, viewID string
+	view         *viewState // the view, and its content, it was built from
+	body         *viewBody
+	env          outEnvelope
+}
+
+// errViewChanged is the view of a Submission changing or closing before
+// Submit.
+var errViewChanged = fmt.Errorf("the view changed since the submission was prepared: %w", ErrInvalidInput)
+
+// PrepareSubmission builds what SubmitView would send for the user's open
+// modal and values, without sending it. It returns SubmitView's errors.
+func (s *Server) PrepareSubmission(user string, view View, values map[string]any) (*Submission, error) {
 	if values == nil {
 		values = map[string]any{}
 	}
@@ -176,52 +207,54 @@ func (s *Server) SubmitView(ctx context.Context, user string, view View, values 
 		defer s.mu.Unlock()
 		return s.knownLocked(kind, id)
 	}
-	for {
-		// Look the view up, build its state without the lock (the body
-		// never changes), then check nothing changed meanwhile.
-		s.mu.Lock()
-		v, err := s.openViewLocked(user, view.ID)
-		if err == nil && v.typ != "modal" {
-			err = fmt.Errorf("view %s is a %s view, not a modal: %w", view.ID, v.typ, ErrInvalidInput)
-		}
-		if err != nil {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("submit view: %w", err)
-		}
-		body := v.body
-		s.mu.Unlock()
-
-		state, err := stateValues(body.state, values, known)
-		if err != nil {
-			return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
-		}
-
-		s.mu.Lock()
-		if again, err := s.openViewLocked(user, view.ID); err != nil || again != v || v.body != body {
-			s.mu.Unlock()
-			continue
-		}
-		trig := s.newTriggerLocked(user, v.id)
-		before, after := v.wireAround()
-		id := v.id
-		userRef := s.userRefLocked(user)
-		s.mu.Unlock()
-
-		wire := make(rawJSON, 0, len(before)+len(body.initialState)+len(body.initialState)/2+len(after))
-		wire = appendJSON(append(wire, before...), state)
-		wire = append(wire, after...)
-		payload := map[string]any{
-			"type": "view_submission", "team": teamWire(), "user": userRef, "api_app_id": AppID,
-			"token": VerificationToken, "trigger_id": trig, "view": wire, "response_urls": []any{},
-			"is_enterprise_install": false, "enterprise": nil,
-		}
-		callback := body.callbackID
-		return s.send(ctx, outEnvelope{
-			typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
-			summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, callback, user),
-			onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
-		})
+	// Look the view up and build its state without the lock (the body
+	// never changes); Submit checks the view is still the same.
+	s.mu.Lock()
+	v, err := s.openViewLocked(user, view.ID)
+	if err == nil && v.typ != "modal" {
+		err = fmt.Errorf("view %s is a %s view, not a modal: %w", view.ID, v.typ, ErrInvalidInput)
 	}
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("submit view: %w", err)
+	}
+	body := v.body
+	before, after := v.wireAround()
+	id := v.id
+	userRef := s.userRefLocked(user)
+	trig := s.newTriggerLocked(user, v.id)
+	s.mu.Unlock()
+
+	state, err := stateValues(body.state, values, known)
+	if err != nil {
+		return nil, fmt.Errorf("submit view %s: %w", view.ID, err)
+	}
+	wire := make(rawJSON, 0, len(before)+len(body.initialState)+len(body.initialState)/2+len(after))
+	wire = appendJSON(append(wire, before...), state)
+	wire = append(wire, after...)
+	payload := map[string]any{
+		"type": "view_submission", "team": teamWire(), "user": userRef, "api_app_id": AppID,
+		"token": VerificationToken, "trigger_id": trig, "view": wire, "response_urls": []any{},
+		"is_enterprise_install": false, "enterprise": nil,
+	}
+	return &Submission{user: user, viewID: id, view: v, body: body, env: outEnvelope{
+		typ: "interactive", payloadType: "view_submission", raw: encodeJSONSize(payload, sizeHint(payload)), accepts: true, triggerID: trig, viewID: id,
+		summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, body.callbackID, user),
+		onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
+	}}, nil
+}
+
+// Submit sends a prepared submission. It fails (ErrInvalidInput) if the
+// modal was closed or changed since it was prepared.
+func (s *Server) Submit(ctx context.Context, sub *Submission) (*Delivery, error) {
+	s.mu.Lock()
+	v, err := s.openViewLocked(sub.user, sub.viewID)
+	same := err == nil && v == sub.view && v.body == sub.body
+	s.mu.Unlock()
+	if !same {
+		return nil, fmt.Errorf("submit view %s: %w", sub.viewID, errViewChanged)
+	}
+	return s.send(ctx, sub.env)
 }
 
 // applySubmissionAckLocked applies a view_submission ack's response_action.

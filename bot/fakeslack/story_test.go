@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -359,4 +360,85 @@ func TestCloseViewNotifies(t *testing.T) {
 	if got, _ := s.View(v.ID); !got.Closed {
 		t.Errorf("view still open after CloseView")
 	}
+}
+
+// TestPreparedSubmission checks that a submission built ahead is sent as
+// SubmitView would send it, and refused once its view changed.
+func TestPreparedSubmission(t *testing.T) {
+	s := newServer(t, Options{})
+	ctx := testContext(t)
+	c := connect(t, s)
+	open := func(t *testing.T) View {
+		t.Helper()
+		resp, err := c.api.OpenViewContext(ctx, newTrigger(t, ctx, s, c, UserAlice), simpleModal())
+		if err != nil {
+			t.Fatalf("OpenView: %v", err)
+		}
+		v, _ := s.View(resp.View.ID)
+		return v
+	}
+	values := map[string]any{"company": "Acme"}
+
+	t.Run("sent as SubmitView sends it", func(t *testing.T) {
+		v := open(t)
+		sub, err := s.PrepareSubmission(UserAlice, v, values)
+		if err != nil {
+			t.Fatalf("PrepareSubmission: %v", err)
+		}
+		d, err := s.Submit(ctx, sub)
+		if err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+		evt := c.next(t, ctx, socketmode.EventTypeInteractive)
+		c.ack(t, evt, slack.NewErrorsViewSubmissionResponse(map[string]string{"company": "taken"}))
+		waitAck(t, ctx, d)
+		cb := evt.Data.(slack.InteractionCallback)
+		if got := cb.View.State.Values["company"]["company_input"].Value; cb.Type != slack.InteractionTypeViewSubmission || cb.View.ID != v.ID || got != "Acme" || cb.TriggerID == "" {
+			t.Errorf("got %s of view %s with company %q, trigger %q; want a view_submission of %s with Acme and a trigger", cb.Type, cb.View.ID, got, cb.TriggerID, v.ID)
+		}
+
+		again, err := s.SubmitView(ctx, UserAlice, v, values)
+		if err != nil {
+			t.Fatalf("SubmitView: %v", err)
+		}
+		evt2 := c.next(t, ctx, socketmode.EventTypeInteractive)
+		c.ack(t, evt2)
+		waitAck(t, ctx, again)
+		var p1, p2 map[string]any
+		if err := json.Unmarshal(d.Payload, &p1); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(again.Payload, &p2); err != nil {
+			t.Fatal(err)
+		}
+		delete(p1, "trigger_id")
+		delete(p2, "trigger_id")
+		if !reflect.DeepEqual(p1, p2) {
+			t.Errorf("prepared payload differs from SubmitView's:\n got %v\nwant %v", p1, p2)
+		}
+	})
+
+	t.Run("refused once the view closed", func(t *testing.T) {
+		v := open(t)
+		sub, err := s.PrepareSubmission(UserAlice, v, values)
+		if err != nil {
+			t.Fatalf("PrepareSubmission: %v", err)
+		}
+		d, err := s.SubmitView(ctx, UserAlice, v, values)
+		if err != nil {
+			t.Fatalf("SubmitView: %v", err)
+		}
+		c.ack(t, c.next(t, ctx, socketmode.EventTypeInteractive)) // closes it
+		waitAck(t, ctx, d)
+		if _, err := s.Submit(ctx, sub); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("Submit after the view closed: got %v, want ErrInvalidInput", err)
+		}
+	})
+
+	t.Run("refused values", func(t *testing.T) {
+		v := open(t)
+		if _, err := s.PrepareSubmission(UserAlice, v, map[string]any{"company": "Acme", "nope": "x"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("PrepareSubmission with an unknown block: got %v, want ErrNotFound", err)
+		}
+	})
 }
