@@ -709,6 +709,17 @@ func BenchmarkRenderAllForms(b *testing.B) {
 	}
 }
 
+// BenchmarkBlocks builds the Slack blocks of one rendered draft (the
+// example values), what the bot posts on every modal submission.
+func BenchmarkBlocks(b *testing.B) {
+	_, r := loadBuiltin(b)
+	out := render(b, r, r.Example())
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = out.Blocks()
+	}
+}
+
 // BenchmarkBlocksJSON adds the JSON encoding of the blocks.
 func BenchmarkBlocksJSON(b *testing.B) {
 	_, r := loadBuiltin(b)
