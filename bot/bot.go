@@ -31,6 +31,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/jobdesc/jobdesc/checks"
 	"github.com/jobdesc/jobdesc/drafts"
 	"github.com/jobdesc/jobdesc/templates"
 )
@@ -254,6 +255,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		go func() { sockErr <- s.run(sockCtx, events, deliver) }()
 	}
 
+	b.goSafe(work, "warm-up", func(context.Context) error { return b.warm() })
 	b.goSafe(work, "outbox", func(work context.Context) error { return b.outboxLoop(ctx, work) })
 	b.goSafe(ctx, "sweep", func(ctx context.Context) error { return b.sweepLoop(ctx) })
 
@@ -278,6 +280,16 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.route(se)
 		}
 	}
+}
+
+// warm does, while the connections open, what the first envelopes would
+// otherwise all wait for together: reading the checks' data and encoding
+// each role's modal.
+func (b *Bot) warm() error {
+	for _, r := range b.catalog.Roles() {
+		b.newDraftInputs(r)
+	}
+	return checks.Load()
 }
 
 // drain waits for in-flight handlers (bounded), then closes the socket.
