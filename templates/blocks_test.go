@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // checkSameBlocks fails unless r.Blocks() is exactly what the original
@@ -57,6 +58,9 @@ func roleValueSets(r *Role) map[string]Values {
 	fill("long", func(f Field) string { return strings.Repeat("word & <more> ", 1+f.Limit()/14) })
 	fill("huge", func(Field) string { return strings.Repeat("- a line of <text> & words\n", 2000) })
 	fill("no spaces", func(Field) string { return strings.Repeat("x&y", 4000) })
+	fill("less than only", func(Field) string { return "if a<b then b is bigger; a <b and a< b" })
+	fill("greater than only", func(Field) string { return "if a>b then a is bigger; a >b and a> b" })
+	fill("ampersand only", func(Field) string { return "research & development, R&D, AT&T and &amp; too" })
 	fill("unicode", func(Field) string { return strings.Repeat("é日本🙂 <&> ", 500) })
 	return sets
 }
@@ -111,6 +115,10 @@ func TestBlocksMatchTheOriginal(t *testing.T) {
 		{"spaces only", Rendered{Intro: "   ", Sections: []Section{
 			{Heading: " ", Paragraphs: []string{" ", strings.Repeat(" ", 3001)}, Bullets: []string{" "}},
 			{Paragraphs: []string{strings.Repeat(" ", 3001) + "x", strings.Repeat(" ", 7000) + "y"}},
+		}}},
+		{"long pieces ending in spaces", Rendered{Sections: []Section{
+			{Paragraphs: []string{x(3001) + "   ", "next"}, Bullets: []string{words(3100) + "  ", "b", strings.Repeat(" ", 3005), "c"}},
+			{Heading: "H", Paragraphs: []string{"a " + x(2999) + " " + strings.Repeat(" ", 3000), "d"}},
 		}}},
 		{"no heading", Rendered{Sections: []Section{{Paragraphs: []string{"p1", "p2"}, Bullets: []string{"b1", "b2"}}}}},
 		{"bullets only", Rendered{Sections: []Section{{Heading: "H", Bullets: []string{"b1", "b2"}}, {Bullets: []string{"b1", "b2"}}}}},
@@ -183,7 +191,39 @@ func FuzzBlocksMatchTheOriginal(f *testing.F) {
 	f.Add("T", "&", "H\x1f&amp;<>\x1f&", uint8(255), uint8(3))
 	f.Add("\xff", "é日本🙂 ", "\xe6\x97\x1f\xc3 \x1f\xff", uint8(99), uint8(9))
 	f.Add("T", "", strings.Repeat("x", 3000)+"\x1f"+strings.Repeat("y", 2999)+"\x1dz\x1f"+strings.Repeat("w", 2998), uint8(0), uint8(0))
+	f.Add("T", "if a<b then b is bigger ", "a<b then b is bigger\x1fif a<b then\x1dc<d or d>c\x1fR&D, AT&T", uint8(130), uint8(0))
 	f.Fuzz(func(t *testing.T, title, intro, spec string, rep, copies uint8) {
 		checkSameBlocks(t, fuzzRendered(title, intro, spec, rep, copies))
 	})
+}
+
+// checkMeasure fails unless measureMrkdwn(s) gives what counting the
+// characters of s, escaped and not, gives.
+func checkMeasure(t *testing.T, s string) {
+	t.Helper()
+	runes, extra := measureMrkdwn(s)
+	wantRunes := utf8.RuneCountInString(s)
+	wantExtra := utf8.RuneCountInString(oldMrkdwnEscape(s)) - wantRunes
+	if runes != wantRunes || extra != wantExtra {
+		t.Errorf("measureMrkdwn(%q): got %d characters and %d more escaped, want %d and %d", s, runes, extra, wantRunes, wantExtra)
+	}
+}
+
+func TestMeasureMrkdwn(t *testing.T) {
+	for _, s := range []string{
+		"", "a", "&", "<", ">", "=", "?", ";", "~", "\x00", "\x7f", "\x80", "\xff", "é", "\xe6\x97", "🙂",
+		"abcdefgh", "abcdefg&", "<bcdefgh", "abc>efgh", "abcdefgh<", "abcdefghijklmnop=", "ABCDEFG?",
+		"if a<b then b is bigger", "if a>b then a is bigger", "research & development",
+		"1234567é1234567&", "日本語日本語日本語<", strings.Repeat("x", 63) + "<" + strings.Repeat("y", 64),
+		strings.Repeat("\x3c\x3d\x3e\x3f\x26\x27\x24\x06", 3), strings.Repeat("\xbc\xbe\xa6", 9),
+	} {
+		t.Run(s, func(t *testing.T) { checkMeasure(t, s) })
+	}
+}
+
+func FuzzMeasureMrkdwn(f *testing.F) {
+	for _, s := range []string{"", "abcdefgh<", "1234567é1234567&", "\xbc\xbe\xa6\x3c\x3e\x26abcdefgh"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkMeasure)
 }

@@ -132,44 +132,279 @@ func (r Rendered) size() int {
 // can mention, link or ping. It returns at most MaxBlocks blocks; if the
 // text needs more, the last is a context block saying the rest is left out.
 func (r Rendered) Blocks() []slack.Block {
+	var p packer
+	p.b.Grow(r.packedSize())
+	if r.Intro != "" {
+		p.add("", r.Intro, "", 0, "\n\n")
+		p.flush()
+	}
+	for _, s := range r.Sections {
+		if p.full() {
+			break // more than fit already: the rest is left out below
+		}
+		p.section(s)
+	}
+
 	title := strings.TrimSpace(r.Title)
 	if title == "" {
 		title = "Job description"
 	}
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(title, MaxHeader), true, false)),
+	header := &headerBlock{emoji: true}
+	header.text = slack.TextBlockObject{Type: slack.PlainTextType, Text: truncate(title, MaxHeader), Emoji: &header.emoji}
+	header.block = slack.HeaderBlock{Type: slack.MBTHeader, Text: &header.text}
+
+	shown, cut := p.n, false
+	if p.n >= MaxBlocks {
+		shown, cut = MaxBlocks-2, true
 	}
-	var texts []string
-	if r.Intro != "" {
-		texts = append(texts, packSection(nil, []string{mrkdwnEscape(r.Intro)})...)
+	blocks := make([]slack.Block, 0, 1+shown+1)
+	blocks = append(blocks, &header.block)
+	sections := make([]sectionBlock, shown)
+	for i := range sections {
+		s := &sections[i]
+		s.text = slack.TextBlockObject{Type: slack.MarkdownType, Text: p.texts[i]}
+		s.block = slack.SectionBlock{Type: slack.MBTSection, Text: &s.text}
+		blocks = append(blocks, &s.block)
 	}
-	for _, s := range r.Sections {
-		if len(texts) >= MaxBlocks {
-			break // more than fit already: the rest is left out below
-		}
-		var pieces []string
-		for _, p := range s.Paragraphs {
-			pieces = append(pieces, mrkdwnEscape(p))
-		}
-		bulletStart := len(pieces)
-		for _, it := range s.Bullets {
-			pieces = append(pieces, "• "+mrkdwnEscape(it))
-		}
-		var heading []string
-		if s.Heading != "" {
-			heading = []string{"*" + mrkdwnEscape(truncate(s.Heading, 200)) + "*"}
-		}
-		texts = append(texts, packSectionWithBullets(heading, pieces, bulletStart)...)
-	}
-	for i, t := range texts {
-		if len(blocks) == MaxBlocks-1 && i < len(texts)-1 {
-			note := slack.NewTextBlockObject(slack.MarkdownType, "_This description is too long to show in full in Slack; the rest is left out here._", false, false)
-			blocks = append(blocks, slack.NewContextBlock("", note))
-			break
-		}
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, t, false, false), nil, nil))
+	if cut {
+		note := slack.NewTextBlockObject(slack.MarkdownType, "_This description is too long to show in full in Slack; the rest is left out here._", false, false)
+		blocks = append(blocks, slack.NewContextBlock("", note))
 	}
 	return blocks
+}
+
+// headerBlock holds a header block with its text and emoji flag, so one
+// allocation makes all three.
+type headerBlock struct {
+	block slack.HeaderBlock
+	text  slack.TextBlockObject
+	emoji bool
+}
+
+// sectionBlock holds a section block with its text, so one slice of them
+// makes every section of a description.
+type sectionBlock struct {
+	block slack.SectionBlock
+	text  slack.TextBlockObject
+}
+
+// packedSize estimates the bytes Blocks' section texts take: the text and
+// separators without escapes (escapes make the builder grow), at most
+// what MaxBlocks full texts of ASCII can hold.
+func (r Rendered) packedSize() int {
+	n := len(r.Intro)
+	for _, s := range r.Sections {
+		n += min(len(s.Heading), 4*200) + 4
+		for _, p := range s.Paragraphs {
+			n += len(p) + 2
+		}
+		for _, it := range s.Bullets {
+			n += len(it) + 5
+		}
+	}
+	return min(n+64, MaxBlocks*MaxSectionText)
+}
+
+// packer packs a description's escaped pieces into section texts of at
+// most MaxSectionText characters, all in one builder, keeping the first
+// MaxBlocks-1 texts and counting the rest up to MaxBlocks.
+type packer struct {
+	b      strings.Builder
+	start  int // where the current text starts in b
+	curLen int // characters in the current text
+	n      int // texts so far
+	texts  [MaxBlocks - 1]string
+}
+
+// full reports whether there are already more texts than Blocks shows, so
+// packing more cannot change its result.
+func (p *packer) full() bool { return p.n >= MaxBlocks }
+
+// keep records b[start:end] as the next text.
+func (p *packer) keep(start, end int) {
+	if p.n < len(p.texts) {
+		p.texts[p.n] = p.b.String()[start:end]
+	}
+	p.n++
+}
+
+// flush ends the current text, if it has any characters.
+func (p *packer) flush() {
+	if p.curLen > 0 {
+		p.keep(p.start, p.b.Len())
+		p.start = p.b.Len()
+		p.curLen = 0
+	}
+}
+
+// section packs a section: its heading in bold, then its paragraphs (blank
+// line between them) and its bullets (one per line), starting a new text.
+func (p *packer) section(s Section) {
+	first := "\n\n"
+	if s.Heading != "" {
+		p.add("*", truncate(s.Heading, 200), "*", 1, "\n")
+		first = "\n"
+	}
+	sep := first
+	for _, para := range s.Paragraphs {
+		if p.full() {
+			return
+		}
+		p.add("", para, "", 0, sep)
+		sep = "\n\n"
+	}
+	for i, it := range s.Bullets {
+		if p.full() {
+			return
+		}
+		if i > 0 {
+			sep = "\n"
+		}
+		p.add("• ", it, "", 2, sep)
+	}
+	p.flush()
+}
+
+// add adds the piece prefix+mrkdwnEscape(body)+suffix, where prefix has
+// prefixLen characters and suffix is ASCII, to the current text after sep
+// (ASCII) if it fits, or else starts a new text with it, cutting the piece
+// at spaces when it is too long for one text.
+func (p *packer) add(prefix, body, suffix string, prefixLen int, sep string) {
+	runes, extra := measureMrkdwn(body)
+	n := prefixLen + runes + extra + len(suffix)
+	if p.curLen > 0 && p.curLen+len(sep)+n <= MaxSectionText {
+		p.b.WriteString(sep)
+		p.write(prefix, body, suffix, extra)
+		p.curLen += len(sep) + n
+		return
+	}
+	p.flush()
+	if n == 0 {
+		return
+	}
+	p.write(prefix, body, suffix, extra)
+	if n <= MaxSectionText {
+		p.curLen = n
+		return
+	}
+	// Too long for one text: every part but the last is a text of its
+	// own; the last, the tail of the piece, starts the current text.
+	at := p.start
+	s := p.b.String()[at:]
+	for {
+		part, rest := cutOne(s, MaxSectionText)
+		if rest == "" {
+			if len(part) < len(s) {
+				// Cut before trailing spaces: copy the part to the end.
+				at = p.b.Len()
+				p.b.WriteString(part)
+			}
+			p.start = at
+			p.curLen = utf8.RuneCountInString(part)
+			return
+		}
+		if part != "" {
+			p.keep(at, at+len(part))
+			if p.full() {
+				p.start, p.curLen = p.b.Len(), 0
+				return
+			}
+		}
+		at += len(s) - len(rest)
+		s = rest
+	}
+}
+
+// write writes prefix, body escaped for mrkdwn and suffix; extra is how
+// many bytes escaping adds to body.
+func (p *packer) write(prefix, body, suffix string, extra int) {
+	if prefix != "" {
+		p.b.WriteString(prefix)
+	}
+	if extra == 0 {
+		p.b.WriteString(body)
+	} else {
+		last := 0
+		for i := 0; i < len(body); i++ {
+			var esc string
+			switch body[i] {
+			case '&':
+				esc = "&amp;"
+			case '<':
+				esc = "&lt;"
+			case '>':
+				esc = "&gt;"
+			default:
+				continue
+			}
+			p.b.WriteString(body[last:i])
+			p.b.WriteString(esc)
+			last = i + 1
+		}
+		p.b.WriteString(body[last:])
+	}
+	if suffix != "" {
+		p.b.WriteString(suffix)
+	}
+}
+
+// ones has 1 in each of its eight bytes, highs the top bit of each: the
+// masks of plain2's eight-bytes-at-a-time tests.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// measureMrkdwn returns the characters in s (as range counts them) and the
+// bytes (also characters) that escaping "&", "<" and ">" for mrkdwn adds.
+// It reads sixteen or eight bytes at a time while they are ASCII without
+// those three, and the rest one character at a time.
+func measureMrkdwn(s string) (runes, extra int) {
+	for len(s) > 0 {
+		if len(s) >= 16 && plain2(le64(s), le64(s[8:])) {
+			runes += 16
+			s = s[16:]
+			continue
+		}
+		if len(s) >= 8 && plain2(le64(s), 0) {
+			runes += 8
+			s = s[8:]
+			continue
+		}
+		// Byte by byte (or character by character) through the next eight.
+		for n := min(len(s), 8); n > 0; {
+			size := 1
+			switch c := s[0]; {
+			case c == '&':
+				extra += 4
+			case c == '<' || c == '>':
+				extra += 3
+			case c >= utf8.RuneSelf:
+				_, size = utf8.DecodeRuneInString(s)
+			}
+			runes++
+			s = s[size:]
+			n -= size
+		}
+	}
+	return runes, extra
+}
+
+// plain2 reports whether the sixteen bytes of a and b are all ASCII and
+// none is "&", "<" or ">". It spots those as zero bytes in a^"&&&&&&&&"
+// and, with bit 1 set ("<" is ">" without it), in (a|0x02…)^">>>>>>>>".
+func plain2(a, b uint64) bool {
+	amp1, amp2 := a^('&'*ones), b^('&'*ones)
+	ang1, ang2 := (a|0x02*ones)^('>'*ones), (b|0x02*ones)^('>'*ones)
+	zero := (amp1-ones)&^amp1 | (amp2-ones)&^amp2 | (ang1-ones)&^ang1 | (ang2-ones)&^ang2
+	return (a|b|zero)&highs == 0
+}
+
+// le64 returns s's first eight bytes as a little-endian number.
+func le64(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // BlocksJSON returns Blocks as an indented JSON array, the form a message's
@@ -187,79 +422,35 @@ func (r Rendered) BlocksJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// packSection packs pieces (already escaped) into texts of at most
-// MaxSectionText characters, separated by blank lines.
-func packSection(heading, pieces []string) []string {
-	return packSectionWithBullets(heading, pieces, len(pieces))
-}
-
-// packSectionWithBullets packs a heading and pieces into section texts.
-// Pieces before bulletStart are paragraphs (blank line between them); the
-// rest are bullets (one per line). A piece too long for one text is cut at
-// spaces.
-func packSectionWithBullets(heading, pieces []string, bulletStart int) []string {
-	var texts []string
-	var cur strings.Builder
-	curLen := 0
-	flush := func() {
-		if curLen > 0 {
-			texts = append(texts, cur.String())
-			cur.Reset()
-			curLen = 0
-		}
-	}
-	add := func(piece, sep string) {
-		n := utf8.RuneCountInString(piece)
-		if curLen > 0 && curLen+utf8.RuneCountInString(sep)+n <= MaxSectionText {
-			cur.WriteString(sep)
-			cur.WriteString(piece)
-			curLen += utf8.RuneCountInString(sep) + n
-			return
-		}
-		flush()
-		for _, part := range cutText(piece, MaxSectionText) {
-			flush()
-			cur.WriteString(part)
-			curLen = utf8.RuneCountInString(part)
-		}
-	}
-	for _, h := range heading {
-		add(h, "\n")
-	}
-	for i, p := range pieces {
-		sep := "\n\n"
-		if i > bulletStart || (i == 0 && len(heading) > 0) {
-			sep = "\n"
-		}
-		add(p, sep)
-	}
-	flush()
-	return texts
-}
-
 // cutText cuts s into parts of at most limit characters, at spaces where it
 // can and never inside an escape such as "&amp;".
 func cutText(s string, limit int) []string {
 	var parts []string
-	for {
-		cut := runeOffset(s, limit) // s[:cut] holds at most limit characters
-		if cut == len(s) {
-			break
-		}
-		at := strings.LastIndexByte(s[:cut+1], ' ')
-		if at < cut/2 {
-			at = cut
-			if amp := strings.LastIndexByte(s[:cut], '&'); amp > 0 && cut-amp < 5 && !strings.Contains(s[amp:cut], ";") {
-				at = amp
-			}
-		}
-		parts = append(parts, strings.TrimRight(s[:at], " "))
-		s = strings.TrimLeft(s[at:], " ")
-	}
-	if s != "" {
-		parts = append(parts, s)
+	for s != "" {
+		var part string
+		part, s = cutOne(s, limit)
+		parts = append(parts, part)
 	}
 	return parts
+}
+
+// cutOne returns s's first part as cutText cuts it (a prefix of s, which
+// may be empty when s starts with many spaces) and the rest of s after
+// it and the spaces there; s itself and "" when s has at most limit
+// characters.
+func cutOne(s string, limit int) (part, rest string) {
+	cut := runeOffset(s, limit) // s[:cut] holds at most limit characters
+	if cut == len(s) {
+		return s, ""
+	}
+	at := strings.LastIndexByte(s[:cut+1], ' ')
+	if at < cut/2 {
+		at = cut
+		if amp := strings.LastIndexByte(s[:cut], '&'); amp > 0 && cut-amp < 5 && !strings.Contains(s[amp:cut], ";") {
+			at = amp
+		}
+	}
+	return strings.TrimRight(s[:at], " "), strings.TrimLeft(s[at:], " ")
 }
 
 // runeOffset returns the byte offset of the n-th character of s (0-based),
@@ -287,16 +478,6 @@ func truncate(s string, limit int) string {
 		n++
 	}
 	return s
-}
-
-// mrkdwnEscape escapes the three characters Slack's mrkdwn treats as markup.
-var mrkdwnReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-func mrkdwnEscape(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	return mrkdwnReplacer.Replace(s)
 }
 
 // mdEscape escapes s, one line of text, so Markdown shows it literally.
