@@ -2,6 +2,7 @@ package templates
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode"
@@ -265,12 +266,29 @@ func tidy(b []byte, from int) []byte {
 // result, a prefix of b.
 func collapseInPlace(b []byte) []byte {
 	// The usual line needs no change: skip, without writing, the part that
-	// is ASCII words with single spaces between them.
+	// is words with single spaces between them.
 	w, prevSpace := 0, true
 	for w < len(b) {
+		if w+8 <= len(b) {
+			// Eight ASCII bytes at a time: no white space but single
+			// spaces, and none of those after a space.
+			if x := binary.LittleEndian.Uint64(b[w:]); x&highs == 0 {
+				if ok, endSpace := singleSpaced(x, prevSpace); ok {
+					prevSpace = endSpace
+					w += 8
+					continue
+				}
+			}
+		}
 		c := b[w]
 		if c >= utf8.RuneSelf {
-			break
+			r, size := utf8.DecodeRune(b[w:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			prevSpace = false
+			w += size
+			continue
 		}
 		sp := asciiSpace(c)
 		if sp && (prevSpace || c != ' ') {
@@ -313,6 +331,16 @@ func collapseInPlace(b []byte) []byte {
 	return b[:w]
 }
 
+// singleSpaced reports whether the eight ASCII bytes x hold no white space
+// but single spaces, none of them right after a space (prevSpace says
+// whether the byte before x is one), and whether x ends in a space.
+func singleSpaced(x uint64, prevSpace bool) (ok, endSpace bool) {
+	sp := asciiEqual(x, ' ')
+	ctl := (x + (0x80-'\t')*ones) &^ (x + (0x80-'\r'-1)*ones) & highs // \t to \r
+	ok = ctl == 0 && sp&(sp<<8) == 0 && !(prevSpace && sp&0x80 != 0)
+	return ok, sp>>63 != 0
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -339,6 +367,15 @@ func needsCollapse(s string) bool {
 	}
 	prevSpace := true // a leading space needs trimming
 	for i := 0; i < len(s); i++ {
+		if i+8 <= len(s) {
+			if x := le64(s[i:]); x&highs == 0 {
+				if ok, endSpace := singleSpaced(x, prevSpace); ok {
+					prevSpace = endSpace
+					i += 7
+					continue
+				}
+			}
+		}
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			return needsCollapseSlow(s)

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -345,7 +346,10 @@ func FuzzRenderMatchesTheOriginal(f *testing.F) {
 }
 
 func FuzzTidyMatchesTheOriginal(f *testing.F) {
-	for _, s := range []string{"", " ", "a  b", " a\tb\n", "in \x00Paris", "work\x00 .", "x \x00 \x00, y", "é\u00a0 ü\u2003x ", "\xff \xfe\x00"} {
+	for _, s := range []string{"", " ", "a  b", " a\tb\n", "in \x00Paris", "work\x00 .", "x \x00 \x00, y", "é\u00a0 ü\u2003x ", "\xff \xfe\x00",
+		"abcdefg  hijklmnop", "abcdefgh  ijklmnop", "abcdefgh ijklmnop ", " abcdefghijklmnop", "abcdefghijklmno\tp", "abc\rdefghijklmnop",
+		"abcdefgh\x0bijklmnop", "abcdefgh\x0eijklmnop", "abcdefgh\x08ijklmnop", "abcdefg\u00a0hijklmnop", "abcd – efgh ijkl – mnop",
+		"one two three four five six seven eight nine ten eleven twelve", "abcdefg \x00 hijklmnop", "abcdefgh\x00. ijklmnop"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -353,4 +357,79 @@ func FuzzTidyMatchesTheOriginal(f *testing.F) {
 			t.Fatalf("tidy(%q) = %q, want %q", s, got[4:], want[4:])
 		}
 	})
+}
+
+// oldStripControl is stripControl before its clean check read eight bytes
+// at a time.
+func oldStripControl(s string, keepNewlines bool) string {
+	clean := true
+	for _, r := range s {
+		if badRune(r, keepNewlines) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t' || (r == '\n' && !keepNewlines):
+			b.WriteByte(' ')
+		case badRune(r, keepNewlines):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// checkSameClean fails unless collapseInPlace, needsCollapse,
+// collapseSpace and stripControl do to s what the originals did.
+func checkSameClean(t *testing.T, s string) {
+	t.Helper()
+	want := oldCollapseSpace(s)
+	if got := string(collapseInPlace([]byte(s))); got != want {
+		t.Fatalf("collapseInPlace(%q) = %q, want %q", s, got, want)
+	}
+	if got := collapseSpace(s); got != want {
+		t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+	}
+	if got := needsCollapse(s); got != (want != s) {
+		t.Fatalf("needsCollapse(%q) = %v, want %v", s, got, want != s)
+	}
+	for _, keep := range []bool{false, true} {
+		if got, want := stripControl(s, keep), oldStripControl(s, keep); got != want {
+			t.Fatalf("stripControl(%q, %v) = %q, want %q", s, keep, got, want)
+		}
+	}
+}
+
+// TestCleanMatchesTheOriginal puts each kind of white space (and a few
+// bytes next to it) at every position of lines long enough for
+// the eight-byte steps, alone and doubled, and compares the white space
+// and control character clean-up with the original.
+func TestCleanMatchesTheOriginal(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+	spaced := "ab cd ef gh ij kl mn op qr st uv wx yz 01 23"
+	for _, ins := range []string{" ", "  ", "\t", "\n", "\v", "\f", "\r", "\x00", "\x08", "\x0e", "\x1f", "\x7f", "!", "~",
+		"\u00a0", "\u2003", "\u2028", "\u200b", "\u00ad", "–", "é", "\xff", "\x85", "\u0085"} {
+		t.Run(fmt.Sprintf("%q", ins), func(t *testing.T) {
+			for _, line := range []string{base, spaced} {
+				for i := 0; i <= len(line); i++ {
+					for _, s := range []string{line[:i] + ins + line[i:], line[:i] + ins, ins + line[i:], line[:i] + ins + ins + line[i:]} {
+						checkSameClean(t, s)
+					}
+				}
+			}
+		})
+	}
+}
+
+func FuzzCleanMatchesTheOriginal(f *testing.F) {
+	for _, s := range []string{"", " ", "abcdefgh  ijklmnop", "abcdefgh\tijklmnop ", "abcdefgh\x7fijklmnop", "abcdefgh\nijklmnop\u00a0x", "\xff\xfeabcdefghijklmnop\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkSameClean)
 }

@@ -348,13 +348,6 @@ func (p *packer) write(prefix, body, suffix string, extra int) {
 	}
 }
 
-// ones has 1 in each of its eight bytes, highs the top bit of each: the
-// masks of plain2's eight-bytes-at-a-time tests.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
 // measureMrkdwn returns the characters in s (as range counts them) and the
 // bytes (also characters) that escaping "&", "<" and ">" for mrkdwn adds.
 // It reads sixteen or eight bytes at a time while they are ASCII without
@@ -398,13 +391,6 @@ func plain2(a, b uint64) bool {
 	ang1, ang2 := (a|0x02*ones)^('>'*ones), (b|0x02*ones)^('>'*ones)
 	zero := (amp1-ones)&^amp1 | (amp2-ones)&^amp2 | (ang1-ones)&^ang1 | (ang2-ones)&^ang2
 	return (a|b|zero)&highs == 0
-}
-
-// le64 returns s's first eight bytes as a little-endian number.
-func le64(s string) uint64 {
-	s = s[:8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // BlocksJSON returns Blocks as an indented JSON array, the form a message's

@@ -683,14 +683,7 @@ func cleanInline(s string) string {
 // stripControl removes control and format characters (keeping newlines when
 // keepNewlines), so no value can smuggle in markers or odd layout.
 func stripControl(s string, keepNewlines bool) string {
-	clean := true
-	for _, r := range s {
-		if badRune(r, keepNewlines) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !hasBadRune(s, keepNewlines) {
 		return s
 	}
 	var b strings.Builder
@@ -704,6 +697,31 @@ func stripControl(s string, keepNewlines bool) string {
 		}
 	}
 	return b.String()
+}
+
+// hasBadRune reports whether s has a rune badRune reports. It reads
+// eight bytes at a time while they are ASCII.
+func hasBadRune(s string, keepNewlines bool) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := le64(s[i:])
+		if x&highs != 0 {
+			break // s[:i] is ASCII, so s[i:] starts a character
+		}
+		bad := ^(x+(0x80-' ')*ones)&highs | asciiEqual(x, 0x7f) // controls and DEL
+		if keepNewlines {
+			bad &^= asciiEqual(x, '\n')
+		}
+		if bad != 0 {
+			return true
+		}
+	}
+	for _, r := range s[i:] {
+		if badRune(r, keepNewlines) {
+			return true
+		}
+	}
+	return false
 }
 
 func badRune(r rune, keepNewlines bool) bool {
