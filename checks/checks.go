@@ -93,7 +93,8 @@ func (f Finding) String() string {
 // (whole-posting findings last), then by message, so the same input always
 // gives the same list. It returns nil when it finds nothing. Check never
 // fails: malformed values (a salary that is not a number, minimum above
-// maximum) are left to validation.
+// maximum) are left to validation. A Checker gives the same results for
+// less work when it checks many postings (see New).
 func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Finding {
 	d, err := loadData()
 	if err != nil {
@@ -102,17 +103,46 @@ func Check(role *templates.Role, v templates.Values, r templates.Rendered) []Fin
 			Message: "The posting checks could not run: " + err.Error(),
 		}}
 	}
+	return d.check(role, v, r)
+}
+
+// check is Check, reading the posting's text as a whole.
+func (d *data) check(role *templates.Role, v templates.Values, r templates.Rendered) []Finding {
 	text, prose := postingLines(r)
-	posting, fields := prepareDocs(text, textFields(role, v), d)
+	tfs := textFields(role, v)
+	posting, docs := prepareDocs(text, tfs, d)
+	p := d.postingFacts(posting, prose)
+	// The fields' coded words matter only when the posting leans one way.
+	var want wanted
+	if verdict(codedBalance(p.coded)) != VerdictNeutral {
+		want = wantCoded
+	}
+	fields := make([]fieldFacts, len(docs))
+	facts := make([]textFacts, len(docs))
+	for i, doc := range docs {
+		want := want
+		if tfs[i].long { // only their reading ease counts
+			want |= wantCount
+		}
+		d.setTextFacts(&facts[i], tfs[i].text, doc, want)
+		fields[i] = fieldFacts{id: tfs[i].id, long: tfs[i].long, raw: tfs[i].text, textFacts: &facts[i]}
+	}
+	return d.findings(role, v, r, &p, requirementSections(r), fields)
+}
+
+// findings runs every check given the facts of the posting and of its
+// fields (in form order), and requirement, which says for each section
+// whether it lists requirements; see Check.
+func (d *data) findings(role *templates.Role, v templates.Values, r templates.Rendered, posting *postingFacts, requirement []bool, fields []fieldFacts) []Finding {
 	var fs []Finding
 	fs = append(fs, d.payFindings(role, v)...)
 	fs = append(fs, salaryFindings(v)...)
-	fs = append(fs, d.exclusionaryFindings(posting, fields)...)
-	fs = append(fs, d.genderFindings(posting, fields)...)
-	fs = append(fs, d.leftoverFindings(r, posting, fields)...)
-	fs = append(fs, requirementFindings(r, fields)...)
-	fs = append(fs, lengthFindings(posting)...)
-	fs = append(fs, readabilityFindings(posting, prose, fields)...)
+	fs = append(fs, d.exclusionaryFindings(posting.phrases, fields)...)
+	fs = append(fs, d.genderFindings(posting.coded, fields)...)
+	fs = append(fs, leftoverFindings(r, posting, fields)...)
+	fs = append(fs, requirementFindings(r, requirement, fields)...)
+	fs = append(fs, lengthFindings(posting.words)...)
+	fs = append(fs, readabilityFindings(posting.prose, fields)...)
 	sortFindings(fs, role)
 	return fs
 }

@@ -53,6 +53,10 @@ type data struct {
 	alternatives        map[string]string
 	placeholderMatchers []matcher
 	index               *wordIndex // the words of every matcher's literals (see indexWords)
+	// lineLocal says every matcher's matches lie within one line (see
+	// lineLocal), so a posting's placeholders and phrases are those of its
+	// pieces (see Checker).
+	lineLocal bool
 }
 
 // payLaws is the layout of paylaws.yaml.
@@ -186,6 +190,7 @@ func parseData(payFile, wordFile, genderJSON []byte) (*data, error) {
 		ms = append(ms, &d.placeholderMatchers[k])
 	}
 	d.index = indexWords(ms)
+	d.lineLocal = !slices.ContainsFunc(ms, func(m *matcher) bool { return !m.local })
 	for i := range d.phrases {
 		d.phrases[i].setNeeds(d.index)
 	}

@@ -175,6 +175,20 @@ func (t *stemTable) longest(w string) (fem, masc string) {
 	return fem, masc
 }
 
+// codedBalance returns the Balance of the Coding whose coded words are
+// found.
+func codedBalance(found []codedWord) int {
+	n := 0
+	for _, w := range found {
+		if w.masculine {
+			n--
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
 func verdict(balance int) string {
 	switch {
 	case balance > 3:
@@ -200,18 +214,25 @@ func longestStem(w string, stems []string) string {
 	return best
 }
 
-// genderFindings reports a posting that leans one way: a finding for the
-// posting as a whole, and one for each field whose value uses words coded
-// that way (the author can change those). Strongly coded postings get
-// warnings, mildly coded ones tips.
-func (d *data) genderFindings(posting *doc, fields []*doc) []Finding {
-	c, found := d.genderCoding(posting)
-	if c.Verdict == VerdictNeutral {
+// genderFindings reports a posting that leans one way, given its coded
+// words in order: a finding for the posting as a whole, and one for each
+// field whose value uses words coded that way (the author can change
+// those). Strongly coded postings get warnings, mildly coded ones tips.
+func (d *data) genderFindings(found []codedWord, fields []fieldFacts) []Finding {
+	v := verdict(codedBalance(found))
+	if v == VerdictNeutral {
 		return nil
 	}
-	masc := c.Balance() < 0
+	nMasc := 0
+	for _, w := range found {
+		if w.masculine {
+			nMasc++
+		}
+	}
+	nFem := len(found) - nMasc
+	masc := nFem-nMasc < 0
 	sev := Tip
-	if c.Verdict == VerdictStronglyMasculine || c.Verdict == VerdictStronglyFeminine {
+	if v == VerdictStronglyMasculine || v == VerdictStronglyFeminine {
 		sev = Warning
 	}
 	lean, other := "masculine", "feminine"
@@ -224,7 +245,7 @@ func (d *data) genderFindings(posting *doc, fields []*doc) []Finding {
 			leaning = append(leaning, w)
 		}
 	}
-	nLean, nOther := len(c.Masculine), len(c.Feminine)
+	nLean, nOther := nMasc, nFem
 	if !masc {
 		nLean, nOther = nOther, nLean
 	}
@@ -233,16 +254,12 @@ func (d *data) genderFindings(posting *doc, fields []*doc) []Finding {
 		Severity: sev,
 		Message: fmt.Sprintf("The posting reads %s: %d %s-coded %s (%s) against %d %s-coded. "+
 			"Wording that leans one way makes the job look less open to other genders.",
-			c.Verdict, nLean, lean, plural(nLean, "word", "words"), countedList(leaning), nOther, other),
+			v, nLean, lean, plural(nLean, "word", "words"), countedList(leaning), nOther, other),
 		Suggestion: d.genderSuggestion(leaning, other),
 	}}
 	for _, f := range fields {
-		fc, ffound := d.genderCoding(f)
-		if len(fc.Masculine)+len(fc.Feminine) == 0 {
-			continue
-		}
 		var mine []codedWord
-		for _, w := range ffound {
+		for _, w := range f.coded {
 			if w.masculine == masc {
 				mine = append(mine, w)
 			}
@@ -253,9 +270,9 @@ func (d *data) genderFindings(posting *doc, fields []*doc) []Finding {
 		fs = append(fs, Finding{
 			Rule:     RuleGenderCoded,
 			Severity: sev,
-			Field:    f.field,
+			Field:    f.id,
 			Message: fmt.Sprintf("This field uses %s-coded %s (%s), and the posting as a whole reads %s.",
-				lean, plural(len(distinctWords(mine)), "word", "words"), countedList(mine), c.Verdict),
+				lean, plural(len(distinctWords(mine)), "word", "words"), countedList(mine), v),
 			Suggestion: d.genderSuggestion(mine, other),
 		})
 	}

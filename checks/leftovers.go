@@ -92,34 +92,39 @@ func isLetters(s string) bool {
 // leftoverFindings reports placeholders, doubled words, empty bullets and
 // empty sections. As for phrases, what is in a field's value is reported
 // against that field and the rest against the posting.
-func (d *data) leftoverFindings(r templates.Rendered, posting *doc, fields []*doc) []Finding {
+func leftoverFindings(r templates.Rendered, posting *postingFacts, fields []fieldFacts) []Finding {
 	var fs []Finding
-	kinds := []struct {
-		find       func(*doc) []string
+	kinds := [...]struct {
+		inPosting  []string
+		find       func(*fieldFacts) []string
 		message    func([]string) string
 		suggestion string
 	}{
-		{d.placeholders, func(ms []string) string {
+		{posting.placeholders, func(f *fieldFacts) []string { return f.placeholders }, func(ms []string) string {
 			return "Leftover placeholder text: " + quoteList(ms) + "."
 		}, "Replace it with the real text, or remove it."},
-		{repeatedWords, func(ms []string) string {
+		{posting.repeats, func(f *fieldFacts) []string { return f.repeats }, func(ms []string) string {
 			return plural(len(ms), "Repeated word: ", "Repeated words: ") + quoteList(ms) + "."
 		}, "Remove the extra word."},
 	}
 	for _, k := range kinds {
-		inFields := map[string]bool{}
-		for _, f := range fields {
+		var inFields map[string]bool
+		for i := range fields {
+			f := &fields[i]
 			ms := k.find(f)
 			if len(ms) == 0 {
 				continue
 			}
+			if inFields == nil {
+				inFields = map[string]bool{}
+			}
 			for _, m := range ms {
 				inFields[m] = true
 			}
-			fs = append(fs, Finding{Rule: RuleLeftover, Severity: Warning, Field: f.field, Message: k.message(ms), Suggestion: k.suggestion})
+			fs = append(fs, Finding{Rule: RuleLeftover, Severity: Warning, Field: f.id, Message: k.message(ms), Suggestion: k.suggestion})
 		}
 		var rest []string
-		for _, m := range k.find(posting) {
+		for _, m := range k.inPosting {
 			if !inFields[m] {
 				rest = append(rest, m)
 			}
@@ -131,10 +136,10 @@ func (d *data) leftoverFindings(r templates.Rendered, posting *doc, fields []*do
 
 	fieldEmpty := false
 	for _, f := range fields {
-		if n := emptyBullets(f.text); n > 0 {
+		if n := f.emptyBullets; n > 0 {
 			fieldEmpty = true
 			fs = append(fs, Finding{
-				Rule: RuleLeftover, Severity: Warning, Field: f.field,
+				Rule: RuleLeftover, Severity: Warning, Field: f.id,
 				Message:    fmt.Sprintf("This field has %d empty bullet %s.", n, plural(n, "point", "points")),
 				Suggestion: "Finish or remove the empty lines.",
 			})

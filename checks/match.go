@@ -21,6 +21,8 @@ type matcher struct {
 	// g, all of which have one: a text with none of these words cannot
 	// match.
 	needs [][]uint64
+	// local says every match lies within one line (see lineLocal).
+	local bool
 }
 
 // newMatcher compiles expr (case-insensitive when fold is set).
@@ -32,7 +34,7 @@ func newMatcher(expr string, fold bool) (matcher, error) {
 	if err != nil {
 		return matcher{}, err
 	}
-	m := matcher{re: re}
+	m := matcher{re: re, local: lineLocal(expr, false)}
 	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
 		m.lits = requiredLiterals(tree.Simplify())
 	}
@@ -506,4 +508,83 @@ func shortest(ls []lit) int {
 		}
 	}
 	return n
+}
+
+// lineLocal reports whether every match of the pattern src (compiled as
+// newMatcher compiles it) lies within one line and is not empty, and
+// whether what it matches at a place depends only on that line: it can
+// match no line break (no "\s", "(?s).", class or literal holding one),
+// has no "^", "$", "\A" or "\z" that tell the text's ends from a line's,
+// and matches at least one character. Word boundaries are line-local, as a
+// line break and a text's end are both non-word. For such a pattern, the
+// matches in lines joined by line breaks are the matches in each line, so
+// the matches of a posting's pieces can be found piece by piece. It
+// returns false when src does not parse.
+func lineLocal(src string, fold bool) bool {
+	if fold {
+		src = "(?i)" + src
+	}
+	re, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	return noLineBreak(re) && minLen(re) > 0
+}
+
+// noLineBreak reports whether re can match no line break and has no
+// assertion about the ends of the text (see lineLocal).
+func noLineBreak(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpNoMatch, syntax.OpEmptyMatch, syntax.OpAnyCharNotNL,
+		syntax.OpBeginLine, syntax.OpEndLine, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	case syntax.OpLiteral:
+		return !slices.Contains(re.Rune, '\n')
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i] <= '\n' && '\n' <= re.Rune[i+1] {
+				return false
+			}
+		}
+		return true
+	case syntax.OpCapture, syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat,
+		syntax.OpConcat, syntax.OpAlternate:
+		for _, s := range re.Sub {
+			if !noLineBreak(s) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // OpAnyChar, OpBeginText, OpEndText and anything new
+}
+
+// minLen returns the fewest runes re can match (at most 1<<20).
+func minLen(re *syntax.Regexp) int {
+	const most = 1 << 20
+	switch re.Op {
+	case syntax.OpLiteral:
+		return min(len(re.Rune), most)
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		return 1
+	case syntax.OpNoMatch:
+		return most // matches nothing, so no empty match either
+	case syntax.OpCapture, syntax.OpPlus:
+		return minLen(re.Sub[0])
+	case syntax.OpRepeat:
+		return min(re.Min*minLen(re.Sub[0]), most)
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			n = min(n+minLen(s), most)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := most
+		for _, s := range re.Sub {
+			n = min(n, minLen(s))
+		}
+		return n
+	}
+	return 0 // empty match, star, quest, assertions
 }

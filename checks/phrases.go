@@ -64,27 +64,37 @@ func (p *phrase) setNeeds(x *wordIndex) {
 	}
 }
 
-// exclusionaryFindings reports the exclusionary phrases of the posting: a
-// phrase found in a field's value is reported against that field; one found
-// only in the posting comes from the template's own wording and is reported
-// with no field.
-func (d *data) exclusionaryFindings(posting *doc, fields []*doc) []Finding {
+// exclusionaryFindings reports the exclusionary phrases of the posting,
+// given what each phrase finds in the posting's text (nil when none finds
+// anything): a phrase found in a field's value is reported against that
+// field; one found only in the posting comes from the template's own
+// wording and is reported with no field.
+func (d *data) exclusionaryFindings(inPosting [][]string, fields []fieldFacts) []Finding {
+	if inPosting == nil && !slices.ContainsFunc(fields, func(f fieldFacts) bool { return f.phrases != nil }) {
+		return nil // the usual case: no phrase anywhere
+	}
 	var fs []Finding
 	for i := range d.phrases {
 		p := &d.phrases[i]
-		inFields := map[string]bool{}
+		var inFields map[string]bool
 		for _, f := range fields {
-			ms := p.find(f)
+			ms := f.matches(i)
 			if len(ms) == 0 {
 				continue
+			}
+			if inFields == nil {
+				inFields = map[string]bool{}
 			}
 			for _, m := range ms {
 				inFields[m] = true
 			}
-			fs = append(fs, p.finding(f.field, ms))
+			fs = append(fs, p.finding(f.id, ms))
+		}
+		if inPosting == nil {
+			continue
 		}
 		var rest []string
-		for _, m := range p.find(posting) {
+		for _, m := range inPosting[i] {
 			if !inFields[m] {
 				rest = append(rest, m)
 			}

@@ -55,13 +55,15 @@ func isRequirementHeading(h string) bool {
 }
 
 // requirementFindings gives a tip when the requirement sections list more
-// than maxRequirements bullets. The finding belongs to the first field
-// whose lines appear among those bullets (the author's own additions) when
-// they are what takes the count over the limit, else to the posting.
-func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
+// than maxRequirements bullets; requirement[i] says whether section i of r
+// lists requirements (see isRequirementHeading). The finding belongs to the
+// first field whose lines appear among those bullets (the author's own
+// additions) when they are what takes the count over the limit, else to
+// the posting.
+func requirementFindings(r templates.Rendered, requirement []bool, fields []fieldFacts) []Finding {
 	n := 0
-	for _, s := range r.Sections {
-		if isRequirementHeading(s.Heading) {
+	for i, s := range r.Sections {
+		if requirement[i] {
 			for _, b := range s.Bullets {
 				if hasWord(b) {
 					n++
@@ -73,8 +75,8 @@ func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
 		return nil
 	}
 	bullets := make([]string, 0, n)
-	for _, s := range r.Sections {
-		if isRequirementHeading(s.Heading) {
+	for i, s := range r.Sections {
+		if requirement[i] {
 			for _, b := range s.Bullets {
 				if hasWord(b) {
 					bullets = append(bullets, comparable(b))
@@ -86,7 +88,7 @@ func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
 	// limit; if the template's own bullets already exceed it, to the posting.
 	field, fromFields := "", 0
 	for _, f := range fields {
-		lines, _ := bulletLines(f.text)
+		lines, _ := bulletLines(f.docText())
 		matched := 0
 		for _, l := range lines {
 			if slices.Contains(bullets, comparable(l)) {
@@ -94,7 +96,7 @@ func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
 			}
 		}
 		if matched > 0 && field == "" {
-			field = f.field
+			field = f.id
 		}
 		fromFields += matched
 	}
@@ -111,14 +113,24 @@ func requirementFindings(r templates.Rendered, fields []*doc) []Finding {
 	}}
 }
 
+// requirementSections returns, for each section of r, whether its heading
+// introduces requirements (see isRequirementHeading).
+func requirementSections(r templates.Rendered) []bool {
+	out := make([]bool, len(r.Sections))
+	for i, s := range r.Sections {
+		out[i] = isRequirementHeading(s.Heading)
+	}
+	return out
+}
+
 // comparable normalises a bullet for comparison with a field's line.
 func comparable(s string) string {
 	return strings.ToLower(strings.TrimRight(strings.Join(strings.Fields(normalizeQuotes(s)), " "), ".;"))
 }
 
-// lengthFindings gives a tip when the posting is far from 300–900 words.
-func lengthFindings(posting *doc) []Finding {
-	n := posting.words().count()
+// lengthFindings gives a tip when the posting, of n words, is far from
+// 300–900 words.
+func lengthFindings(n int) []Finding {
 	switch {
 	case n < minWords:
 		return []Finding{{
@@ -138,13 +150,12 @@ func lengthFindings(posting *doc) []Finding {
 	return nil
 }
 
-// readabilityFindings gives a tip when the posting's running text, or a
-// long free-text field, is hard to read (Flesch reading ease below 30).
-// prose marks the posting's lines of running text (see postingLines);
-// fields are the posting's text fields (see textFields).
-func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
+// readabilityFindings gives a tip when the posting's running text, whose
+// counts are prose, or a long free-text field, is hard to read (Flesch
+// reading ease below 30).
+func readabilityFindings(prose proseCount, fields []fieldFacts) []Finding {
 	var fs []Finding
-	if n, ease := proseEase(posting, prose); n >= minProseWords && ease < hardToRead {
+	if ease := prose.ease(); prose.words >= minProseWords && ease < hardToRead {
 		fs = append(fs, Finding{
 			Rule: RuleReadability, Severity: Tip,
 			Message: fmt.Sprintf("The posting is hard to read: Flesch reading ease %.0f (below %d reads like an academic paper).",
@@ -153,12 +164,12 @@ func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
 		})
 	}
 	for _, f := range fields {
-		if !f.long || f.words().count() < minFieldWords {
+		if !f.long || f.count.words < minFieldWords {
 			continue
 		}
-		if ease := readingEase(f.words()); ease < hardToRead {
+		if ease := f.count.ease(); ease < hardToRead {
 			fs = append(fs, Finding{
-				Rule: RuleReadability, Severity: Tip, Field: f.field,
+				Rule: RuleReadability, Severity: Tip, Field: f.id,
 				Message:    fmt.Sprintf("This text is hard to read: Flesch reading ease %.0f.", math.Floor(ease)),
 				Suggestion: "Split long sentences and prefer short, common words.",
 			})
@@ -167,15 +178,41 @@ func readabilityFindings(posting *doc, prose []bool, fields []*doc) []Finding {
 	return fs
 }
 
+// proseCount is the words, sentences and syllables of some running text,
+// which its reading ease is worked out from.
+type proseCount struct{ words, sentences, syllables int }
+
+// add adds the counts of more text, whose sentences are apart from these.
+func (p *proseCount) add(q proseCount) {
+	p.words += q.words
+	p.sentences += q.sentences
+	p.syllables += q.syllables
+}
+
+// ease returns the Flesch reading ease of the text counted (see
+// ReadingEase), or 0 when it has no words.
+func (p proseCount) ease() float64 {
+	if p.words == 0 {
+		return 0
+	}
+	return flesch(p.words, p.sentences, p.syllables)
+}
+
 // proseEase returns the number of words of the posting's running text,
-// the lines prose marks, and its reading ease. It gives what ReadingEase
-// gives for that text alone: no word or sentence spans a line, and the
-// blanks the posting's text has collapsed neither make nor join words nor
-// end sentences.
+// the lines prose marks, and its reading ease (see proseCounts).
 func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
+	c := proseCounts(posting, prose)
+	return c.words, c.ease()
+}
+
+// proseCounts returns the counts of the posting's running text, the lines
+// prose marks. They are what ReadingEase counts in that text alone: no
+// word or sentence spans a line, and the blanks the posting's text has
+// collapsed neither make nor join words nor end sentences.
+func proseCounts(posting *doc, prose []bool) proseCount {
 	ws := posting.words()
 	text := ws.text
-	nSentences, nSyllables := 0, 0
+	var c proseCount
 	next := 0 // first token not yet passed
 	for line, start := 0, 0; start < len(text); line++ {
 		end := strings.IndexByte(text[start:], '\n')
@@ -192,18 +229,15 @@ func proseEase(posting *doc, prose []bool) (nWords int, ease float64) {
 			next++
 		}
 		if line < len(prose) && prose[line] {
-			nWords += next - first
+			c.words += next - first
 			for k := first; k < next; k++ {
-				nSyllables += ws.syllables(k)
+				c.syllables += ws.syllables(k)
 			}
-			nSentences += sentences(ws, first, next)
+			c.sentences += sentences(ws, first, next)
 		}
 		start = end + 1
 	}
-	if nWords == 0 {
-		return 0, 0
-	}
-	return nWords, flesch(nWords, nSentences, nSyllables)
+	return c
 }
 
 // flesch returns the Flesch reading ease of a text of words words in
@@ -223,16 +257,21 @@ func ReadingEase(text string) float64 {
 }
 
 // readingEase returns the reading ease of a text given its words.
-func readingEase(ws *wordList) float64 {
+func readingEase(ws *wordList) float64 { return textCounts(ws).ease() }
+
+// textCounts returns the counts of a whole text given its words, every
+// line running text: they add up to what proseCounts gives for each of
+// its lines, as every line's first word but the text's starts a sentence.
+func textCounts(ws *wordList) proseCount {
 	n := ws.count()
 	if n == 0 {
-		return 0
+		return proseCount{}
 	}
 	nSyllables := 0
 	for i := range n {
 		nSyllables += ws.syllables(i)
 	}
-	return flesch(n, sentences(ws, 0, n), nSyllables)
+	return proseCount{words: n, sentences: sentences(ws, 0, n), syllables: nSyllables}
 }
 
 // sentences counts the sentences of the text of ws, from word from to

@@ -132,7 +132,7 @@ func lengthCases() []lengthCase {
 func TestLengthFindings(t *testing.T) {
 	for _, tt := range lengthCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := lengthFindings(newDoc("", strings.Repeat("word ", tt.words)))
+			fs := lengthFindings(newDoc("", strings.Repeat("word ", tt.words)).words().count())
 			if tt.wantMessage == "" {
 				if len(fs) != 0 {
 					t.Errorf("got %v, want none", fs)
