@@ -605,3 +605,38 @@ func TestCheckerHeadingFirstReadAsAnotherText(t *testing.T) {
 		})
 	}
 }
+
+// checkPlaceTokens fails unless placeTokens(s) is what the frozen one gave,
+// nil-ness included.
+func checkPlaceTokens(t *testing.T, s string) {
+	t.Helper()
+	if got, want := placeTokens(s), frozenPlaceTokens(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("placeTokens(%q) = %q, want %q", s, got, want)
+	}
+}
+
+func TestPlaceTokensMatchFrozen(t *testing.T) {
+	d := mustData(t)
+	texts := fastSeeds(t)
+	for _, j := range d.jurisdictions {
+		texts = append(texts, j.Regions...)
+		texts = append(texts, j.Codes...)
+		texts = append(texts, j.Cities...)
+	}
+	for _, c := range jurisdictionCases() {
+		texts = append(texts, c.location)
+	}
+	for _, s := range texts {
+		checkPlaceTokens(t, s)
+		checkPlaceTokens(t, strings.ToUpper(s))
+	}
+}
+
+func FuzzPlaceTokens(f *testing.F) {
+	for _, s := range fastSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkPlaceTokens(t, s)
+	})
+}

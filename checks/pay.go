@@ -21,7 +21,11 @@ type placeMatch struct {
 // locate finds the places a location names, longest name first, and
 // returns them with the tokens that named no place (lower case).
 func (d *data) locate(location string) (found []placeMatch, rest []string) {
-	toks := placeTokens(location)
+	return d.locateTokens(placeTokens(location))
+}
+
+// locateTokens is locate of the location whose placeTokens are toks.
+func (d *data) locateTokens(toks []placeToken) (found []placeMatch, rest []string) {
 	used := make([]bool, len(toks))
 	// Only the aliases whose first token is one of toks can match: those,
 	// in the order of d.aliases.
@@ -67,7 +71,13 @@ func (d *data) locate(location string) (found []placeMatch, rest []string) {
 // "Vancouver, WA" not Vancouver in British Columbia. named reports whether
 // the location names any known place at all.
 func (d *data) jurisdictionsFor(location string, remote bool) (js []int, named bool, rest []string) {
-	found, rest := d.locate(location)
+	return d.jurisdictionsOf(placeTokens(location), remote)
+}
+
+// jurisdictionsOf is jurisdictionsFor of the location whose placeTokens
+// are toks.
+func (d *data) jurisdictionsOf(toks []placeToken, remote bool) (js []int, named bool, rest []string) {
+	found, rest := d.locateTokens(toks)
 	var regions []placeMatch
 	for _, m := range found {
 		if m.region {
@@ -110,11 +120,14 @@ func (d *data) jurisdictionsFor(location string, remote bool) (js []int, named b
 
 // isRemote reports whether the role is remote: by its work arrangement, or
 // by its location ("Remote (US)", "Anywhere", "WFH").
-func isRemote(v templates.Values) bool {
+func isRemote(v templates.Values) bool { return remoteBy(v, placeTokens(v["location"])) }
+
+// remoteBy is isRemote, given the placeTokens of the location.
+func remoteBy(v templates.Values, location []placeToken) bool {
 	if strings.EqualFold(strings.TrimSpace(v["work_arrangement"]), "remote") {
 		return true
 	}
-	for _, t := range placeTokens(v["location"]) {
+	for _, t := range location {
 		switch t.lower {
 		case "remote", "anywhere", "worldwide", "wfh":
 			return true
@@ -160,8 +173,9 @@ func (d *data) payFindings(role *templates.Role, v templates.Values) []Finding {
 	if hasMin && hasMax {
 		return nil
 	}
-	remote := isRemote(v)
-	js, named, rest := d.jurisdictionsFor(v["location"], remote)
+	toks := placeTokens(v["location"])
+	remote := remoteBy(v, toks)
+	js, named, rest := d.jurisdictionsOf(toks, remote)
 	var sentences []string
 	switch {
 	case len(js) > 0:

@@ -305,11 +305,48 @@ type placeToken struct{ text, lower string }
 // ("D.C." reads "DC") and anything but letters and digits separates.
 func placeTokens(s string) []placeToken {
 	s = strings.ReplaceAll(normalizeQuotes(s), ".", "")
-	var out []placeToken
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !isWordRune(r) }) {
-		out = append(out, placeToken{text: f, lower: strings.ToLower(f)})
+	// Each token's lower case is cut from the whole's when they line up.
+	lower, aligned := lowerCase(s)
+	n := 0
+	eachWordRun(s, func(int, int) { n++ })
+	if n == 0 {
+		return nil
 	}
+	out := make([]placeToken, 0, n)
+	eachWordRun(s, func(start, end int) {
+		t := placeToken{text: s[start:end]}
+		if aligned {
+			t.lower = lower[start:end]
+		} else {
+			t.lower = strings.ToLower(t.text)
+		}
+		out = append(out, t)
+	})
 	return out
+}
+
+// eachWordRun calls fn with the offsets of each run of letters and digits
+// of s, in order: the fields strings.FieldsFunc(s, not isWordRune) gives.
+func eachWordRun(s string, fn func(start, end int)) {
+	start := -1 // of the current run, or -1 between runs
+	for i := 0; i < len(s); {
+		c, size := rune(s[i]), 1
+		if c >= utf8.RuneSelf {
+			c, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if isWordRune(c) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			fn(start, i)
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		fn(start, len(s))
+	}
 }
 
 // postingLines returns the whole description as text, one title, heading,
