@@ -142,6 +142,7 @@ type Bot struct {
 	admitMu  sync.Mutex // with closed: no envelope starts once draining has
 	closed   bool
 	prepared cache[prepared] // rendered and checked revisions
+	checker  *checks.Checker // the posting checks, with what they read before kept
 	modals   sync.Map        // *templates.Role → []slack.Block: a new draft's modal inputs, encoded once
 
 	botUser, team, workspace string // from auth.test
@@ -163,6 +164,11 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	}
 	if metrics == nil {
 		metrics, _ = NewMetrics(nil) // nothing registered: cannot fail
+	}
+	checker, err := checks.New()
+	if err != nil {
+		// Each draft then says the checks could not run, and why.
+		log.Error("the posting checks cannot read their data", "err", err)
 	}
 	transport := newTransport()
 	hc := &http.Client{Transport: trimmingTransport{next: transport}, Timeout: apiTimeout}
@@ -189,6 +195,7 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 		log:      log,
 		metrics:  metrics,
 		prepared: cache[prepared]{max: 512},
+		checker:  checker,
 	}, nil
 }
 
@@ -283,13 +290,20 @@ func (b *Bot) Run(ctx context.Context) error {
 }
 
 // warm does, while the connections open, what the first envelopes would
-// otherwise all wait for together: reading the checks' data and encoding
-// each role's modal.
+// otherwise all wait for together: encoding each role's modal, and
+// checking its example posting, which leaves the checks of its template's
+// own wording cached.
 func (b *Bot) warm() error {
 	for _, r := range b.catalog.Roles() {
 		b.newDraftInputs(r)
+		values := r.Normalize(r.Example())
+		rendered, err := r.Render(values)
+		if err != nil {
+			return fmt.Errorf("render the example of %s: %w", r.ID, err)
+		}
+		b.checker.Check(r, values, rendered)
 	}
-	return checks.Load()
+	return nil
 }
 
 // drain waits for in-flight handlers (bounded), then closes the socket.
