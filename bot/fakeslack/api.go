@@ -207,7 +207,6 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if spec.prepare != nil {
 		spec.prepare(s, req)
 	}
-	params := paramsText(call.Params)
 
 	s.mu.Lock()
 	resp, aerr := spec.fn(s, req)
@@ -220,7 +219,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		call.Error = aerr.code
 		call.Messages = aerr.messages
 	}
-	call = s.recordCallTextLocked(call, params)
+	call = s.recordCallLocked(call)
 	if isValidationError(call.Error) {
 		s.problemLocked("%s rejected as %s: %s", method, call.Error, strings.Join(call.Messages, "; "))
 	}

@@ -144,8 +144,10 @@ type Server struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change
+	mu sync.Mutex
+	// changed is closed on the next change; nil while nobody waits for
+	// one (see changedLocked), so a change nobody waits for costs nothing.
+	changed chan struct{}
 	closed  bool
 
 	users        map[string]*User
@@ -161,7 +163,7 @@ type Server struct {
 	lastMicros   int64
 	counter      int
 
-	entries     []Entry
+	entries     []entry
 	calls       []Call
 	unknown     []string
 	invalid     []Call
@@ -195,7 +197,6 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:         opts,
-		changed:      make(chan struct{}),
 		users:        map[string]*User{},
 		channels:     map[string]*Channel{},
 		messageIndex: map[string]*message{},
@@ -401,7 +402,7 @@ func (s *Server) Channels() []Channel {
 func (s *Server) WaitUntil(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
-		ch, closed := s.changed, s.closed
+		ch, closed := s.changedLocked(), s.closed
 		s.mu.Unlock()
 		if cond() {
 			return nil
@@ -419,7 +420,7 @@ func (s *Server) WaitUntil(ctx context.Context, cond func() bool) error {
 
 // waitLocked blocks until check (called with s.mu held) returns true.
 func (s *Server) waitLocked(ctx context.Context, what string, check func() bool) error {
-	return s.waitOn(ctx, what, func() chan struct{} { return s.changed }, check)
+	return s.waitOn(ctx, what, s.changedLocked, check)
 }
 
 // waitOn is waitLocked re-checking only when the channel signal returns
@@ -457,9 +458,20 @@ func (s *Server) enter() bool {
 	return true
 }
 
+// broadcastLocked wakes everyone waiting for a change.
 func (s *Server) broadcastLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// changedLocked returns a channel closed on the next change.
+func (s *Server) changedLocked() chan struct{} {
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.changed
 }
 
 // logging reports whether logf writes anywhere, so hot paths can skip

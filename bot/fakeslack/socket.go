@@ -30,7 +30,8 @@ type Delivery struct {
 	Frame        json.RawMessage // the whole frame written to the socket
 	Conn         int             // the socket it went to
 
-	srv *Server
+	srv     *Server
+	summary func() string // what the envelope carries, for the transcript
 }
 
 // deliveryState tracks the ack of a delivery.
@@ -56,7 +57,7 @@ func (d *Delivery) WaitAck(ctx context.Context) (Ack, error) {
 		if st != nil {
 			return st.ackCh // wake on this ack only, not on every change
 		}
-		return s.changed
+		return s.changedLocked()
 	}
 	err := s.waitOn(ctx, "ack of "+d.EnvelopeID, signal, func() bool {
 		st = s.deliveries[d.EnvelopeID]
@@ -373,8 +374,10 @@ type outEnvelope struct {
 	triggerID    string
 	responseURL  string
 	viewID       string
-	summary      string
-	onAck        func(Ack)
+	// summary says what the envelope carries, for the transcript: it is
+	// called only when someone reads the transcript (or logging is on).
+	summary func() string
+	onAck   func(Ack)
 }
 
 // send writes an envelope to one open socket, waiting (up to ctx) for one.
@@ -399,16 +402,11 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 		d := &Delivery{
 			EnvelopeID: newUUID(), Type: env.typ, PayloadType: env.payloadType, EventID: env.eventID,
 			TriggerID: env.triggerID, ResponseURL: env.responseURL, ViewID: env.viewID,
-			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Conn: c.id, srv: s,
+			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Conn: c.id, srv: s, summary: env.summary,
 		}
 		var start, end int
 		d.Frame, start, end = envelopeFrame(d.EnvelopeID, env, payload)
 		d.Payload = json.RawMessage(d.Frame[start:end:end])
-		text := fmt.Sprintf("socket %d ← %s %s", c.id, env.typ, env.summary)
-		if env.retryAttempt > 0 {
-			text += fmt.Sprintf(" (retry_attempt %d)", env.retryAttempt)
-		}
-		text += " envelope_id=" + d.EnvelopeID
 
 		c.wmu.Lock()
 		s.mu.Lock()
@@ -424,7 +422,7 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 		st := &deliveryState{d: d, accepts: env.accepts, onAck: env.onAck, ackCh: make(chan struct{})}
 		s.deliveries[d.EnvelopeID] = st
 		s.deliveryLog = append(s.deliveryLog, d)
-		s.entryLocked(Entry{At: d.SentAt, Kind: KindEnvelope, EnvelopeID: d.EnvelopeID, Text: text, Data: d.Frame})
+		s.addEntryLocked(entry{Entry: Entry{At: d.SentAt, Kind: KindEnvelope, EnvelopeID: d.EnvelopeID, Data: d.Frame}, d: d})
 		s.mu.Unlock()
 		err := c.writeLocked(d.Frame)
 		c.wmu.Unlock()
@@ -445,7 +443,7 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 		}
 		s.mu.Unlock()
 		if s.logging() {
-			s.logf("fakeslack: sent %s %s", env.typ, env.summary)
+			s.logf("fakeslack: sent %s %s", env.typ, env.summary())
 		}
 		return d, nil
 	}
@@ -507,7 +505,7 @@ func (s *Server) Redeliver(ctx context.Context, d *Delivery) (*Delivery, error) 
 	env := outEnvelope{
 		typ: d.Type, payloadType: d.PayloadType, raw: d.Payload, accepts: d.Type != "events_api",
 		retryAttempt: d.RetryAttempt + 1, retryReason: "timeout", eventID: d.EventID, triggerID: d.TriggerID,
-		responseURL: d.ResponseURL, viewID: d.ViewID, summary: d.PayloadType + " (redelivery)",
+		responseURL: d.ResponseURL, viewID: d.ViewID, summary: func() string { return d.PayloadType + " (redelivery)" },
 	}
 	if st != nil {
 		env.accepts = st.accepts
@@ -554,12 +552,10 @@ func (s *Server) handleFrame(c *sockConn, data []byte, at time.Time) {
 	st.acked, st.ack = true, ack
 	close(st.ackCh)
 	s.acks = append(s.acks, ack)
-	text := fmt.Sprintf("socket %d → ack %s (%s %s) after %v", c.id, f.EnvelopeID, st.d.Type, st.d.PayloadType, ack.Latency.Round(time.Microsecond))
 	if ack.Late {
-		text += " LATE"
 		s.problemLocked("envelope %s (%s %s) acked late, after %v", f.EnvelopeID, st.d.Type, st.d.PayloadType, ack.Latency)
 	}
-	s.entryLocked(Entry{At: at, Kind: KindAck, EnvelopeID: f.EnvelopeID, Text: text, Data: data})
+	s.addEntryLocked(entry{Entry: Entry{At: at, Kind: KindAck, EnvelopeID: f.EnvelopeID, Data: data}, ack: len(s.acks), d: st.d, conn: c.id})
 	if payload != nil && !st.accepts {
 		s.problemLocked("envelope %s (%s) does not accept a response payload, but the ack carried one", f.EnvelopeID, st.d.Type)
 	}

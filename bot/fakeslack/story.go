@@ -81,7 +81,7 @@ func (s *Server) SlashCommand(ctx context.Context, user, channel, command, text 
 	s.mu.Unlock()
 	return s.send(ctx, outEnvelope{
 		typ: "slash_commands", payloadType: command, payload: payload, accepts: true,
-		triggerID: trig, responseURL: ru, summary: fmt.Sprintf("%s %q by %s in %s", command, text, user, chID),
+		triggerID: trig, responseURL: ru, summary: func() string { return fmt.Sprintf("%s %q by %s in %s", command, text, user, chID) },
 		onAck: func(a Ack) { s.applyCommandAckLocked(chID, user, a) },
 	})
 }
@@ -239,8 +239,10 @@ func (s *Server) PrepareSubmission(user string, view View, values map[string]any
 	}
 	return &Submission{user: user, viewID: id, view: v, body: body, env: outEnvelope{
 		typ: "interactive", payloadType: "view_submission", raw: encodeJSONSize(payload, sizeHint(payload)), accepts: true, triggerID: trig, viewID: id,
-		summary: fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, body.callbackID, user),
-		onAck:   func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
+		summary: func() string {
+			return fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, body.callbackID, user)
+		},
+		onAck: func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
 	}}, nil
 }
 
@@ -343,7 +345,7 @@ func (s *Server) CloseView(ctx context.Context, user string, view View) (*Delive
 	id := v.id
 	s.mu.Unlock()
 	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "view_closed", payload: payload, accepts: true, viewID: id,
-		summary: fmt.Sprintf("view_closed %s by %s", id, user)})
+		summary: func() string { return fmt.Sprintf("view_closed %s by %s", id, user) }})
 }
 
 // findButton finds a button by action_id in blocks.
@@ -429,7 +431,7 @@ func (s *Server) ClickButton(ctx context.Context, user string, msg Message, acti
 	ch, ts := m.Channel, m.TS
 	s.mu.Unlock()
 	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "block_actions", payload: payload, accepts: true,
-		triggerID: trig, responseURL: ru, summary: fmt.Sprintf("block_actions %q on message %s/%s by %s", actionID, ch, ts, user)})
+		triggerID: trig, responseURL: ru, summary: func() string { return fmt.Sprintf("block_actions %q on message %s/%s by %s", actionID, ch, ts, user) }})
 }
 
 // ClickViewButton sends a block_actions envelope for a button (by
@@ -464,11 +466,11 @@ func (s *Server) ClickViewButton(ctx context.Context, user string, view View, ac
 	id := v.id
 	s.mu.Unlock()
 	return s.send(ctx, outEnvelope{typ: "interactive", payloadType: "block_actions", payload: payload, accepts: true,
-		triggerID: trig, viewID: id, summary: fmt.Sprintf("block_actions %q in view %s by %s", actionID, id, user)})
+		triggerID: trig, viewID: id, summary: func() string { return fmt.Sprintf("block_actions %q in view %s by %s", actionID, id, user) }})
 }
 
 // eventEnvelopeLocked wraps an inner event in an event_callback payload.
-func (s *Server) eventEnvelopeLocked(event map[string]any, summary string) outEnvelope {
+func (s *Server) eventEnvelopeLocked(event map[string]any, summary func() string) outEnvelope {
 	now := s.opts.Now()
 	eventID := fmt.Sprintf("Ev%08d%s", s.nextLocked(), randomString(3, upperNum))
 	event["event_ts"] = s.nextTSLocked()
@@ -485,7 +487,8 @@ func (s *Server) eventEnvelopeLocked(event map[string]any, summary string) outEn
 func (s *Server) reactionEventLocked(typ string, m *message, name, user string) outEnvelope {
 	item := map[string]any{"type": "message", "channel": m.Channel, "ts": m.TS}
 	event := map[string]any{"type": typ, "user": user, "reaction": name, "item_user": m.User, "item": item}
-	return s.eventEnvelopeLocked(event, fmt.Sprintf("%s :%s: by %s on %s/%s", typ, name, user, m.Channel, m.TS))
+	ch, ts := m.Channel, m.TS
+	return s.eventEnvelopeLocked(event, func() string { return fmt.Sprintf("%s :%s: by %s on %s/%s", typ, name, user, ch, ts) })
 }
 
 // echoReactionLocked delivers the event for the bot's own reaction, in
@@ -563,7 +566,7 @@ func (s *Server) OpenHome(ctx context.Context, user string) (*Delivery, error) {
 		v := s.views[id]
 		event["view"] = v.wireInitial()
 	}
-	env := s.eventEnvelopeLocked(event, "app_home_opened by "+user)
+	env := s.eventEnvelopeLocked(event, func() string { return "app_home_opened by " + user })
 	s.mu.Unlock()
 	return s.send(ctx, env)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -120,7 +121,83 @@ func (a Ack) Errors() map[string]string {
 	return p.Errors
 }
 
+// entry is a transcript entry as the server keeps it. The text of a call,
+// envelope or ack is rendered only when someone reads the transcript (and
+// then kept): most are never read, and their formatting cost the fake
+// more than anything else it records.
+type entry struct {
+	Entry
+	call int       // a call entry still to render: 1 + its index in s.calls
+	ack  int       // an ack entry still to render: 1 + its index in s.acks
+	d    *Delivery // the delivery of an envelope or ack entry still to render
+	conn int       // an ack entry: the socket the ack came on
+}
+
+// pending reports whether e's text is still to render.
+func (e *entry) pending() bool { return e.call > 0 || e.ack > 0 || e.d != nil }
+
+// renderLocked sets e's text, if it is still to render, from what it
+// recorded.
+func (s *Server) renderLocked(e *entry) {
+	switch {
+	case e.call > 0:
+		e.Text = callText(s.calls[e.call-1])
+	case e.ack > 0:
+		e.Text = ackText(e.conn, s.acks[e.ack-1], e.d)
+	case e.d != nil:
+		e.Text = envelopeText(e.d)
+	default:
+		return
+	}
+	e.call, e.ack, e.d = 0, 0, nil
+}
+
+// callText is a call's transcript line: method, outcome, parameters and
+// Slack's messages, one per line.
+func callText(c Call) string {
+	var b strings.Builder
+	b.WriteString(c.Method)
+	if c.OK {
+		b.WriteString(" ok")
+	} else {
+		b.WriteString(" error=")
+		b.WriteString(c.Error)
+	}
+	if c.Fault {
+		b.WriteString(" (injected)")
+	}
+	writeParams(&b, c.Params)
+	for _, m := range c.Messages {
+		b.WriteString("\n      ")
+		b.WriteString(m)
+	}
+	return b.String()
+}
+
+// envelopeText is the transcript line of an envelope sent.
+func envelopeText(d *Delivery) string {
+	text := fmt.Sprintf("socket %d ← %s %s", d.Conn, d.Type, d.summary())
+	if d.RetryAttempt > 0 {
+		text += fmt.Sprintf(" (retry_attempt %d)", d.RetryAttempt)
+	}
+	return text + " envelope_id=" + d.EnvelopeID
+}
+
+// ackText is the transcript line of an ack of d that came on socket conn.
+func ackText(conn int, a Ack, d *Delivery) string {
+	text := fmt.Sprintf("socket %d → ack %s (%s %s) after %v", conn, a.EnvelopeID, d.Type, d.PayloadType, a.Latency.Round(time.Microsecond))
+	if a.Late {
+		text += " LATE"
+	}
+	return text
+}
+
 func (s *Server) entryLocked(e Entry) int {
+	return s.addEntryLocked(entry{Entry: e})
+}
+
+// addEntryLocked appends e to the transcript and returns its Seq.
+func (s *Server) addEntryLocked(e entry) int {
 	e.Seq = len(s.entries) + 1
 	if e.At.IsZero() {
 		e.At = time.Now()
@@ -142,7 +219,15 @@ func (s *Server) Mark() int {
 func (s *Server) Transcript() []Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Entry(nil), s.entries...)
+	out := make([]Entry, len(s.entries))
+	for i := range s.entries {
+		e := &s.entries[i]
+		if e.pending() {
+			s.renderLocked(e)
+		}
+		out[i] = e.Entry
+	}
+	return out
 }
 
 // WriteTranscript prints the transcript, one entry per line followed by its
@@ -177,47 +262,32 @@ func (s *Server) String() string {
 	return b.String()
 }
 
-func (s *Server) recordCallLocked(c Call) Call {
-	return s.recordCallTextLocked(c, paramsText(c.Params))
-}
-
-// paramsText renders a call's parameters for its transcript line (each
-// value cut at 60 bytes); it needs no lock, so callers may render it first.
-func paramsText(params map[string]string) string {
+// writeParams writes a call's parameters for its transcript line: sorted,
+// each value cut at 60 bytes and quoted.
+func writeParams(b *strings.Builder, params map[string]string) {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var b strings.Builder
 	for _, k := range keys {
 		v := params[k]
 		if len(v) > 60 {
 			v = v[:60] + "…"
 		}
-		fmt.Fprintf(&b, " %s=%q", k, v)
+		b.WriteByte(' ')
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(v))
 	}
-	return b.String()
 }
 
-// recordCallTextLocked records a call whose parameters paramsText rendered.
-func (s *Server) recordCallTextLocked(c Call, params string) Call {
+// recordCallLocked records a call; its transcript line is rendered when
+// the transcript is read.
+func (s *Server) recordCallLocked(c Call) Call {
 	c.Seq = len(s.entries) + 1
-	summary := c.Method
-	if c.OK {
-		summary += " ok"
-	} else {
-		summary += " error=" + c.Error
-	}
-	if c.Fault {
-		summary += " (injected)"
-	}
-	summary += params
-	for _, m := range c.Messages {
-		summary += "\n      " + m
-	}
-	s.entryLocked(Entry{At: c.At, Kind: KindCall, Method: c.Method, Text: summary, Data: c.Response})
 	s.calls = append(s.calls, c)
+	s.addEntryLocked(entry{Entry: Entry{At: c.At, Kind: KindCall, Method: c.Method, Data: c.Response}, call: len(s.calls)})
 	s.matchWaitersLocked(c)
 	if isValidationError(c.Error) && !c.Fault {
 		s.invalid = append(s.invalid, c)
