@@ -30,16 +30,53 @@ var (
 	timeRe = regexp.MustCompile(`^\d{2}:\d{2}$`)
 )
 
-// checker collects Slack-style validation messages.
+// checker collects Slack-style validation messages. path is the JSON
+// pointer of the value being checked, built as the checker descends
+// (enter, leave) and turned into a string only for an error, so a valid
+// payload costs no pointer strings.
 type checker struct {
 	msgs      []string
 	blockIDs  []string // the block_ids seen so far
 	actionIDs []string // the action_ids seen so far in the current block
+	path      []byte
+	buf       [96]byte // path's first storage
 }
 
-func (c *checker) errf(ptr, format string, args ...any) {
+// newChecker returns a checker at the pointer ptr.
+func newChecker(ptr string) *checker {
+	c := &checker{}
+	c.path = append(c.buf[:0], ptr...)
+	return c
+}
+
+// errf records an error at the value being checked.
+func (c *checker) errf(format string, args ...any) { c.errAt("", format, args...) }
+
+// errAt records an error at the member sub ("a" or "a/b") of the value
+// being checked ("" for the value itself).
+func (c *checker) errAt(sub, format string, args ...any) {
+	ptr := string(c.path)
+	if sub != "" {
+		ptr += "/" + sub
+	}
 	c.msgs = append(c.msgs, fmt.Sprintf("[ERROR] %s [json-pointer:%s]", fmt.Sprintf(format, args...), ptr))
 }
+
+// enter descends to member key; leave(mark) goes back.
+func (c *checker) enter(key string) (mark int) {
+	mark = len(c.path)
+	c.path = append(append(c.path, '/'), key...)
+	return mark
+}
+
+// enterIndex descends to element i of an array; leave(mark) goes back.
+func (c *checker) enterIndex(i int) (mark int) {
+	mark = len(c.path)
+	c.path = strconv.AppendInt(append(c.path, '/'), int64(i), 10)
+	return mark
+}
+
+func (c *checker) leave(mark int) { c.path = c.path[:mark] }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
@@ -47,97 +84,106 @@ func runeLen(s string) int { return utf8.RuneCountInString(s) }
 func longer(s string, maxLen int) bool { return len(s) > maxLen && runeLen(s) > maxLen }
 
 // str checks an optional string field's length; it returns the value.
-func (c *checker) str(obj jv, key, ptr string, maxLen int, required bool) string {
+func (c *checker) str(obj jv, key string, maxLen int, required bool) string {
 	raw, _ := obj.get(key)
 	if raw.isNull() {
 		if required {
-			c.errf(ptr, "missing required field: %s", key)
+			c.errf("missing required field: %s", key)
 		}
 		return ""
 	}
 	s, ok := raw.str()
 	if !ok {
-		c.errf(ptr+"/"+key, "must be a string")
+		c.errAt(key, "must be a string")
 		return ""
 	}
 	if maxLen > 0 && longer(s, maxLen) {
-		c.errf(ptr+"/"+key, "must be less than %d characters", maxLen+1)
+		c.errAt(key, "must be less than %d characters", maxLen+1)
 	}
 	return s
 }
 
 // text checks a text object. plainOnly demands plain_text.
-func (c *checker) text(t jv, ptr string, plainOnly bool, maxLen int) {
+func (c *checker) text(t jv, plainOnly bool, maxLen int) {
 	if !t.isObj() {
-		c.errf(ptr, "must be a text object")
+		c.errf("must be a text object")
 		return
 	}
 	typ, _ := t.get("type")
 	switch {
 	case typ.strIs("plain_text"):
 		if _, ok := t.get("verbatim"); ok {
-			c.errf(ptr+"/verbatim", "verbatim is only allowed on mrkdwn text objects")
+			c.errAt("verbatim", "verbatim is only allowed on mrkdwn text objects")
 		}
 	case typ.strIs("mrkdwn"):
 		if plainOnly {
-			c.errf(ptr+"/type", "must be plain_text")
+			c.errAt("type", "must be plain_text")
 			return
 		}
 		if _, ok := t.get("emoji"); ok {
-			c.errf(ptr+"/emoji", "emoji is not allowed on mrkdwn text objects")
+			c.errAt("emoji", "emoji is not allowed on mrkdwn text objects")
 		}
 	default:
-		c.errf(ptr+"/type", "must be a valid enum value: plain_text or mrkdwn")
+		c.errAt("type", "must be a valid enum value: plain_text or mrkdwn")
 		return
 	}
 	tv, _ := t.get("text")
 	s, isStr := tv.str()
 	switch {
 	case !isStr:
-		c.errf(ptr, "missing required field: text")
+		c.errf("missing required field: text")
 	case s == "":
-		c.errf(ptr+"/text", "must be more than 0 characters")
+		c.errAt("text", "must be more than 0 characters")
 	case maxLen > 0 && longer(s, maxLen):
-		c.errf(ptr+"/text", "must be less than %d characters", maxLen+1)
+		c.errAt("text", "must be less than %d characters", maxLen+1)
 	}
 }
 
-func (c *checker) optionalText(obj jv, key, ptr string, plainOnly bool, maxLen int) {
+// textAt checks the text object t at member key.
+func (c *checker) textAt(t jv, key string, plainOnly bool, maxLen int) {
+	mark := c.enter(key)
+	c.text(t, plainOnly, maxLen)
+	c.leave(mark)
+}
+
+func (c *checker) optionalText(obj jv, key string, plainOnly bool, maxLen int) {
 	if raw, _ := obj.get(key); !raw.isNull() {
-		c.text(raw, ptr+"/"+key, plainOnly, maxLen)
+		c.textAt(raw, key, plainOnly, maxLen)
 	}
 }
 
 // checkView checks a modal or Home tab view.
 func checkView(v jv, size int, surface, ptr string) []string {
-	c := &checker{}
+	c := newChecker(ptr)
 	if typ, _ := v.get("type"); !typ.strIs(surface) {
-		c.errf(ptr+"/type", "must be %q", surface)
+		c.errAt("type", "must be %q", surface)
 	}
 	if size > maxViewBytes {
-		c.errf(ptr, "view must be smaller than %d bytes", maxViewBytes)
+		c.errf("view must be smaller than %d bytes", maxViewBytes)
 	}
-	c.str(v, "private_metadata", ptr, 3000, false)
-	c.str(v, "callback_id", ptr, 255, false)
-	c.str(v, "external_id", ptr, 255, false)
+	c.str(v, "private_metadata", 3000, false)
+	c.str(v, "callback_id", 255, false)
+	c.str(v, "external_id", 255, false)
 	maxBlocks := MaxHomeBlocks
 	if surface == surfaceModal {
 		maxBlocks = MaxModalBlocks
 		if t, _ := v.get("title"); !t.isNull() {
-			c.text(t, ptr+"/title", true, 24)
+			c.textAt(t, "title", true, 24)
 		} else {
-			c.errf(ptr, "missing required field: title")
+			c.errf("missing required field: title")
 		}
-		c.optionalText(v, "submit", ptr, true, 24)
-		c.optionalText(v, "close", ptr, true, 24)
+		c.optionalText(v, "submit", true, 24)
+		c.optionalText(v, "close", true, 24)
 	}
 	blocks, _ := v.get("blocks")
 	n, ok := blocks.arr()
 	if !ok {
-		c.errf(ptr, "missing required field: blocks")
+		c.errf("missing required field: blocks")
 		return c.msgs
 	}
-	c.blocks(blocks, ptr+"/blocks", maxBlocks, surface)
+	mark := c.enter("blocks")
+	c.blocks(blocks, maxBlocks, surface)
+	c.leave(mark)
 	if surface == surfaceModal {
 		hasInput := false
 		for i := range n {
@@ -146,7 +192,7 @@ func checkView(v jv, size int, surface, ptr string) []string {
 			}
 		}
 		if sub, _ := v.get("submit"); hasInput && sub.isNull() {
-			c.errf(ptr, "missing required field: submit (a view with input blocks needs a submit button)")
+			c.errf("missing required field: submit (a view with input blocks needs a submit button)")
 		}
 	}
 	return c.msgs
@@ -154,18 +200,20 @@ func checkView(v jv, size int, surface, ptr string) []string {
 
 // checkBlocks checks a message's blocks (an array).
 func checkBlocks(blocks jv, ptr, surface string) []string {
-	c := &checker{}
-	c.blocks(blocks, ptr, MaxMessageBlocks, surface)
+	c := newChecker(ptr)
+	c.blocks(blocks, MaxMessageBlocks, surface)
 	return c.msgs
 }
 
-func (c *checker) blocks(blocks jv, ptr string, maxBlocks int, surface string) {
+func (c *checker) blocks(blocks jv, maxBlocks int, surface string) {
 	n, _ := blocks.arr()
 	if n > maxBlocks {
-		c.errf(ptr, "no more than %d items allowed", maxBlocks)
+		c.errf("no more than %d items allowed", maxBlocks)
 	}
 	for i := range n {
-		c.block(blocks.at(i), ptr+"/"+strconv.Itoa(i), surface)
+		mark := c.enterIndex(i)
+		c.block(blocks.at(i), surface)
+		c.leave(mark)
 	}
 }
 
@@ -199,20 +247,20 @@ var knownBlocks = map[string]bool{
 	"plan": true, "task_card": true,
 }
 
-func (c *checker) block(b jv, ptr, surface string) {
+func (c *checker) block(b jv, surface string) {
 	if !b.isObj() {
-		c.errf(ptr, "must be an object")
+		c.errf("must be an object")
 		return
 	}
 	tv, _ := b.get("type")
 	typ, _ := tv.str()
 	if !knownBlocks[typ] {
-		c.errf(ptr+"/type", "unsupported type: %q", typ)
+		c.errAt("type", "unsupported type: %q", typ)
 		return
 	}
-	if id := c.str(b, "block_id", ptr, 255, false); id != "" {
+	if id := c.str(b, "block_id", 255, false); id != "" {
 		if slices.Contains(c.blockIDs, id) {
-			c.errf(ptr+"/block_id", "duplicate block_id %q", id)
+			c.errAt("block_id", "duplicate block_id %q", id)
 		} else {
 			c.blockIDs = append(c.blockIDs, id)
 		}
@@ -224,214 +272,239 @@ func (c *checker) block(b jv, ptr, surface string) {
 		fv, _ := b.get("fields")
 		nFields, hasFields := fv.arr()
 		if !hasText && !hasFields {
-			c.errf(ptr, "must provide either text or fields")
+			c.errf("must provide either text or fields")
 		}
 		if hasText {
-			c.text(text, ptr+"/text", false, 3000)
+			c.textAt(text, "text", false, 3000)
 		}
 		if hasFields {
 			if nFields > 10 {
-				c.errf(ptr+"/fields", "no more than 10 items allowed")
+				c.errAt("fields", "no more than 10 items allowed")
 			}
+			mark := c.enter("fields")
 			for i := range nFields {
-				c.text(fv.at(i), ptr+"/fields/"+strconv.Itoa(i), false, 2000)
+				m := c.enterIndex(i)
+				c.text(fv.at(i), false, 2000)
+				c.leave(m)
 			}
+			c.leave(mark)
 		}
 		if acc, ok := b.get("accessory"); ok {
-			c.element(acc, ptr+"/accessory", accessoryElements)
+			mark := c.enter("accessory")
+			c.element(acc, accessoryElements)
+			c.leave(mark)
 		}
 	case "header":
 		if t, ok := b.get("text"); ok {
-			c.text(t, ptr+"/text", true, 150)
+			c.textAt(t, "text", true, 150)
 		} else {
-			c.errf(ptr, "missing required field: text")
+			c.errf("missing required field: text")
 		}
 	case "context":
 		els, _ := b.get("elements")
 		n, ok := els.arr()
 		if !ok || n == 0 {
-			c.errf(ptr, "missing required field: elements")
+			c.errf("missing required field: elements")
 			break
 		}
 		if n > 10 {
-			c.errf(ptr+"/elements", "no more than 10 items allowed")
+			c.errAt("elements", "no more than 10 items allowed")
 		}
+		mark := c.enter("elements")
 		for i := range n {
-			ep := ptr + "/elements/" + strconv.Itoa(i)
+			m := c.enterIndex(i)
 			e := els.at(i)
 			if typ, _ := e.get("type"); e.isObj() && typ.strIs("image") {
-				c.image(e, ep)
+				c.image(e)
 			} else {
-				c.text(e, ep, false, 3000)
+				c.text(e, false, 3000)
 			}
+			c.leave(m)
 		}
+		c.leave(mark)
 	case "actions":
 		els, _ := b.get("elements")
 		n, ok := els.arr()
 		if !ok || n == 0 {
-			c.errf(ptr, "missing required field: elements")
+			c.errf("missing required field: elements")
 			break
 		}
 		if n > 25 {
-			c.errf(ptr+"/elements", "no more than 25 items allowed")
+			c.errAt("elements", "no more than 25 items allowed")
 		}
+		mark := c.enter("elements")
 		for i := range n {
-			c.element(els.at(i), ptr+"/elements/"+strconv.Itoa(i), actionsElements)
+			m := c.enterIndex(i)
+			c.element(els.at(i), actionsElements)
+			c.leave(m)
 		}
+		c.leave(mark)
 	case "input":
 		if l, ok := b.get("label"); ok {
-			c.text(l, ptr+"/label", true, 2000)
+			c.textAt(l, "label", true, 2000)
 		} else {
-			c.errf(ptr, "missing required field: label")
+			c.errf("missing required field: label")
 		}
 		e, hasElement := b.get("element")
 		if hasElement {
-			c.element(e, ptr+"/element", inputElements)
+			mark := c.enter("element")
+			c.element(e, inputElements)
+			c.leave(mark)
 		} else {
-			c.errf(ptr, "missing required field: element")
+			c.errf("missing required field: element")
 		}
-		c.optionalText(b, "hint", ptr, true, 2000)
+		c.optionalText(b, "hint", true, 2000)
 		if typ, _ := e.get("type"); typ.strIs("file_input") && surface != surfaceModal {
-			c.errf(ptr+"/element/type", "file_input is only allowed in modals")
+			c.errAt("element/type", "file_input is only allowed in modals")
 		}
 	case "image":
-		c.image(b, ptr)
-		c.optionalText(b, "title", ptr, true, 2000)
+		c.image(b)
+		c.optionalText(b, "title", true, 2000)
 	case "markdown":
-		c.str(b, "text", ptr, 12000, true)
+		c.str(b, "text", 12000, true)
 	}
 }
 
-func (c *checker) image(m jv, ptr string) {
+func (c *checker) image(m jv) {
 	_, url := m.get("image_url")
 	_, file := m.get("slack_file")
 	if !url && !file {
-		c.errf(ptr, "missing required field: image_url or slack_file")
+		c.errf("missing required field: image_url or slack_file")
 	}
-	c.str(m, "image_url", ptr, 3000, false)
-	c.str(m, "alt_text", ptr, 2000, true)
+	c.str(m, "image_url", 3000, false)
+	c.str(m, "alt_text", 2000, true)
 }
 
-func (c *checker) element(e jv, ptr string, allowed map[string]bool) {
+func (c *checker) element(e jv, allowed map[string]bool) {
 	if !e.isObj() {
-		c.errf(ptr, "must be an object")
+		c.errf("must be an object")
 		return
 	}
 	tv, _ := e.get("type")
 	typ, _ := tv.str()
 	if !allowed[typ] {
-		c.errf(ptr+"/type", "unsupported type: %q", typ)
+		c.errAt("type", "unsupported type: %q", typ)
 		return
 	}
-	if id := c.str(e, "action_id", ptr, 255, false); id != "" {
+	if id := c.str(e, "action_id", 255, false); id != "" {
 		if slices.Contains(c.actionIDs, id) {
-			c.errf(ptr+"/action_id", "duplicate action_id %q", id)
+			c.errAt("action_id", "duplicate action_id %q", id)
 		} else {
 			c.actionIDs = append(c.actionIDs, id)
 		}
 	}
-	c.optionalText(e, "placeholder", ptr, true, 150)
+	c.optionalText(e, "placeholder", true, 150)
 	switch typ {
 	case "button":
 		if t, ok := e.get("text"); ok {
-			c.text(t, ptr+"/text", true, 75)
+			c.textAt(t, "text", true, 75)
 		} else {
-			c.errf(ptr, "missing required field: text")
+			c.errf("missing required field: text")
 		}
-		c.str(e, "value", ptr, 2000, false)
-		c.str(e, "url", ptr, 3000, false)
+		c.str(e, "value", 2000, false)
+		c.str(e, "url", 3000, false)
 		if st, ok := e.get("style"); ok && !st.strIs("primary") && !st.strIs("danger") {
-			c.errf(ptr+"/style", "must be a valid enum value: primary or danger")
+			c.errAt("style", "must be a valid enum value: primary or danger")
 		}
 	case "plain_text_input":
-		c.intRange(e, "max_length", ptr, 1, 3000)
-		c.intRange(e, "min_length", ptr, 0, 3000)
-		c.str(e, "initial_value", ptr, 3000, false)
+		c.intRange(e, "max_length", 1, 3000)
+		c.intRange(e, "min_length", 0, 3000)
+		c.str(e, "initial_value", 3000, false)
 	case "static_select", "multi_static_select":
 		opts, _ := e.get("options")
 		nOpts, hasOpts := opts.arr()
 		groups, _ := e.get("option_groups")
 		nGroups, hasGroups := groups.arr()
 		if !hasOpts && !hasGroups {
-			c.errf(ptr, "missing required field: options or option_groups")
+			c.errf("missing required field: options or option_groups")
 		}
 		if nOpts > 100 {
-			c.errf(ptr+"/options", "no more than 100 items allowed")
+			c.errAt("options", "no more than 100 items allowed")
 		}
-		for i := range nOpts {
-			c.option(opts.at(i), ptr+"/options/"+strconv.Itoa(i), true)
-		}
+		c.options(opts, "options", nOpts, true)
+		mark := c.enter("option_groups")
 		for i := range nGroups {
-			gp := ptr + "/option_groups/" + strconv.Itoa(i)
-			g := groups.at(i)
-			if !g.isObj() {
-				c.errf(gp, "must be an object")
-				continue
+			m := c.enterIndex(i)
+			if g := groups.at(i); !g.isObj() {
+				c.errf("must be an object")
+			} else {
+				c.optionalText(g, "label", true, 75)
+				gopts, _ := g.get("options")
+				n, _ := gopts.arr()
+				c.options(gopts, "options", n, true)
 			}
-			c.optionalText(g, "label", gp, true, 75)
-			gopts, _ := g.get("options")
-			n, _ := gopts.arr()
-			for j := range n {
-				c.option(gopts.at(j), gp+"/options/"+strconv.Itoa(j), true)
-			}
+			c.leave(m)
 		}
+		c.leave(mark)
 	case "checkboxes", "radio_buttons", "overflow":
 		opts, _ := e.get("options")
 		n, ok := opts.arr()
 		if !ok || n == 0 {
-			c.errf(ptr, "missing required field: options")
+			c.errf("missing required field: options")
 		}
 		limit := 10
 		if typ == "overflow" {
 			limit = 5
 		}
 		if n > limit {
-			c.errf(ptr+"/options", "no more than %d items allowed", limit)
+			c.errAt("options", "no more than %d items allowed", limit)
 		}
-		for i := range n {
-			c.option(opts.at(i), ptr+"/options/"+strconv.Itoa(i), typ == "overflow")
-		}
+		c.options(opts, "options", n, typ == "overflow")
 	case "datepicker":
 		dv, _ := e.get("initial_date")
 		if d, ok := dv.str(); ok && !dateRe.MatchString(d) {
-			c.errf(ptr+"/initial_date", "must be a date in the format YYYY-MM-DD")
+			c.errAt("initial_date", "must be a date in the format YYYY-MM-DD")
 		}
 	case "timepicker":
 		tv, _ := e.get("initial_time")
 		if t, ok := tv.str(); ok && !timeRe.MatchString(t) {
-			c.errf(ptr+"/initial_time", "must be a time in the format HH:mm")
+			c.errAt("initial_time", "must be a time in the format HH:mm")
 		}
 	case "number_input":
 		if d, _ := e.get("is_decimal_allowed"); !d.isBool() {
-			c.errf(ptr, "missing required field: is_decimal_allowed")
+			c.errf("missing required field: is_decimal_allowed")
 		}
 	case "image":
-		c.image(e, ptr)
+		c.image(e)
 	}
 }
 
-func (c *checker) option(o jv, ptr string, plainOnly bool) {
+// options checks the first n options of the array opts at member key.
+func (c *checker) options(opts jv, key string, n int, plainOnly bool) {
+	if n == 0 {
+		return
+	}
+	mark := c.enter(key)
+	for i := range n {
+		m := c.enterIndex(i)
+		c.option(opts.at(i), plainOnly)
+		c.leave(m)
+	}
+	c.leave(mark)
+}
+
+func (c *checker) option(o jv, plainOnly bool) {
 	if !o.isObj() {
-		c.errf(ptr, "must be an option object")
+		c.errf("must be an option object")
 		return
 	}
 	if t, ok := o.get("text"); ok {
-		c.text(t, ptr+"/text", plainOnly, 75)
+		c.textAt(t, "text", plainOnly, 75)
 	} else {
-		c.errf(ptr, "missing required field: text")
+		c.errf("missing required field: text")
 	}
-	c.str(o, "value", ptr, 150, true)
-	c.optionalText(o, "description", ptr, plainOnly, 75)
+	c.str(o, "value", 150, true)
+	c.optionalText(o, "description", plainOnly, 75)
 }
 
-func (c *checker) intRange(obj jv, key, ptr string, lo, hi int) {
+func (c *checker) intRange(obj jv, key string, lo, hi int) {
 	raw, ok := obj.get(key)
 	if !ok {
 		return
 	}
 	f, ok := raw.num()
 	if !ok || f != float64(int(f)) || int(f) < lo || int(f) > hi {
-		c.errf(ptr+"/"+key, "must be an integer from %d to %d", lo, hi)
+		c.errAt(key, "must be an integer from %d to %d", lo, hi)
 	}
 }
 
