@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The fake validates every block list an app sends. Decoding one into
@@ -33,8 +34,11 @@ const (
 // jnode is one value of a jsonTree.
 type jnode struct {
 	kind jkind
-	a, b int32
-	f    float64
+	// verbatim marks a jStr that encodes as its source text (with its
+	// quotes): no byte appendJSONString escapes.
+	verbatim bool
+	a, b     int32
+	f        float64
 }
 
 // jsonTree is a JSON text parsed as json.Unmarshal into an any would read
@@ -59,7 +63,8 @@ func parseJSONTree(src string) (*jsonTree, bool) {
 		return nil, false
 	}
 	p.nodes = append(p.nodes, root)
-	return &jsonTree{src: src, dec: string(p.dec), nodes: p.nodes, root: int32(len(p.nodes) - 1)}, true
+	// p.dec is never written again: the tree's strings can share it.
+	return &jsonTree{src: src, dec: unsafe.String(unsafe.SliceData(p.dec), len(p.dec)), nodes: p.nodes, root: int32(len(p.nodes) - 1)}, true
 }
 
 type treeParser struct {
@@ -187,8 +192,9 @@ func (p *treeParser) literal(word string, kind jkind) jnode {
 // else decoded into dec as encoding/json decodes it.
 func (p *treeParser) str() jnode {
 	start := p.pos + 1
+	verbatim := true
 	for i := start; i < len(p.src); {
-		for i < len(p.src) && plainByte[p.src[i]] { // the usual bytes, in bulk
+		for i < len(p.src) && jsonSafe[p.src[i]] { // the usual bytes, in bulk
 			i++
 		}
 		if i >= len(p.src) {
@@ -198,18 +204,22 @@ func (p *treeParser) str() jnode {
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return jnode{kind: jStr, a: int32(start), b: int32(i)}
+			return jnode{kind: jStr, verbatim: verbatim, a: int32(start), b: int32(i)}
 		case c == '\\':
 			return p.escapedStr(start, i)
 		case c < 0x20:
 			p.fail()
 			return jnode{}
-		case c < utf8.RuneSelf:
+		case c < utf8.RuneSelf: // <, > or &, which appendJSONString escapes
+			verbatim = false
 			i++
 		default:
 			r, size := utf8.DecodeRuneInString(p.src[i:])
 			if r == utf8.RuneError && size == 1 {
 				return p.escapedStr(start, i)
+			}
+			if r == '\u2028' || r == '\u2029' {
+				verbatim = false
 			}
 			i += size
 		}
@@ -221,6 +231,11 @@ func (p *treeParser) str() jnode {
 // escapedStr continues str from i, the first byte not copied as is (a
 // backslash or invalid UTF-8), decoding into dec.
 func (p *treeParser) escapedStr(start, i int) jnode {
+	if p.dec == nil {
+		// One buffer for every decoded string: what is left of the text
+		// holds them unless invalid UTF-8 (3 bytes for 1) overflows it.
+		p.dec = make([]byte, 0, len(p.src)-start)
+	}
 	from := len(p.dec)
 	dec, end, ok := appendUnescaped(append(p.dec, p.src[start:i]...), p.src, i)
 	if !ok {
@@ -319,8 +334,11 @@ func (v jv) get(key string) (jv, bool) {
 // member is an object member to encode.
 type member struct {
 	key string
-	val int32  // node index, or -1 for set
-	set string // the string value of an id the fake draws
+	// quoted is the key encoded, when its source text is (see
+	// jnode.verbatim); else "".
+	quoted string
+	val    int32  // node index, or -1 for set
+	set    string // the string value of an id the fake draws
 }
 
 // sortedMembers returns an object's members sorted by key, one per key
@@ -329,11 +347,16 @@ type member struct {
 func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) []member {
 	ms := buf[:0]
 	for k := n.a; k < n.a+2*n.b; k += 2 {
-		key := t.strOf(&t.nodes[k])
+		kn := &t.nodes[k]
+		key := t.strOf(kn)
 		if setKey != "" && key == setKey {
 			continue
 		}
-		ms = append(ms, member{key: key, val: k + 1})
+		m := member{key: key, val: k + 1}
+		if kn.kind == jStr && kn.verbatim {
+			m.quoted = t.src[kn.a-1 : kn.b+1]
+		}
+		ms = append(ms, m)
 	}
 	if setKey != "" {
 		ms = append(ms, member{key: setKey, val: -1, set: setVal})
@@ -373,7 +396,12 @@ func (t *jsonTree) appendValue(b []byte, i int32) []byte {
 		return append(b, "true"...)
 	case jNum:
 		return appendJSON(b, n.f)
-	case jStr, jStrDec:
+	case jStr:
+		if n.verbatim {
+			return append(b, t.src[n.a-1:n.b+1]...)
+		}
+		return appendJSONString(b, t.strOf(n))
+	case jStrDec:
 		return appendJSONString(b, t.strOf(n))
 	case jArr:
 		b = append(b, '[')
@@ -399,7 +427,11 @@ func (t *jsonTree) appendObject(b []byte, i int32, setKey, setVal string, child 
 		if k > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, m.key)
+		if m.quoted != "" {
+			b = append(b, m.quoted...)
+		} else {
+			b = appendJSONString(b, m.key)
+		}
 		b = append(b, ':')
 		switch {
 		case m.val < 0:
