@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Fault is an injected failure for the next call(s) of a method.
@@ -331,29 +332,28 @@ func (s *Server) writeStatusFault(w http.ResponseWriter, call Call, f *Fault) {
 	_, _ = w.Write(body)
 }
 
+// jsonContentType is the Content-Type header of JSON answers, shared by
+// them all: net/http only reads it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as Slack does; no chunking
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))} // as Slack does; no chunking
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
 // apiAnswer renders a Slack answer: {"ok":true,...} or {"ok":false,"error":...}.
 func apiAnswer(resp map[string]any, e *apiError) []byte {
-	out := map[string]any{}
 	if e != nil {
-		out["ok"] = false
-		out["error"] = e.code
+		out := map[string]any{"ok": false, "error": e.code}
 		if len(e.messages) > 0 {
 			out["response_metadata"] = map[string]any{"messages": e.messages}
 		}
-	} else {
-		for k, v := range resp {
-			out[k] = v
-		}
-		out["ok"] = true
+		return encodeJSONSize(out, sizeHint(out))
 	}
-	return encodeJSONSize(out, sizeHint(out))
+	return appendObject(make([]byte, 0, sizeHint(resp)+12), resp, "ok", true)
 }
 
 // dropFormField returns a form body (one url.ParseQuery accepted) without
@@ -416,11 +416,116 @@ func (s *Server) checkToken(token string, want tokenKind) *apiError {
 	}
 }
 
+// isJSONType reports whether a Content-Type header names JSON, as
+// mime.ParseMediaType reads it (which the usual two values skip).
+func isJSONType(header string) bool {
+	switch header {
+	case "application/json", "application/json; charset=utf-8":
+		return true
+	case "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8":
+		return false
+	}
+	ctype, _, _ := mime.ParseMediaType(header)
+	return ctype == "application/json"
+}
+
+// maxFastFormFields bounds the fields parseForm reads; url.ParseQuery
+// reads more, up to its own limit.
+const maxFastFormFields = 1000
+
+// parseForm reads a form body into params as url.ParseQuery would read it
+// and parseAPIRequest keep it (the first value of each field), without
+// the map of slices. It returns false, leaving params empty, for what it
+// leaves to url.ParseQuery: bodies with a semicolon or a malformed
+// escape, or more than maxFastFormFields fields.
+func parseForm(body []byte, params map[string]string) bool {
+	if !readForm(body, params) {
+		clear(params)
+		return false
+	}
+	return true
+}
+
+func readForm(body []byte, params map[string]string) bool {
+	if bytes.IndexByte(body, ';') >= 0 || bytes.Count(body, []byte("&")) >= maxFastFormFields {
+		return false
+	}
+	text := string(body)
+	for text != "" {
+		var part string
+		part, text, _ = strings.Cut(text, "&")
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		key, ok := queryUnescape(k)
+		if !ok {
+			return false
+		}
+		value, ok := queryUnescape(v)
+		if !ok {
+			return false
+		}
+		if _, seen := params[key]; !seen {
+			params[key] = value
+		}
+	}
+	return true
+}
+
+// queryUnescape is url.QueryUnescape, copying runs of plain bytes at
+// once; ok is false where url.QueryUnescape fails.
+func queryUnescape(s string) (string, bool) {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	buf := make([]byte, 0, len(s))
+	for {
+		buf = append(buf, s[:i]...)
+		if i == len(s) {
+			break
+		}
+		if s[i] == '+' {
+			buf = append(buf, ' ')
+			s = s[i+1:]
+		} else {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
+			s = s[i+3:]
+		}
+		i = 0
+		for i < len(s) && s[i] != '%' && s[i] != '+' {
+			i++
+		}
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), true // buf is not written again
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
 // parseAPIRequest reads the token and parameters of a Web API request. The
 // returned request is never nil when the error is set, so the call can
 // still be recorded.
 func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
-	req := &apiRequest{method: method, params: map[string]string{}}
+	req := &apiRequest{method: method, params: make(map[string]string, 8)}
 	body, err := readBody(r)
 	if err != nil {
 		return req, errCode("request_timeout")
@@ -428,14 +533,15 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
 		req.token = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
 	}
-	for k, v := range r.URL.Query() {
-		if len(v) > 0 {
-			req.params[k] = v[0]
+	if r.URL.RawQuery != "" {
+		for k, v := range r.URL.Query() {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
 		}
 	}
-	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
-	case ctype == "application/json":
+	case isJSONType(r.Header.Get("Content-Type")):
 		req.isJSON = true
 		if len(bytes.TrimSpace(body)) == 0 {
 			break
@@ -470,6 +576,10 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 				}
 			}
 			body, _ = json.Marshal(rest)
+		}
+	case r.URL.RawQuery == "" && parseForm(body, req.params):
+		if _, ok := req.params["token"]; ok {
+			body = dropFormField(body, "token")
 		}
 	default:
 		vals, err := url.ParseQuery(string(body))

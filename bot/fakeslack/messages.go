@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxMessageText is the longest message text Slack accepts (msg_too_long).
@@ -50,41 +51,110 @@ func (m *message) export() Message {
 	return out
 }
 
-// wire renders a message the way Slack's API and payloads show it.
-func (m *message) wire() map[string]any {
-	out := map[string]any{
-		"type": "message",
-		"text": m.Text,
-		"ts":   m.TS,
-		"team": TeamID,
-	}
-	if m.User != "" {
-		out["user"] = m.User
+// appendWire appends the message the way Slack's API and payloads show
+// it (with its metadata when withMeta), encoded as appendJSON encodes a
+// map: keys sorted.
+func (m *message) appendWire(b []byte, withMeta bool) []byte {
+	sep := byte('{')
+	key := func(k string) {
+		b = append(b, sep, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		sep = ','
 	}
 	if m.BotID != "" {
-		out["bot_id"] = m.BotID
-		out["app_id"] = AppID
-		out["bot_profile"] = map[string]any{"id": m.BotID, "app_id": AppID, "name": BotUserName, "team_id": TeamID, "deleted": false}
+		key("app_id")
+		b = appendJSONString(b, AppID)
 	}
 	if len(m.Blocks) > 0 {
-		out["blocks"] = rawJSON(m.Blocks) // checkMessageBlocks encoded it
+		key("blocks")
+		b = append(b, m.Blocks...) // checkMessageBlocks encoded it
 	}
-	if m.ThreadTS != "" {
-		out["thread_ts"] = m.ThreadTS
+	if m.BotID != "" {
+		key("bot_id")
+		b = appendJSONString(b, m.BotID)
+		key("bot_profile")
+		b = append(b, `{"app_id":`...)
+		b = appendJSONString(b, AppID)
+		b = append(b, `,"deleted":false,"id":`...)
+		b = appendJSONString(b, m.BotID)
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, BotUserName)
+		b = append(b, `,"team_id":`...)
+		b = appendJSONString(b, TeamID)
+		b = append(b, '}')
 	}
 	if m.Edited {
-		out["edited"] = map[string]any{"user": m.User, "ts": m.TS}
+		key("edited")
+		b = append(b, `{"ts":`...)
+		b = appendJSONString(b, m.TS)
+		b = append(b, `,"user":`...)
+		b = appendJSONString(b, m.User)
+		b = append(b, '}')
+	}
+	if withMeta && len(m.Metadata) > 0 {
+		key("metadata")
+		b = append(b, m.Metadata...)
 	}
 	if len(m.reactionOrder) > 0 {
-		var rs []map[string]any
-		for _, name := range m.reactionOrder {
+		key("reactions")
+		for i, name := range m.reactionOrder {
 			users := m.Reactions[name]
-			rs = append(rs, map[string]any{"name": name, "users": users, "count": len(users)})
+			if i == 0 {
+				b = append(b, '[')
+			} else {
+				b = append(b, ',')
+			}
+			b = append(b, `{"count":`...)
+			b = strconv.AppendInt(b, int64(len(users)), 10)
+			b = append(b, `,"name":`...)
+			b = appendJSONString(b, name)
+			b = append(b, `,"users":`...)
+			b = appendJSON(b, users)
+			b = append(b, '}')
 		}
-		out["reactions"] = rs
+		b = append(b, ']')
 	}
-	return out
+	key("team")
+	b = appendJSONString(b, TeamID)
+	key("text")
+	b = appendJSONString(b, m.Text)
+	if m.ThreadTS != "" {
+		key("thread_ts")
+		b = appendJSONString(b, m.ThreadTS)
+	}
+	key("ts")
+	b = appendJSONString(b, m.TS)
+	key("type")
+	b = append(b, `"message"`...)
+	if m.User != "" {
+		key("user")
+		b = appendJSONString(b, m.User)
+	}
+	return append(b, '}')
 }
+
+// wireJSON is a message as Slack's API shows it, for a value appendJSON
+// encodes: it is encoded straight into the answer when appendJSON gets to
+// it, so it must be encoded before the message can change (under the
+// server's lock).
+type wireJSON struct {
+	m        *message
+	withMeta bool
+}
+
+func (w wireJSON) appendTo(b []byte) []byte { return w.m.appendWire(b, w.withMeta) }
+
+func (w wireJSON) sizeHint() int {
+	n := 400 + len(w.m.Blocks) + len(w.m.Text) + 32*len(w.m.Reactions)
+	if w.withMeta {
+		n += len(w.m.Metadata)
+	}
+	return n
+}
+
+// MarshalJSON encodes the message as appendJSON does.
+func (w wireJSON) MarshalJSON() ([]byte, error) { return w.appendTo(nil), nil }
 
 func (s *Server) findMessageLocked(channel, ts string) *message {
 	if m := s.findAnyMessageLocked(channel, ts); m != nil && !m.Ephemeral {
@@ -383,7 +453,7 @@ func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
 		}
 	}
 	s.addMessageLocked(m)
-	return map[string]any{"channel": c.ID, "ts": m.TS, "message": m.wire()}, nil
+	return map[string]any{"channel": c.ID, "ts": m.TS, "message": wireJSON{m: m}}, nil
 }
 
 func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
@@ -417,7 +487,7 @@ func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
 	}
 	m.Edited = true
 	s.broadcastLocked()
-	return map[string]any{"channel": c.ID, "ts": m.TS, "text": m.Text, "message": m.wire()}, nil
+	return map[string]any{"channel": c.ID, "ts": m.TS, "text": m.Text, "message": wireJSON{m: m}}, nil
 }
 
 func (s *Server) chatPostEphemeral(r *apiRequest) (map[string]any, *apiError) {
@@ -596,6 +666,12 @@ func metadataOf(raw string) (json.RawMessage, *apiError) {
 	if raw == "" {
 		return nil, nil
 	}
+	if valid, known := metadataValid(raw); known {
+		if !valid {
+			return nil, errCode("invalid_metadata_format")
+		}
+		return json.RawMessage(raw), nil
+	}
 	var m struct {
 		EventType    *string        `json:"event_type"`
 		EventPayload map[string]any `json:"event_payload"`
@@ -604,6 +680,44 @@ func metadataOf(raw string) (json.RawMessage, *apiError) {
 		return nil, errCode("invalid_metadata_format")
 	}
 	return json.RawMessage(raw), nil
+}
+
+// metadataValid is metadataOf's check without decoding the payload, for
+// the usual metadata: an object with one event_type and one
+// event_payload, its other keys unlike both. known is false for anything
+// else (keys encoding/json would match case-insensitively, repeated keys,
+// a null event_type or event_payload), which metadataOf leaves to
+// encoding/json.
+func metadataValid(raw string) (valid, known bool) {
+	members, ok := scanMembers([]byte(raw))
+	if !ok {
+		return false, false
+	}
+	var typ, payload *jsonMember
+	for i := range members {
+		m := &members[i]
+		switch {
+		case m.key == "event_type" && typ == nil:
+			typ = m
+		case m.key == "event_payload" && payload == nil:
+			payload = m
+		case !isASCII(m.key), strings.EqualFold(m.key, "event_type"), strings.EqualFold(m.key, "event_payload"):
+			return false, false
+		}
+	}
+	if typ == nil || payload == nil || !typ.isStr || payload.raw[0] != '{' {
+		return false, false
+	}
+	return typ.str != "", true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // conversationsHistory lists a channel's top-level messages, newest first:
@@ -630,7 +744,7 @@ func (s *Server) conversationsHistory(r *apiRequest) (map[string]any, *apiError)
 	oldest, latest := r.params["oldest"], r.params["latest"]
 	inclusive := r.params["inclusive"] == "1" || r.params["inclusive"] == "true"
 	withMeta := r.params["include_all_metadata"] == "1" || r.params["include_all_metadata"] == "true"
-	out := []map[string]any{}
+	out := []any{}
 	for i := len(s.messages) - 1; i >= 0 && len(out) < limit; i-- {
 		m := s.messages[i]
 		if m.Channel != c.ID || m.Ephemeral || m.deleted || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
@@ -642,11 +756,7 @@ func (s *Server) conversationsHistory(r *apiRequest) (map[string]any, *apiError)
 		if latest != "" && (tsLess(latest, m.TS) || (!inclusive && m.TS == latest)) {
 			continue
 		}
-		w := m.wire()
-		if withMeta && len(m.Metadata) > 0 {
-			w["metadata"] = rawJSON(m.Metadata)
-		}
-		out = append(out, w)
+		out = append(out, wireJSON{m: m, withMeta: withMeta})
 	}
 	return map[string]any{"messages": out, "has_more": false, "pin_count": 0}, nil
 }

@@ -426,7 +426,7 @@ func (s *Server) ClickButton(ctx context.Context, user string, msg Message, acti
 		"response_url": ru, "actions": []any{buttonAction(blockID, button, s.nextTSLocked())},
 	}
 	if !m.Ephemeral {
-		payload["message"] = m.wire()
+		payload["message"] = rawJSON(m.appendWire(nil, false))
 	}
 	ch, ts := m.Channel, m.TS
 	s.mu.Unlock()

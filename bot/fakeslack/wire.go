@@ -29,15 +29,24 @@ func encodeJSON(v any) []byte { return appendJSON(nil, v) }
 // to start with (a guess at the result's length saves regrowing it).
 func encodeJSONSize(v any, size int) []byte { return appendJSON(make([]byte, 0, size), v) }
 
+// jsonAppender is a value that encodes itself for appendJSON.
+type jsonAppender interface {
+	appendTo(b []byte) []byte
+	sizeHint() int // a guess at its encoded length
+}
+
 // sizeHint guesses the encoded length of m for encodeJSONSize: its rawJSON
 // values' lengths plus some for every other field.
 func sizeHint(m map[string]any) int {
 	n := 2
 	for k, v := range m {
 		n += len(k) + 4
-		if r, ok := v.(rawJSON); ok {
-			n += len(r)
-		} else {
+		switch x := v.(type) {
+		case rawJSON:
+			n += len(x)
+		case jsonAppender:
+			n += x.sizeHint()
+		default:
 			n += 64
 		}
 	}
@@ -70,26 +79,13 @@ func appendJSON(b []byte, v any) []byte {
 		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
 		}
+	case jsonAppender:
+		return x.appendTo(b)
 	case map[string]any:
 		if x == nil {
 			return append(b, "null"...)
 		}
-		var small [16]field
-		fields := small[:0]
-		for k, v := range x {
-			fields = append(fields, field{k, v})
-		}
-		sortFields(fields)
-		b = append(b, '{')
-		for i, f := range fields {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, f.key)
-			b = append(b, ':')
-			b = appendJSON(b, f.value)
-		}
-		return append(b, '}')
+		return appendObject(b, x, "", nil)
 	case []any:
 		if x == nil {
 			return append(b, "null"...)
@@ -132,6 +128,32 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
+}
+
+// appendObject appends m encoded, keys sorted, with the member extraKey
+// (when not "") set to extra.
+func appendObject(b []byte, m map[string]any, extraKey string, extra any) []byte {
+	var small [16]field
+	fields := small[:0]
+	for k, v := range m {
+		if k != extraKey || extraKey == "" {
+			fields = append(fields, field{k, v})
+		}
+	}
+	if extraKey != "" {
+		fields = append(fields, field{extraKey, extra})
+	}
+	sortFields(fields)
+	b = append(b, '{')
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.key)
+		b = append(b, ':')
+		b = appendJSON(b, f.value)
+	}
+	return append(b, '}')
 }
 
 // field is an object member to encode.

@@ -1,0 +1,146 @@
+package fakeslack
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"mime"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// checkParseForm holds parseForm to url.ParseQuery as parseAPIRequest
+// uses it: the first value of each field, and a refusal only for what
+// parseForm leaves to url.ParseQuery.
+func checkParseForm(t *testing.T, body string) {
+	t.Helper()
+	got := map[string]string{}
+	ok := parseForm([]byte(body), got)
+	vals, err := url.ParseQuery(body)
+	if !ok {
+		if len(got) != 0 {
+			t.Errorf("parseForm(%q) refused but left params %q, want none", body, got)
+		}
+		if err == nil && !strings.Contains(body, ";") && strings.Count(body, "&") < maxFastFormFields {
+			t.Errorf("parseForm(%q) refused a body url.ParseQuery accepts", body)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("parseForm(%q) accepted a body url.ParseQuery refuses: %v", body, err)
+	}
+	want := map[string]string{}
+	for k, v := range vals {
+		want[k] = v[0]
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("parseForm(%q) = %q, want %q", body, got, want)
+	}
+}
+
+func TestParseForm(t *testing.T) {
+	blocks := string(benchBody(t, "message-blocks.json"))
+	tests := []struct{ name, body string }{
+		{"empty", ""},
+		{"slack-go's post", url.Values{"channel": {ChannelHiring}, "text": {"a b+c&d=é"}, "blocks": {blocks}}.Encode()},
+		{"plus is a space", "text=a+b+&x=%2B"},
+		{"first value wins", "a=1&a=2&b=&b=3"},
+		{"no equals sign", "flag&x=1"},
+		{"empty parts", "&&a=1&&"},
+		{"escaped key", "te%78t=y"},
+		{"semicolon", "a=1;b=2"},
+		{"bad escape", "a=%zz&b=1"},
+		{"truncated escape", "a=%4"},
+		{"bad escape in key", "%g1=1"},
+		{"percent at the end", "a=1%"},
+		{"upper and lower hex", "a=%c3%A9%2f"},
+		{"too many fields", strings.Repeat("a=1&", maxFastFormFields)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkParseForm(t, tt.body) })
+	}
+}
+
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{"", "a=1&b=%20+x", "a=%zz", "a;b", "k&=v&k=w", "%e2%80%a8=%FF"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) { checkParseForm(t, body) })
+}
+
+// jsonMetadataOf is metadataOf as encoding/json answers it: the oracle
+// of its fast check.
+func jsonMetadataOf(raw string) bool {
+	var m struct {
+		EventType    *string        `json:"event_type"`
+		EventPayload map[string]any `json:"event_payload"`
+	}
+	err := json.Unmarshal([]byte(raw), &m)
+	return err == nil && m.EventType != nil && *m.EventType != "" && m.EventPayload != nil
+}
+
+func checkMetadataOf(t *testing.T, raw string) {
+	t.Helper()
+	if raw == "" {
+		return
+	}
+	got, e := metadataOf(raw)
+	want := jsonMetadataOf(raw)
+	switch {
+	case want && (e != nil || !bytes.Equal(got, []byte(raw))):
+		t.Errorf("metadataOf(%q) = %s, %v, want it accepted as sent", raw, got, e)
+	case !want && (e == nil || e.code != "invalid_metadata_format" || got != nil):
+		t.Errorf("metadataOf(%q) = %s, %v, want invalid_metadata_format", raw, got, e)
+	}
+}
+
+func TestMetadataOf(t *testing.T) {
+	for _, raw := range []string{
+		`{"event_type":"jobdesc_review","event_payload":{"draft":"AM-1"}}`,
+		` { "event_payload" : {} , "event_type" : "x" , "other" : [1] } `,
+		`{"event_type":"","event_payload":{}}`,
+		`{"event_type":"x"}`,
+		`{"event_payload":{}}`,
+		`{"event_type":"x","event_payload":null}`,
+		`{"event_type":null,"event_payload":{}}`,
+		`{"event_type":1,"event_payload":{}}`,
+		`{"event_type":"x","event_payload":[]}`,
+		`{"event_type":"x","event_payload":"{}"}`,
+		`{"Event_Type":"x","event_payload":{}}`,
+		`{"event_type":"x","EVENT_PAYLOAD":{}}`,
+		`{"event_type":"x","event_payload":{},"event_type":""}`,
+		`{"event_type":"x","event_payload":{"a":1},"event_payload":{}}`,
+		`{"event_type":"x","event_payload":{},"event_payload":null}`,
+		`{"event_type":"\u0078","event_payload":{}}`,
+		`{"évent_type":"x","event_payload":{}}`,
+		`{"event_type":"x","event_payload":{}`,
+		`[]`,
+		`null`,
+		`"x"`,
+	} {
+		t.Run(raw, func(t *testing.T) { checkMetadataOf(t, raw) })
+	}
+}
+
+func FuzzMetadataOf(f *testing.F) {
+	for _, s := range []string{`{"event_type":"a","event_payload":{}}`, `{"Event_type":"a","event_payload":{}}`, `{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) { checkMetadataOf(t, raw) })
+}
+
+func TestIsJSONType(t *testing.T) {
+	for _, h := range []string{
+		"", "application/json", "application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8",
+		"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8", "text/plain", "application/json; =",
+		"application/jsonx", "multipart/form-data; boundary=x",
+	} {
+		t.Run(h, func(t *testing.T) {
+			ctype, _, _ := mime.ParseMediaType(h)
+			if got, want := isJSONType(h), ctype == "application/json"; got != want {
+				t.Errorf("isJSONType(%q) = %v, want %v", h, got, want)
+			}
+		})
+	}
+}
