@@ -92,6 +92,66 @@ type apiRequest struct {
 	content      *messageContent // text and blocks of chat.* methods
 	// members are the top-level fields of a JSON body (nil for a form).
 	members []jsonMember
+	// tree is the JSON body parsed, for the methods that read blocks
+	// (nil for others, and when the body was left to scanMembers);
+	// treeVals[i] is the node of members[i]'s value.
+	tree     *jsonTree
+	treeVals []int32
+}
+
+// blocksTree returns the blocks of a JSON body whose last blocks field is
+// an array, as read into the body's tree, and its JSON text; ok is false
+// for any other request.
+func (r *apiRequest) blocksTree() (v jv, raw []byte, ok bool) {
+	if r.tree == nil {
+		return jv{}, nil, false
+	}
+	for i := len(r.members) - 1; i >= 0; i-- {
+		if r.members[i].key == "blocks" {
+			v = jv{r.tree, r.treeVals[i]}
+			if _, isArr := v.arr(); !isArr {
+				return jv{}, nil, false
+			}
+			return v, r.members[i].raw, true
+		}
+	}
+	return jv{}, nil, false
+}
+
+// treeMembers reads a JSON object body's members as scanMembers does, from
+// a jsonTree of it kept for blocksTree, so the blocks are read once. ok is
+// false for a body parseJSONTree refuses.
+func (r *apiRequest) treeMembers(body []byte) (members []jsonMember, ok bool) {
+	src := string(body)
+	t, spans, ok := parseJSONObject(src)
+	if !ok {
+		return nil, false
+	}
+	root := t.rootValue().node()
+	members = make([]jsonMember, 0, root.b)
+	vals := make([]int32, 0, root.b)
+	for i := range root.b {
+		k := root.a + 2*i
+		sp := spans[i]
+		m := jsonMember{key: t.strOf(&t.nodes[k]), raw: body[sp.start:sp.end:sp.end], text: src[sp.start:sp.end]}
+		if vn := &t.nodes[k+1]; vn.kind == jStr || vn.kind == jStrDec {
+			m.str, m.isStr = t.strOf(vn), true
+		}
+		members = append(members, m)
+		vals = append(vals, k+1)
+	}
+	r.tree, r.treeVals = t, vals
+	return members, true
+}
+
+// readsBlocks reports whether a method reads blocks, which treeMembers
+// then reads with the rest of a JSON body.
+func readsBlocks(method string) bool {
+	switch method {
+	case "chat.postMessage", "chat.update", "chat.postEphemeral":
+		return true
+	}
+	return false
 }
 
 // rawValue returns the JSON text of a JSON body's top-level field whose
@@ -546,7 +606,14 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 		if len(bytes.TrimSpace(body)) == 0 {
 			break
 		}
-		members, ok := scanMembers(body)
+		var members []jsonMember
+		ok := false
+		if readsBlocks(method) {
+			members, ok = req.treeMembers(body)
+		}
+		if !ok {
+			members, ok = scanMembers(body)
+		}
 		if !ok { // invalid, or beyond the fast scanner: encoding/json's answer
 			var raw map[string]json.RawMessage
 			if err := json.Unmarshal(body, &raw); err != nil {
@@ -560,9 +627,12 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 		}
 		hasToken := false
 		for _, m := range members {
-			if m.isStr {
+			switch {
+			case m.isStr:
 				req.params[m.key] = m.str
-			} else {
+			case m.text != "":
+				req.params[m.key] = m.text
+			default:
 				req.params[m.key] = paramValue(m.raw)
 			}
 			hasToken = hasToken || m.key == "token"

@@ -98,6 +98,7 @@ type jsonMember struct {
 	raw   []byte // the value's JSON text, a sub-slice of the input
 	str   string // the value decoded, when it is a string
 	isStr bool
+	text  string // raw as a string, when the reader has it (else "")
 }
 
 // scanMembers reads the members of a JSON object, in order, without

@@ -55,16 +55,42 @@ type jsonTree struct {
 // and nesting deeper than encoding/json allows, and the caller then asks
 // encoding/json for its error.
 func parseJSONTree(src string) (*jsonTree, bool) {
-	p := treeParser{src: src, ok: true}
-	p.nodes = make([]jnode, 0, len(src)/32+4)
+	t, _, ok := parseTree(src, false)
+	return t, ok
+}
+
+// span is where a value's text is in the source: src[start:end].
+type span struct{ start, end int }
+
+// parseJSONObject is parseJSONTree for a JSON object, which also returns
+// where each member's value is in src, in order; ok is false when src is
+// anything else.
+func parseJSONObject(src string) (t *jsonTree, values []span, ok bool) {
+	t, values, ok = parseTree(src, true)
+	if ok && !t.rootValue().isObj() {
+		return nil, nil, false
+	}
+	return t, values, ok
+}
+
+func parseTree(src string, spans bool) (*jsonTree, []span, bool) {
+	p := treeParser{src: src, ok: true, spans: spans}
+	p.nodes = make([]jnode, 0, nodeGuess(src))
 	root := p.value()
 	p.space()
 	if !p.ok || p.pos != len(src) {
-		return nil, false
+		return nil, nil, false
 	}
 	p.nodes = append(p.nodes, root)
 	// p.dec is never written again: the tree's strings can share it.
-	return &jsonTree{src: src, dec: unsafe.String(unsafe.SliceData(p.dec), len(p.dec)), nodes: p.nodes, root: int32(len(p.nodes) - 1)}, true
+	return &jsonTree{src: src, dec: unsafe.String(unsafe.SliceData(p.dec), len(p.dec)), nodes: p.nodes, root: int32(len(p.nodes) - 1)}, p.top, true
+}
+
+// nodeGuess guesses how many nodes a tree of src holds, a little over
+// rather than under (growing the nodes would copy them): a node per
+// string (keys too) and per object or array, and some for other values.
+func nodeGuess(src string) int {
+	return strings.Count(src, `"`)/2 + strings.Count(src, "{") + strings.Count(src, "[") + len(src)/64 + 8
 }
 
 type treeParser struct {
@@ -75,6 +101,8 @@ type treeParser struct {
 	nodes []jnode // finished nodes; a container's children are contiguous
 	stack []jnode // children of the containers being read
 	dec   []byte
+	spans bool   // record where the root object's member values are
+	top   []span // where they are, when spans
 }
 
 func (p *treeParser) fail() { p.ok = false; p.pos = len(p.src) }
@@ -128,8 +156,17 @@ func (p *treeParser) value() jnode {
 					}
 					p.pos++
 				}
-				v := p.value()
-				p.stack = append(p.stack, v)
+				// value reads before the append: it grows p.stack itself.
+				if p.spans && p.depth == 1 && kind == jObj {
+					p.space()
+					start := p.pos
+					v := p.value()
+					p.stack = append(p.stack, v)
+					p.top = append(p.top, span{start, p.pos})
+				} else {
+					v := p.value()
+					p.stack = append(p.stack, v)
+				}
 				p.space()
 				if p.pos >= len(p.src) {
 					p.fail()

@@ -367,6 +367,10 @@ func (s *Server) messageContent(r *apiRequest) messageContent {
 	if !ok || strings.TrimSpace(param) == "" {
 		return messageContent{text: text}
 	}
+	if v, raw, ok := r.blocksTree(); ok { // read with the body
+		blocks, e := s.checkBlocksTree(v, raw, "", "/blocks")
+		return messageContent{text: text, blocks: blocks, blocksSet: true, err: e}
+	}
 	// param is the blocks' JSON text: a JSON body's array as sent (what
 	// rawValue returns), or a form's (or JSON string's) value.
 	blocks, e := s.checkBlocksText(param, r.rawValue("blocks"), "/blocks")
@@ -399,7 +403,13 @@ func (s *Server) checkBlocksText(src string, raw []byte, ptr string) (json.RawMe
 			return nil, &apiError{code: "invalid_blocks_format", messages: []string{"[ERROR] blocks must be a JSON array of block objects"}}
 		}
 	}
-	msgs := checkBlocks(t.rootValue(), ptr, surfaceMessage)
+	return s.checkBlocksTree(t.rootValue(), raw, src, ptr)
+}
+
+// checkBlocksTree is checkMessageBlocks of the array v, whose JSON text
+// is raw (or, when raw is nil, src).
+func (s *Server) checkBlocksTree(v jv, raw []byte, src, ptr string) (json.RawMessage, *apiError) {
+	msgs := checkBlocks(v, ptr, surfaceMessage)
 	if s.schemas != nil {
 		if raw == nil {
 			raw = []byte(src)
@@ -409,7 +419,11 @@ func (s *Server) checkBlocksText(src string, raw []byte, ptr string) (json.RawMe
 	if len(msgs) > 0 {
 		return nil, &apiError{code: "invalid_blocks", messages: msgs}
 	}
-	return json.RawMessage(t.appendBlocks(make([]byte, 0, len(src)+len(src)/8), t.rootValue())), nil
+	size := len(raw)
+	if raw == nil {
+		size = len(src)
+	}
+	return json.RawMessage(v.t.appendBlocks(make([]byte, 0, size+size/8), v)), nil
 }
 
 func (s *Server) postableChannelLocked(id string) (*Channel, *apiError) {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"maps"
 	"mime"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -143,4 +146,80 @@ func TestIsJSONType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkTreeMembers holds parseAPIRequest of a JSON body for a method
+// that reads blocks (one jsonTree of the body) to what it does for
+// another method (scanMembers): the same parameters, fields, body and
+// error, and the same blocks read or rejected.
+func checkTreeMembers(t *testing.T, s *Server, body string) {
+	t.Helper()
+	parse := func(method string) (*apiRequest, *apiError) {
+		r := httptest.NewRequest(http.MethodPost, "/api/"+method, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json; charset=utf-8")
+		return parseAPIRequest(r, method)
+	}
+	got, gotErr := parse("chat.postMessage")
+	want, wantErr := parse("chat.getPermalink")
+	if !reflect.DeepEqual(gotErr, wantErr) {
+		t.Fatalf("body %q: error %v, want %v", body, gotErr, wantErr)
+	}
+	if !maps.Equal(got.params, want.params) || !bytes.Equal(got.body, want.body) || got.token != want.token {
+		t.Errorf("body %q: params %q body %q, want %q %q", body, got.params, got.body, want.params, want.body)
+	}
+	if len(got.members) != len(want.members) {
+		t.Fatalf("body %q: %d fields, want %d", body, len(got.members), len(want.members))
+	}
+	for i, g := range got.members {
+		w := want.members[i]
+		if g.key != w.key || !bytes.Equal(g.raw, w.raw) || g.str != w.str || g.isStr != w.isStr || (g.text != "" && g.text != string(w.raw)) {
+			t.Errorf("body %q: field %d = %+v, want %+v", body, i, g, w)
+		}
+	}
+	if gotErr != nil {
+		return
+	}
+	gc, wc := s.messageContent(got), s.messageContent(want)
+	if (gc.blocks == nil) != (wc.blocks == nil) || gc.blocksSet != wc.blocksSet || gc.text != wc.text || !reflect.DeepEqual(gc.err, wc.err) {
+		t.Fatalf("body %q: content %q %v %v, want %q %v %v", body, gc.blocks, gc.blocksSet, gc.err, wc.blocks, wc.blocksSet, wc.err)
+	}
+	if wc.blocks != nil {
+		input := want.rawValue("blocks")
+		if input == nil {
+			input = []byte(want.params["blocks"])
+		}
+		sameBlocks(t, input, gc.blocks, wc.blocks)
+	}
+}
+
+func TestTreeMembers(t *testing.T) {
+	s := &Server{}
+	review := string(benchBody(t, "review-blocks.json"))
+	for _, tt := range []struct{ name, body string }{
+		{"review message", `{"channel":"C0HIRING","text":"Review","blocks":` + review + `,"metadata":{"event_type":"x","event_payload":{"a":[1,2]}}}`},
+		{"blocks as a string", `{"channel":"C0HIRING","blocks":"[{\"type\":\"divider\",\"block_id\":\"d\"}]"}`},
+		{"blocks as an object", `{"blocks":{"type":"divider"}}`},
+		{"blocks twice, string last", `{"blocks":[{"type":"divider","block_id":"a"}],"blocks":"[]"}`},
+		{"blocks twice, array last", `{"blocks":"[]","blocks":[{"type":"divider","block_id":"b"}]}`},
+		{"invalid blocks", `{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":""}}]}`},
+		{"empty blocks", `{"blocks":[],"text":"t"}`},
+		{"null blocks", `{"blocks":null,"text":"t"}`},
+		{"number out of range", `{"blocks":[{"type":"divider","block_id":"a"}],"n":1e999}`},
+		{"escapes and whitespace", " {\n\"te\\u0078t\" : \"a\\nb\u2028\" , \"blocks\" :\t[ {\"type\":\"divider\",\"block_id\":\"x\\\"y\"} ] , \"f\": 1.50 , \"o\" : { } } "},
+		{"token field", `{"token":"xoxb-1","channel":"C1","blocks":[{"type":"divider","block_id":"a"}]}`},
+		{"invalid JSON", `{"blocks":[}`},
+		{"not an object", `[{"blocks":[]}]`},
+		{"empty", ``},
+		{"invalid UTF-8", "{\"text\":\"a\xffb\",\"bl\xffocks\":[]}"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkTreeMembers(t, s, tt.body) })
+	}
+}
+
+func FuzzTreeMembers(f *testing.F) {
+	for _, s := range []string{`{"blocks":[{"type":"divider","block_id":"a"}],"text":"x"}`, `{"a":1e999}`, `{"blocks":"[]"}`, ` {"b" : [ 1 , {"c":null} ] } `} {
+		f.Add(s)
+	}
+	s := &Server{}
+	f.Fuzz(func(t *testing.T, body string) { checkTreeMembers(t, s, body) })
 }
