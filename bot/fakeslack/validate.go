@@ -508,30 +508,66 @@ func (c *checker) intRange(obj jv, key string, lo, hi int) {
 	}
 }
 
+// drawnID is an id normalizeBlocks drew: the block_id of blocks[block]
+// (elem < 0), or the action_id of its element elem (see elementAt).
+type drawnID struct{ block, elem int }
+
 // normalizeBlocks gives every block a block_id and every interactive
 // element an action_id, as Slack does when it stores a view or message. It
-// reports whether it drew any (random) id.
-func normalizeBlocks(blocks []any) (drew bool) {
-	for _, raw := range blocks {
+// returns the (random) ids it drew, in order.
+func normalizeBlocks(blocks []any) (drawn []drawnID) {
+	for i, raw := range blocks {
 		b, ok := raw.(map[string]any)
 		if !ok {
 			continue
 		}
 		if id, _ := b["block_id"].(string); id == "" {
 			b["block_id"] = randomString(5, alnum)
-			drew = true
+			drawn = append(drawn, drawnID{i, -1})
 		}
-		for _, e := range blockElements(b) {
-			if e["type"] == "image" {
+		for j := range elementSlots(b) {
+			e := elementAt(b, j)
+			if e == nil || e["type"] == "image" {
 				continue
 			}
 			if id, _ := e["action_id"].(string); id == "" {
 				e["action_id"] = randomActionID()
-				drew = true
+				drawn = append(drawn, drawnID{i, j})
 			}
 		}
 	}
-	return drew
+	return drawn
+}
+
+// elementSlots is how many places a block has for interactive elements:
+// the length of an actions block's elements, one for a section's
+// accessory or an input's element.
+func elementSlots(b map[string]any) int {
+	switch b["type"] {
+	case "actions":
+		els, _ := b["elements"].([]any)
+		return len(els)
+	case "section", "input":
+		return 1
+	}
+	return 0
+}
+
+// elementAt returns the element in slot j of a block (see elementSlots),
+// or nil when it holds no object: blockElements lists the others.
+func elementAt(b map[string]any, j int) map[string]any {
+	var e any
+	switch b["type"] {
+	case "actions":
+		els, _ := b["elements"].([]any)
+		e = els[j]
+	case "section":
+		e = b["accessory"]
+	case "input":
+		e = b["element"]
+	}
+	m, _ := e.(map[string]any)
+	return m
 }
 
 // blockElements returns a block's interactive elements.

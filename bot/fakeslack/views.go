@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -58,14 +60,38 @@ type viewBody struct {
 	state        stateIndex
 	initialState rawJSON
 	inputs       map[string]bool // block_ids of input blocks
-	drewIDs      bool            // the fake drew block or action ids for it
+	// drawn are the ids the fake drew for it (see redraw), and
+	// blockEnds where each block ends in blocksJSON.
+	drawn     []drawnID
+	blockEnds []int
+}
+
+// drewIDs reports whether the fake drew block or action ids for the view.
+func (b *viewBody) drewIDs() bool { return len(b.drawn) > 0 }
+
+// appendBlockList appends blocks encoded as appendJSON encodes them and
+// the offset in dst where each ends to ends.
+func appendBlockList(dst []byte, blocks []any, ends []int) ([]byte, []int) {
+	if blocks == nil {
+		return append(dst, "null"...), ends
+	}
+	dst = append(dst, '[')
+	for i, blk := range blocks {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSON(dst, blk)
+		ends = append(ends, len(dst))
+	}
+	return append(dst, ']'), ends
 }
 
 // newViewBody indexes and encodes a validated, normalised view.
 func newViewBody(m map[string]any, size int) *viewBody {
 	b := &viewBody{m: m, size: size}
 	b.blocks, _ = m["blocks"].([]any)
-	b.blocksJSON = encodeJSONSize(b.blocks, size+size/8)
+	b.blocksJSON, b.blockEnds = appendBlockList(make([]byte, 0, size+size/8), b.blocks, make([]int, 0, len(b.blocks)))
+	b.indexState()
 	str := func(key string) string { s, _ := m[key].(string); return s }
 	b.callbackID, b.privateMetadata, b.externalID = str("callback_id"), str("private_metadata"), str("external_id")
 	b.clearOnClose, b.notifyOnClose, b.submitDisabled = m["clear_on_close"] == true, m["notify_on_close"] == true, m["submit_disabled"] == true
@@ -79,6 +105,12 @@ func newViewBody(m map[string]any, size int) *viewBody {
 	if t, ok := m["title"].(map[string]any); ok {
 		b.titleText, _ = t["text"].(string)
 	}
+	return b
+}
+
+// indexState sets what b's state depends on from its blocks: the state
+// index, the initial state and the input blocks.
+func (b *viewBody) indexState() {
 	b.state = newStateIndex(b.blocks)
 	init, _ := stateValues(b.state, nil, nil)
 	b.initialState = encodeJSONSize(init, 64*len(b.state.targets)+16)
@@ -89,7 +121,70 @@ func newViewBody(m map[string]any, size int) *viewBody {
 			b.inputs[id] = true
 		}
 	}
-	return b
+}
+
+// redraw returns b with new ids drawn where the fake drew them for b, as
+// Slack draws new ones for every copy it stores; the view is otherwise
+// b's. The blocks that get new ids are copied, the others shared (a
+// viewBody is never changed), and only they are encoded again.
+func (b *viewBody) redraw() *viewBody {
+	nb := *b
+	nb.blocks = slices.Clone(b.blocks)
+	restate := false
+	changed := make([]bool, len(b.blocks))
+	for k := 0; k < len(b.drawn); {
+		i := b.drawn[k].block
+		blk := maps.Clone(b.blocks[i].(map[string]any))
+		var els []any // the cloned elements of an actions block
+		for ; k < len(b.drawn) && b.drawn[k].block == i; k++ {
+			j := b.drawn[k].elem
+			if j < 0 {
+				blk["block_id"] = randomString(5, alnum)
+				continue
+			}
+			e := maps.Clone(elementAt(blk, j))
+			e["action_id"] = randomActionID()
+			switch blk["type"] {
+			case "actions":
+				if els == nil {
+					els = slices.Clone(blk["elements"].([]any))
+					blk["elements"] = els
+				}
+				els[j] = e
+			case "section":
+				blk["accessory"] = e
+			case "input":
+				blk["element"] = e
+			}
+		}
+		nb.blocks[i], changed[i] = blk, true
+		restate = restate || blk["type"] == "input" || len(newStateIndex([]any{blk}).targets) > 0
+	}
+	nb.m = maps.Clone(b.m)
+	nb.m["blocks"] = nb.blocks
+	out := make([]byte, 0, len(b.blocksJSON)+16)
+	ends := make([]int, 0, len(nb.blocks))
+	out = append(out, '[')
+	for i, blk := range nb.blocks {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if changed[i] {
+			out = appendJSON(out, blk)
+		} else {
+			start := 1
+			if i > 0 {
+				start = b.blockEnds[i-1] + 1
+			}
+			out = append(out, b.blocksJSON[start:b.blockEnds[i]]...)
+		}
+		ends = append(ends, len(out))
+	}
+	nb.blocksJSON, nb.blockEnds = append(out, ']'), ends
+	if restate {
+		nb.indexState()
+	}
+	return &nb
 }
 
 type viewState struct {
@@ -259,7 +354,7 @@ func (s *Server) parseView(raw []byte, surface string, ptr string) (*viewBody, *
 		return nil, e
 	}
 	b, e := s.checkDecodedView(v, raw, surface, ptr)
-	if e == nil && !b.drewIDs {
+	if e == nil {
 		s.parsed.put(surface, raw, b)
 	}
 	return b, e
@@ -267,8 +362,8 @@ func (s *Server) parseView(raw []byte, surface string, ptr string) (*viewBody, *
 
 // viewCache holds views that validated, by surface and their JSON as sent:
 // an app opens the same modal again and again, and a viewBody is never
-// changed once built. Views whose blocks lacked ids are not kept: each
-// copy Slack stores draws its own.
+// changed once built. A view whose blocks lacked ids is handed out with
+// new ones each time (redraw): each copy Slack stores draws its own.
 type viewCache struct {
 	mu sync.Mutex
 	m  map[string]map[string]*viewBody // surface → JSON → body
@@ -280,8 +375,12 @@ const maxCachedViews = 64
 
 func (c *viewCache) get(surface string, raw []byte) *viewBody {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[surface][string(raw)]
+	b := c.m[surface][string(raw)]
+	c.mu.Unlock()
+	if b != nil && b.drewIDs() {
+		return b.redraw()
+	}
+	return b
 }
 
 func (c *viewCache) put(surface string, raw []byte, b *viewBody) {
@@ -325,12 +424,12 @@ func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, 
 	if len(msgs) > 0 {
 		return nil, &apiError{code: "invalid_arguments", messages: msgs}
 	}
-	drew := false
+	var drawn []drawnID
 	if b, ok := v["blocks"].([]any); ok {
-		drew = normalizeBlocks(b)
+		drawn = normalizeBlocks(b)
 	}
 	body := newViewBody(v, len(raw))
-	body.drewIDs = drew
+	body.drawn = drawn
 	return body, nil
 }
 
