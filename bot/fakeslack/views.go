@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -211,43 +212,80 @@ func (v *viewState) snapshot() viewWire {
 	return viewWire{id: v.id, teamID: v.teamID, typ: v.typ, hash: v.hash, rootID: v.rootID, previousID: v.previousID, body: v.body}
 }
 
-// json renders the view as Slack returns it, with the given encoded
-// view.state.values (nil for none).
-func (w viewWire) json(values rawJSON) rawJSON {
+// appendTo appends the view as Slack returns it, with the given encoded
+// view.state.values (nil for none), encoded as appendJSON encodes a map
+// (keys sorted); values is at out[start:end].
+func (w viewWire) appendTo(b []byte, values rawJSON) (out []byte, start, end int) {
 	if values == nil {
 		values = rawJSON("{}")
 	}
+	body := w.body
+	modal := w.typ == "modal"
+	str := func(key, val string) {
+		b = append(b, key...)
+		b = appendJSONString(b, val)
+	}
+	flag := func(key string, val bool) {
+		b = append(b, key...)
+		b = strconv.AppendBool(b, val)
+	}
+	raw := func(key string, val rawJSON) {
+		b = append(b, key...)
+		b = appendJSON(b, val)
+	}
+	str(`{"app_id":`, AppID)
+	str(`,"app_installed_team_id":`, TeamID)
+	raw(`,"blocks":`, body.blocksJSON)
+	str(`,"bot_id":`, BotID)
+	str(`,"callback_id":`, body.callbackID)
+	flag(`,"clear_on_close":`, body.clearOnClose)
+	if modal {
+		raw(`,"close":`, body.close)
+	}
+	str(`,"external_id":`, body.externalID)
+	str(`,"hash":`, w.hash)
+	str(`,"id":`, w.id)
+	flag(`,"notify_on_close":`, body.notifyOnClose)
+	if w.previousID == "" {
+		b = append(b, `,"previous_view_id":null`...)
+	} else {
+		str(`,"previous_view_id":`, w.previousID)
+	}
+	str(`,"private_metadata":`, body.privateMetadata)
+	str(`,"root_view_id":`, w.rootID)
+	b = append(b, `,"state":{"values":`...)
+	start = len(b)
+	b = append(b, values...)
+	end = len(b)
+	b = append(b, '}')
+	if modal {
+		raw(`,"submit":`, body.submit)
+		flag(`,"submit_disabled":`, body.submitDisabled)
+	}
+	str(`,"team_id":`, w.teamID)
+	if modal {
+		raw(`,"title":`, body.title)
+	}
+	str(`,"type":`, w.typ)
+	return append(b, '}'), start, end
+}
+
+// wireSize is a guess at the encoded length of the view with values.
+func (w viewWire) wireSize(values rawJSON) int {
 	b := w.body
-	out := map[string]any{
-		"id":                    w.id,
-		"team_id":               w.teamID,
-		"type":                  w.typ,
-		"blocks":                b.blocksJSON,
-		"private_metadata":      b.privateMetadata,
-		"callback_id":           b.callbackID,
-		"external_id":           b.externalID,
-		"state":                 rawJSON(append(append([]byte(`{"values":`), values...), '}')),
-		"hash":                  w.hash,
-		"clear_on_close":        b.clearOnClose,
-		"notify_on_close":       b.notifyOnClose,
-		"root_view_id":          w.rootID,
-		"previous_view_id":      nilIfEmpty(w.previousID),
-		"app_id":                AppID,
-		"app_installed_team_id": TeamID,
-		"bot_id":                BotID,
-	}
-	if w.typ == "modal" {
-		out["title"], out["submit"], out["close"] = b.title, b.submit, b.close
-		out["submit_disabled"] = b.submitDisabled
-	}
-	return encodeJSONSize(out, len(b.blocksJSON)+len(values)+len(b.title)+len(b.submit)+len(b.close)+len(b.privateMetadata)+len(b.callbackID)+len(b.externalID)+512)
+	return len(b.blocksJSON) + len(values) + len(b.title) + len(b.submit) + len(b.close) + len(b.privateMetadata) + len(b.callbackID) + len(b.externalID) + 512
 }
 
 // wireInitial returns the view as Slack returns it from views.* methods,
-// with its initial state (cached until the view is replaced).
+// with its initial state (cached until the view is replaced), and keeps
+// it cut around the state for wireWith.
 func (v *viewState) wireInitial() rawJSON {
 	if v.initialWire == nil {
-		v.initialWire = v.wireWith(v.body.initialState)
+		w := v.snapshot()
+		init := v.body.initialState
+		out, start, end := w.appendTo(make(rawJSON, 0, w.wireSize(init)), init)
+		v.initialWire = out
+		v.wireBefore, v.wireAfter = out[:start:start], out[end:]
 	}
 	return v.initialWire
 }
@@ -263,20 +301,8 @@ func (v *viewState) wireWith(values rawJSON) rawJSON {
 // view.state.values go, built once until the view is replaced (the other
 // fields change only then).
 func (v *viewState) wireAround() (before, after rawJSON) {
-	if v.wireBefore == nil {
-		// Canonical JSON holds no raw NUL byte: it marks the cut.
-		w := v.snapshot().json(rawJSON{0})
-		i := bytes.IndexByte(w, 0)
-		v.wireBefore, v.wireAfter = w[:i:i], w[i+1:]
-	}
+	v.wireInitial()
 	return v.wireBefore, v.wireAfter
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // export returns the view as the View type shows it. Blocks and Raw are
