@@ -1,6 +1,7 @@
 package fakeslack
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -71,6 +72,9 @@ func rawSocket(t *testing.T, s *Server) *websocket.Conn {
 	}
 	if _, hello, err := ws.ReadMessage(); err != nil || !strings.Contains(string(hello), `"type":"hello"`) {
 		t.Fatalf("read hello: %q, %v", hello, err)
+	}
+	if err := s.WaitConnected(ctx, 1); err != nil { // the connection is recorded
+		t.Fatalf("WaitConnected: %v", err)
 	}
 	return ws
 }
@@ -165,8 +169,14 @@ func TestTranscriptText(t *testing.T) {
 		}},
 		{"web API calls", func(t *testing.T) []string {
 			long := strings.Repeat("é", 40) + ` "quoted" \ and more`
-			body := `{"channel":"C0HIRING","text":"` + strings.ReplaceAll(long, `\`, `\\`) + `","blocks":[{"type":"section","text":{"type":"mrkdwn","text":""}}]}`
-			rawPost(t, ctx, s, "chat.postMessage", "application/json", s.BotToken(), string(body))
+			quoted, err := json.Marshal(long)
+			if err != nil {
+				t.Fatalf("marshal: %v", err)
+			}
+			body := `{"channel":"C0HIRING","text":` + string(quoted) + `,"blocks":[{"type":"section","text":{"type":"mrkdwn","text":""}}]}`
+			if got := rawPost(t, ctx, s, "chat.postMessage", "application/json", s.BotToken(), body); got["error"] != "invalid_blocks" {
+				t.Fatalf("chat.postMessage answered %v, want invalid_blocks", got)
+			}
 			form := url.Values{"channel": {ChannelHiring}, "text": {"draft\nline two"}, "unfurl_links": {"false"}}
 			answer := rawPost(t, ctx, s, "chat.postMessage", "application/x-www-form-urlencoded", s.BotToken(), form.Encode())
 			ts, _ = answer["ts"].(string)
