@@ -534,17 +534,48 @@ const (
 )
 
 func randomString(n int, alphabet string) string {
-	var b strings.Builder
-	b.Grow(n)
-	for range n {
-		b.WriteByte(alphabet[rand.IntN(len(alphabet))])
-	}
-	return b.String()
+	return string(appendRandom(make([]byte, 0, n), n, alphabet))
 }
 
+// appendRandom appends n characters drawn uniformly from alphabet (at
+// most 64 of them), taking each from a few bits of a random word rather
+// than a random number per character.
+func appendRandom(b []byte, n int, alphabet string) []byte {
+	bits := uint(1)
+	for 1<<bits < len(alphabet) {
+		bits++
+	}
+	mask := uint64(1)<<bits - 1
+	var x uint64
+	left := uint(0) // bits of x not used yet
+	for n > 0 {
+		if left < bits {
+			x, left = rand.Uint64(), 64
+		}
+		v := x & mask
+		x >>= bits
+		left -= bits
+		if v < uint64(len(alphabet)) { // else drawn again: uniform
+			b = append(b, alphabet[v])
+			n--
+		}
+	}
+	return b
+}
+
+// newUUID returns a random (version 4) UUID.
 func newUUID() string {
-	h := randomString(32, hexDigits)
-	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+	b := make([]byte, 0, 36)
+	b = appendRandom(b, 8, hexDigits)
+	b = append(b, '-')
+	b = appendRandom(b, 4, hexDigits)
+	b = append(b, '-', '4')
+	b = appendRandom(b, 3, hexDigits)
+	b = append(b, '-', 'a')
+	b = appendRandom(b, 3, hexDigits)
+	b = append(b, '-')
+	b = appendRandom(b, 12, hexDigits)
+	return string(b)
 }
 
 // dmChannelID returns the id of the direct-message channel between the app

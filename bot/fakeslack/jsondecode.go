@@ -38,7 +38,8 @@ var commonStrings = func() map[string]any {
 		radio_buttons overflow plain_text_input number_input email_text_input url_text_input
 		datepicker timepicker datetimepicker users_select multi_users_select conversations_select
 		multi_conversations_select channels_select multi_channels_select rich_text_input file_input
-		rich_text_section text primary danger`) {
+		rich_text_section text primary danger
+		envelope_id payload`) {
 		m[s] = s
 	}
 	return m

@@ -1,10 +1,12 @@
 package fakeslack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,25 +278,26 @@ func (s *Server) Connects() int {
 // and ErrClosed after Close.
 func (s *Server) WaitConnected(ctx context.Context, n int) error {
 	return s.waitLocked(ctx, fmt.Sprintf("connection %d", n), func() bool {
-		return s.connects >= n && len(s.readyIDsLocked()) > 0
+		return s.connects >= n && len(s.readyIDsLocked(nil)) > 0
 	})
 }
 
-// readyIDsLocked returns the ids of the sockets that can take envelopes.
-func (s *Server) readyIDsLocked() []int {
-	ids := make([]int, 0, len(s.conns))
+// readyIDsLocked appends the ids of the sockets that can take envelopes
+// to ids, sorted.
+func (s *Server) readyIDsLocked(ids []int) []int {
 	for id, c := range s.conns {
 		if c.ready && !c.closing {
 			ids = append(ids, id)
 		}
 	}
-	sort.Ints(ids)
+	slices.Sort(ids)
 	return ids
 }
 
 // pickConnLocked chooses the socket for the next envelope, round robin.
 func (s *Server) pickConnLocked() *sockConn {
-	ids := s.readyIDsLocked()
+	var buf [MaxConnections]int
+	ids := s.readyIDsLocked(buf[:0])
 	if len(ids) == 0 {
 		return nil
 	}
@@ -363,10 +366,13 @@ func (s *Server) DropSockets() {
 
 // outEnvelope is an envelope to send.
 type outEnvelope struct {
-	typ          string
-	payloadType  string
-	payload      map[string]any
-	raw          json.RawMessage // payload already encoded (redeliveries)
+	typ         string
+	payloadType string
+	// payload is encoded into the frame: a map[string]any or a
+	// jsonAppender; raw is a payload already encoded (redeliveries,
+	// prepared submissions), used when set.
+	payload      any
+	raw          json.RawMessage
 	accepts      bool
 	retryAttempt int
 	retryReason  string
@@ -387,10 +393,6 @@ type outEnvelope struct {
 // spent queueing for the socket or the server's lock does not count
 // against the app.
 func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
-	payload := []byte(env.raw)
-	if payload == nil {
-		payload = encodeJSONSize(env.payload, sizeHint(env.payload))
-	}
 	for {
 		var c *sockConn
 		if err := s.waitLocked(ctx, "an open socket", func() bool {
@@ -405,7 +407,7 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Conn: c.id, srv: s, summary: env.summary,
 		}
 		var start, end int
-		d.Frame, start, end = envelopeFrame(d.EnvelopeID, env, payload)
+		d.Frame, start, end = envelopeFrame(d.EnvelopeID, env)
 		d.Payload = json.RawMessage(d.Frame[start:end:end])
 
 		c.wmu.Lock()
@@ -450,17 +452,30 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 }
 
 // envelopeFrame encodes an envelope as json.Marshal would encode its map
-// (keys sorted), copying the encoded payload once; payload is
-// frame[start:end].
-func envelopeFrame(envelopeID string, env outEnvelope, payload []byte) (frame []byte, start, end int) {
-	b := make([]byte, 0, len(payload)+len(envelopeID)+len(env.typ)+len(env.retryReason)+128)
+// (keys sorted), with the payload encoded (or its raw form copied) into
+// the frame; the payload is frame[start:end].
+func envelopeFrame(envelopeID string, env outEnvelope) (frame []byte, start, end int) {
+	size := len(env.raw)
+	if env.raw == nil {
+		switch p := env.payload.(type) {
+		case map[string]any:
+			size = sizeHint(p)
+		case jsonAppender:
+			size = p.sizeHint()
+		}
+	}
+	b := make([]byte, 0, size+len(envelopeID)+len(env.typ)+len(env.retryReason)+128)
 	b = append(b, `{"accepts_response_payload":`...)
 	b = strconv.AppendBool(b, env.accepts)
 	b = append(b, `,"envelope_id":`...)
 	b = appendJSONString(b, envelopeID)
 	b = append(b, `,"payload":`...)
 	start = len(b)
-	b = append(b, payload...)
+	if env.raw != nil {
+		b = append(b, env.raw...)
+	} else {
+		b = appendJSON(b, env.payload)
+	}
 	end = len(b)
 	if env.typ == "events_api" {
 		b = append(b, `,"retry_attempt":`...)
@@ -514,14 +529,63 @@ func (s *Server) Redeliver(ctx context.Context, d *Delivery) (*Delivery, error) 
 	return s.send(ctx, env)
 }
 
+// ackFrame is an ack as the app writes it.
+type ackFrame struct {
+	EnvelopeID string          `json:"envelope_id"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// readAck reads an ack frame as json.Unmarshal into an ackFrame does,
+// reading the usual frame {"envelope_id":"…","payload":…} itself.
+func readAck(data []byte) (ackFrame, error) {
+	if f, ok := scanAck(data); ok {
+		return f, nil
+	}
+	var f ackFrame
+	err := json.Unmarshal(data, &f)
+	return f, err
+}
+
+// scanAck reads an ack frame that is a JSON object with at most one
+// envelope_id, a string, and one payload, and other keys unlike both
+// (encoding/json matches keys case-insensitively); ok is false for any
+// other frame, which readAck leaves to encoding/json. The payload is
+// copied, as encoding/json copies it.
+func scanAck(data []byte) (f ackFrame, ok bool) {
+	d := jsonDecoder{data: data, ok: true}
+	d.space()
+	if d.pos >= len(data) || data[d.pos] != '{' {
+		return ackFrame{}, false
+	}
+	d.pos++
+	usual, seenID, seenPayload := true, false, false
+	d.members(func(key string) {
+		d.space()
+		switch {
+		case key == "envelope_id" && !seenID && d.pos < len(data) && data[d.pos] == '"':
+			f.EnvelopeID, seenID = d.str(), true
+		case key == "payload" && !seenPayload:
+			start := d.pos
+			d.skip()
+			f.Payload, seenPayload = json.RawMessage(bytes.Clone(data[start:d.pos])), true
+		default:
+			if key == "envelope_id" || key == "payload" || !isASCII(key) || strings.EqualFold(key, "envelope_id") || strings.EqualFold(key, "payload") {
+				usual = false
+			}
+			d.skip()
+		}
+	})
+	d.space()
+	if !d.ok || d.pos != len(data) || !usual {
+		return ackFrame{}, false
+	}
+	return f, true
+}
+
 // handleFrame handles a frame the app wrote (an ack) that arrived at at.
 func (s *Server) handleFrame(c *sockConn, data []byte, at time.Time) {
 	noticed := time.Now()
-	var f struct {
-		EnvelopeID string          `json:"envelope_id"`
-		Payload    json.RawMessage `json:"payload"`
-	}
-	err := json.Unmarshal(data, &f)
+	f, err := readAck(data)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil || f.EnvelopeID == "" {

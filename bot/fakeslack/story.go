@@ -71,11 +71,9 @@ func (s *Server) SlashCommand(ctx context.Context, user, channel, command, text 
 	if c.IsIM {
 		name = "directmessage"
 	}
-	payload := map[string]any{
-		"token": VerificationToken, "team_id": TeamID, "team_domain": TeamDomain,
-		"channel_id": c.ID, "channel_name": name, "user_id": user, "user_name": s.userRefLocked(user)["name"],
-		"command": command, "text": text, "api_app_id": AppID, "is_enterprise_install": "false",
-		"response_url": ru, "trigger_id": trig,
+	payload := slashPayload{
+		channelID: c.ID, channelName: name, userID: user, userName: s.users[user].Name,
+		command: command, text: text, responseURL: ru, triggerID: trig,
 	}
 	chID := c.ID
 	s.mu.Unlock()
@@ -84,6 +82,43 @@ func (s *Server) SlashCommand(ctx context.Context, user, channel, command, text 
 		triggerID: trig, responseURL: ru, summary: func() string { return fmt.Sprintf("%s %q by %s in %s", command, text, user, chID) },
 		onAck: func(a Ack) { s.applyCommandAckLocked(chID, user, a) },
 	})
+}
+
+// slashPayload is the payload of a slash_commands envelope.
+type slashPayload struct {
+	channelID, channelName, userID, userName, command, text, responseURL, triggerID string
+}
+
+// appendTo encodes the payload as appendJSON encodes it as a map: keys
+// sorted, every value a string (is_enterprise_install too, as Slack sends
+// it).
+func (p slashPayload) appendTo(b []byte) []byte {
+	for _, f := range [...]struct{ key, value string }{
+		{`{"api_app_id":`, AppID},
+		{`,"channel_id":`, p.channelID},
+		{`,"channel_name":`, p.channelName},
+		{`,"command":`, p.command},
+		{`,"is_enterprise_install":`, "false"},
+		{`,"response_url":`, p.responseURL},
+		{`,"team_domain":`, TeamDomain},
+		{`,"team_id":`, TeamID},
+		{`,"text":`, p.text},
+		{`,"token":`, VerificationToken},
+		{`,"trigger_id":`, p.triggerID},
+		{`,"user_id":`, p.userID},
+		{`,"user_name":`, p.userName},
+	} {
+		b = append(b, f.key...)
+		b = appendJSONString(b, f.value)
+	}
+	return append(b, '}')
+}
+
+// MarshalJSON encodes the payload as appendJSON does.
+func (p slashPayload) MarshalJSON() ([]byte, error) { return p.appendTo(nil), nil }
+
+func (p slashPayload) sizeHint() int {
+	return 400 + len(p.channelID) + len(p.channelName) + len(p.userID) + len(p.userName) + len(p.command) + len(p.text) + len(p.responseURL) + len(p.triggerID)
 }
 
 // applyCommandAckLocked shows a slash command's ack payload.

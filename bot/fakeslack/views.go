@@ -337,7 +337,9 @@ type trigger struct {
 
 func (s *Server) newTriggerLocked(user, viewID string) string {
 	n := s.nextLocked()
-	id := fmt.Sprintf("%d.%d.%s", 1000000000+n, 8000000000+n*7, randomString(32, hexDigits))
+	b := strconv.AppendInt(make([]byte, 0, 64), int64(1000000000+n), 10)
+	b = strconv.AppendInt(append(b, '.'), int64(8000000000+n*7), 10)
+	id := string(appendRandom(append(b, '.'), 32, hexDigits))
 	s.triggers[id] = &trigger{id: id, user: user, viewID: viewID, issued: s.opts.Now()}
 	return id
 }
