@@ -439,7 +439,7 @@ func (d *jsonDecoder) str() string {
 // escapedStr continues str from i, the first byte that is not copied as
 // is (a backslash or invalid UTF-8).
 func (d *jsonDecoder) escapedStr(start, i int) string {
-	buf, end, ok := appendUnescaped(append(make([]byte, 0, i-start+64), d.data[start:i]...), d.data, i)
+	buf, end, ok, _ := appendUnescaped(append(make([]byte, 0, i-start+64), d.data[start:i]...), d.data, i)
 	if !ok {
 		d.fail()
 		return ""

@@ -16,11 +16,14 @@ type jsonText interface{ ~string | ~[]byte }
 // the first byte not taken as is: a backslash or invalid UTF-8), decoded
 // as encoding/json decodes it, up to its closing quote. It returns dst and
 // the position after the quote, or ok false for a string that is not
-// JSON.
-func appendUnescaped[S jsonText](dst []byte, s S, i int) (out []byte, end int, ok bool) {
+// JSON. canonical says whether s[i:end-1] is what appendJSONString writes
+// for what it decodes to: escapes only where appendJSONString escapes,
+// written as it writes them.
+func appendUnescaped[S jsonText](dst []byte, s S, i int) (out []byte, end int, ok, canonical bool) {
+	canonical = true
 	for i < len(s) {
 		j := i
-		for j < len(s) && plainByte[s[j]] {
+		for j < len(s) && jsonSafe[s[j]] {
 			j++
 		}
 		dst = append(dst, s[i:j]...)
@@ -30,14 +33,22 @@ func appendUnescaped[S jsonText](dst []byte, s S, i int) (out []byte, end int, o
 		c := s[i]
 		switch {
 		case c == '"':
-			return dst, i + 1, true
+			return dst, i + 1, true, canonical
+		case c == '<' || c == '>' || c == '&': // kept, but appendJSONString escapes them
+			dst = append(dst, c)
+			canonical = false
+			i++
+			continue
 		case c == '\\':
 			if i+1 >= len(s) {
-				return dst, 0, false
+				return dst, 0, false, false
 			}
 			switch e := s[i+1]; e {
-			case '"', '\\', '/':
+			case '"', '\\':
 				dst = append(dst, e)
+			case '/':
+				dst = append(dst, e)
+				canonical = false
 			case 'b':
 				dst = append(dst, '\b')
 			case 'f':
@@ -51,8 +62,9 @@ func appendUnescaped[S jsonText](dst []byte, s S, i int) (out []byte, end int, o
 			case 'u':
 				r := getu4(s[i:])
 				if r < 0 {
-					return dst, 0, false
+					return dst, 0, false, false
 				}
+				canonical = canonical && canonicalU(s[i:i+6], r)
 				i += 6
 				if utf16.IsSurrogate(r) {
 					if dec := utf16.DecodeRune(r, getu4(s[i:])); dec != unicode.ReplacementChar {
@@ -65,18 +77,40 @@ func appendUnescaped[S jsonText](dst []byte, s S, i int) (out []byte, end int, o
 				dst = utf8.AppendRune(dst, r)
 				continue
 			default:
-				return dst, 0, false
+				return dst, 0, false, false
 			}
 			i += 2
 		case c < 0x20:
-			return dst, 0, false
+			return dst, 0, false, false
 		default:
 			r, size := decodeRune(s, i)
 			dst = utf8.AppendRune(dst, r) // invalid UTF-8 becomes U+FFFD
+			if size == 1 || r == '\u2028' || r == '\u2029' {
+				canonical = false // appendJSONString writes U+FFFD or an escape
+			}
 			i += size
 		}
 	}
-	return dst, 0, false
+	return dst, 0, false, false
+}
+
+// canonicalU reports whether the escape esc (\uXXXX, of r) is how
+// appendJSONString writes r: a control character without a short escape,
+// <, >, &, U+2028 or U+2029, in lower-case hex.
+func canonicalU[S jsonText](esc S, r rune) bool {
+	switch {
+	case r == '\b' || r == '\f' || r == '\n' || r == '\r' || r == '\t':
+		return false
+	case r < 0x20, r == '<', r == '>', r == '&', r == '\u2028', r == '\u2029':
+	default:
+		return false
+	}
+	for k := 2; k < 6; k++ {
+		if c := esc[k]; 'A' <= c && c <= 'F' {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeRune is utf8.DecodeRune of s from i.

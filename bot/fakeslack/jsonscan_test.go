@@ -8,7 +8,8 @@ import (
 // FuzzAppendUnescaped holds the string decoding both JSON readers share to
 // encoding/json, read from []byte and from a string.
 func FuzzAppendUnescaped(f *testing.F) {
-	for _, s := range []string{`plain`, `a\"b\\c\/d`, `\b\f\n\r\t`, `\u00e9\ud83d\ude00`, `\ud800x`, "caf\xc3\xa9 \xff", `\u12`} {
+	for _, s := range []string{`plain`, `a\"b\\c\/d`, `\b\f\n\r\t`, `\u00e9\ud83d\ude00`, `\ud800x`, "caf\xc3\xa9 \xff", `\u12`,
+		`a\n\u003c\u003e\u0026\u2028\u2029\u0001\u001f`, `\u003C`, `<&>`, "\u2028", `\u000a`, "\x7f"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -29,9 +30,13 @@ func FuzzAppendUnescaped(f *testing.F) {
 				t.Errorf("%s(%q) = %q, end %d, ok %t; want %q, end %d", name, q, got, end, ok, want, len(q))
 			}
 		}
-		got, end, ok := appendUnescaped(nil, q, 1)
+		got, end, ok, canonical := appendUnescaped(nil, q, 1)
 		check("string", got, end, ok)
-		got, end, ok = appendUnescaped(nil, []byte(q), 1)
+		// canonical: appendJSONString writes what was decoded as it was read.
+		if enc := appendJSONString(nil, string(got)); ok && canonical != (string(enc) == q[:end]) {
+			t.Errorf("%q: canonical %v, but appendJSONString writes %s", q[:end], canonical, enc)
+		}
+		got, end, ok, _ = appendUnescaped(nil, []byte(q), 1)
 		check("[]byte", got, end, ok)
 	})
 }

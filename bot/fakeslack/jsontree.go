@@ -1,6 +1,7 @@
 package fakeslack
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,9 +25,9 @@ const (
 	jNull jkind = iota
 	jFalse
 	jTrue
-	jNum    // f holds the value
+	jNum    // x holds the value's bits
 	jStr    // src[a:b]
-	jStrDec // dec[a:b] (the string had escapes or invalid UTF-8)
+	jStrDec // dec[a:b] (the string had escapes or invalid UTF-8); x holds where it is in src
 	jArr    // nodes[a:a+b] are the elements
 	jObj    // nodes[a:a+2b] are the members: key, value, key, value…
 )
@@ -34,11 +35,21 @@ const (
 // jnode is one value of a jsonTree.
 type jnode struct {
 	kind jkind
-	// verbatim marks a jStr that encodes as its source text (with its
-	// quotes): no byte appendJSONString escapes.
+	// verbatim marks a string that encodes as its source text (with its
+	// quotes): appendJSONString writes what it decodes to as it is.
 	verbatim bool
 	a, b     int32
-	f        float64
+	// x is a jNum's float64 bits, and where a jStrDec is in src (see
+	// srcSpan).
+	x uint64
+}
+
+// srcSpan returns where a string's text (quotes excluded) is in src.
+func (n *jnode) srcSpan() (start, end int) {
+	if n.kind == jStr {
+		return int(n.a), int(n.b)
+	}
+	return int(n.x >> 32), int(uint32(n.x))
 }
 
 // jsonTree is a JSON text parsed as json.Unmarshal into an any would read
@@ -210,7 +221,7 @@ func (p *treeParser) value() jnode {
 			return jnode{}
 		}
 		p.pos = end
-		return jnode{kind: jNum, f: f}
+		return jnode{kind: jNum, x: math.Float64bits(f)}
 	}
 	p.fail()
 	return jnode{}
@@ -243,7 +254,7 @@ func (p *treeParser) str() jnode {
 			p.pos = i + 1
 			return jnode{kind: jStr, verbatim: verbatim, a: int32(start), b: int32(i)}
 		case c == '\\':
-			return p.escapedStr(start, i)
+			return p.escapedStr(start, i, verbatim)
 		case c < 0x20:
 			p.fail()
 			return jnode{}
@@ -253,7 +264,7 @@ func (p *treeParser) str() jnode {
 		default:
 			r, size := utf8.DecodeRuneInString(p.src[i:])
 			if r == utf8.RuneError && size == 1 {
-				return p.escapedStr(start, i)
+				return p.escapedStr(start, i, verbatim)
 			}
 			if r == '\u2028' || r == '\u2029' {
 				verbatim = false
@@ -266,21 +277,22 @@ func (p *treeParser) str() jnode {
 }
 
 // escapedStr continues str from i, the first byte not copied as is (a
-// backslash or invalid UTF-8), decoding into dec.
-func (p *treeParser) escapedStr(start, i int) jnode {
+// backslash or invalid UTF-8), decoding into dec; verbatim says whether
+// src[start:i] is as appendJSONString writes it.
+func (p *treeParser) escapedStr(start, i int, verbatim bool) jnode {
 	if p.dec == nil {
 		// One buffer for every decoded string: what is left of the text
 		// holds them unless invalid UTF-8 (3 bytes for 1) overflows it.
 		p.dec = make([]byte, 0, len(p.src)-start)
 	}
 	from := len(p.dec)
-	dec, end, ok := appendUnescaped(append(p.dec, p.src[start:i]...), p.src, i)
+	dec, end, ok, canonical := appendUnescaped(append(p.dec, p.src[start:i]...), p.src, i)
 	if !ok {
 		p.fail()
 		return jnode{}
 	}
 	p.dec, p.pos = dec, end
-	return jnode{kind: jStrDec, a: int32(from), b: int32(len(p.dec))}
+	return jnode{kind: jStrDec, verbatim: verbatim && canonical, a: int32(from), b: int32(len(p.dec)), x: uint64(start)<<32 | uint64(end-1)}
 }
 
 // jv is a value of a jsonTree; the zero jv is an absent value (no type).
@@ -300,6 +312,16 @@ func (v jv) present() bool { return v.t != nil }
 func (v jv) isNull() bool { return v.t == nil || v.node().kind == jNull }
 
 func (v jv) isObj() bool { return v.t != nil && v.node().kind == jObj }
+
+// quoted returns a verbatim string's source text, quotes included (what
+// appendJSONString writes for it), else "".
+func (t *jsonTree) quoted(n *jnode) string {
+	if !n.verbatim {
+		return ""
+	}
+	start, end := n.srcSpan()
+	return t.src[start-1 : end+1]
+}
 
 func (t *jsonTree) strOf(n *jnode) string {
 	if n.kind == jStr {
@@ -331,7 +353,7 @@ func (v jv) num() (float64, bool) {
 	if v.t == nil || v.node().kind != jNum {
 		return 0, false
 	}
-	return v.node().f, true
+	return math.Float64frombits(v.node().x), true
 }
 
 // isBool reports whether v is true or false.
@@ -389,11 +411,7 @@ func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) 
 		if setKey != "" && key == setKey {
 			continue
 		}
-		m := member{key: key, val: k + 1}
-		if kn.kind == jStr && kn.verbatim {
-			m.quoted = t.src[kn.a-1 : kn.b+1]
-		}
-		ms = append(ms, m)
+		ms = append(ms, member{key: key, quoted: t.quoted(kn), val: k + 1})
 	}
 	if setKey != "" {
 		ms = append(ms, member{key: setKey, val: -1, set: setVal})
@@ -432,13 +450,11 @@ func (t *jsonTree) appendValue(b []byte, i int32) []byte {
 	case jTrue:
 		return append(b, "true"...)
 	case jNum:
-		return appendJSON(b, n.f)
-	case jStr:
-		if n.verbatim {
-			return append(b, t.src[n.a-1:n.b+1]...)
+		return appendJSON(b, math.Float64frombits(n.x))
+	case jStr, jStrDec:
+		if q := t.quoted(n); q != "" {
+			return append(b, q...)
 		}
-		return appendJSONString(b, t.strOf(n))
-	case jStrDec:
 		return appendJSONString(b, t.strOf(n))
 	case jArr:
 		b = append(b, '[')

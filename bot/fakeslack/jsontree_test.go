@@ -211,6 +211,7 @@ func TestCheckMessageBlocksMatchesMaps(t *testing.T) {
 		{"duplicate block ids", `[{"type":"divider","block_id":"a"},{"type":"divider","block_id":"a"}]`},
 		{"escaped keys", `[{"typ\u0065":"divider","block\u005fid":"x\ny"}]`},
 		{"escapes", `[{"type":"section","text":{"type":"mrkdwn","text":"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud800x<&>\u2028"}}]`},
+		{"escapes as written", `[{"type":"section","text":{"type":"mrkdwn","text":"a\nb \u003cx\u003e \"q\" \\ \u0001\t\u2028"},"k\n\u0026":1,"k2":"\u003C\/"}]`},
 		{"characters escaped on output", "[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"a<b>&c\u2028d\u2029é\"},\"<k&>\":\"\u2028\",\"\u2029\":\"x\"}]"},
 		{"invalid UTF-8", "[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"a\xffb\xc3\"},\"bl\xffock\":1}]"},
 		{"bad escape", `[{"type":"divider","x":"\q"}]`},
