@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -82,6 +83,14 @@ func TestRandomIDs(t *testing.T) {
 			t.Errorf("newTriggerLocked() = %q, want 1000000001.8000000007.<32 hex digits>", id)
 		}
 	})
+	t.Run("event_id", func(t *testing.T) {
+		for _, n := range []int{0, 1, 9, 10, 99, 100, 12345, 9999999, 10000000, 12345678, 123456789} {
+			id := eventIDOf(n)
+			if want := fmt.Sprintf("Ev%08d", n); !strings.HasPrefix(id, want) || len(id) != len(want)+3 || !strings.ContainsAny(id[len(want):], upperNum) {
+				t.Errorf("eventIDOf(%d) = %q, want %s and 3 of %s", n, id, want, upperNum)
+			}
+		}
+	})
 	for _, alphabet := range []string{digits, hexDigits, alnum, upperNum} {
 		t.Run(alphabet, func(t *testing.T) {
 			var all strings.Builder
@@ -103,5 +112,41 @@ func TestRandomIDs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPreparedFrame: a frame built ahead is sent as built, with its
+// envelope_id written in, once; a second send of it copies the payload
+// into a frame of its own.
+func TestPreparedFrame(t *testing.T) {
+	s := newServer(t, Options{SchemaDir: "-"})
+	ctx := testContext(t)
+	ws := rawSocket(t, s)
+	payload := map[string]any{"type": "view_submission", "view": rawJSON(`{"id":"V1","state":{"values":{}}}`)}
+	env := prepareFrame(outEnvelope{typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true,
+		summary: func() string { return "prepared" }})
+	var sent []*Delivery
+	for range 2 {
+		d, err := s.send(ctx, env)
+		if err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		_, frame, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("read envelope: %v", err)
+		}
+		if !bytes.Equal(frame, d.Frame) {
+			t.Errorf("wrote %s, want the delivery's frame %s", frame, d.Frame)
+		}
+		sent = append(sent, d)
+	}
+	for i, d := range sent {
+		want, start, end := envelopeFrame(d.EnvelopeID, outEnvelope{typ: "interactive", payload: payload, accepts: true})
+		if !bytes.Equal(d.Frame, want) || !bytes.Equal(d.Payload, want[start:end]) {
+			t.Errorf("delivery %d frame %s payload %s, want %s", i, d.Frame, d.Payload, want)
+		}
+	}
+	if sent[0].EnvelopeID == sent[1].EnvelopeID || &sent[0].Frame[0] == &sent[1].Frame[0] {
+		t.Errorf("both sends share envelope_id %s or a frame, want their own", sent[0].EnvelopeID)
 	}
 }

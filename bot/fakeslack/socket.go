@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -371,8 +372,12 @@ type outEnvelope struct {
 	// payload is encoded into the frame: a map[string]any or a
 	// jsonAppender; raw is a payload already encoded (redeliveries,
 	// prepared submissions), used when set.
-	payload      any
-	raw          json.RawMessage
+	payload any
+	raw     json.RawMessage
+	// frame, when set, is the whole frame built ahead (a prepared
+	// submission's), raw its payload: the first send takes it, writing
+	// its envelope_id in; others copy raw.
+	frame        *preparedFrame
 	accepts      bool
 	retryAttempt int
 	retryReason  string
@@ -407,7 +412,12 @@ func (s *Server) send(ctx context.Context, env outEnvelope) (*Delivery, error) {
 			RetryAttempt: env.retryAttempt, RetryReason: env.retryReason, Conn: c.id, srv: s, summary: env.summary,
 		}
 		var start, end int
-		d.Frame, start, end = envelopeFrame(d.EnvelopeID, env)
+		if f := env.frame; f != nil && len(d.EnvelopeID) == uuidLen && f.taken.CompareAndSwap(false, true) {
+			d.Frame, start, end = f.frame, f.start, f.end
+			copy(d.Frame[f.idAt:], d.EnvelopeID)
+		} else {
+			d.Frame, start, end = envelopeFrame(d.EnvelopeID, env)
+		}
 		d.Payload = json.RawMessage(d.Frame[start:end:end])
 
 		c.wmu.Lock()
@@ -486,6 +496,28 @@ func envelopeFrame(envelopeID string, env outEnvelope) (frame []byte, start, end
 	b = append(b, `,"type":`...)
 	b = appendJSONString(b, env.typ)
 	return append(b, '}'), start, end
+}
+
+// uuidLen is the length of an envelope_id (newUUID).
+const uuidLen = 36
+
+// preparedFrame is an envelope's frame built before it is sent, with a
+// blank envelope_id at frame[idAt:idAt+uuidLen] and the payload at
+// frame[start:end].
+type preparedFrame struct {
+	frame            []byte
+	idAt, start, end int
+	taken            atomic.Bool // a send took the frame
+}
+
+// prepareFrame builds env's frame ahead of sending it and returns env set
+// to send it.
+func prepareFrame(env outEnvelope) outEnvelope {
+	blank := strings.Repeat("0", uuidLen)
+	frame, start, end := envelopeFrame(blank, env)
+	f := &preparedFrame{frame: frame, idAt: bytes.Index(frame, []byte(blank)), start: start, end: end}
+	env.frame, env.raw, env.payload = f, json.RawMessage(frame[start:end:end]), nil
+	return env
 }
 
 // ackDeadline runs when an envelope's ack deadline passes.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -272,13 +273,13 @@ func (s *Server) PrepareSubmission(user string, view View, values map[string]any
 		"token": VerificationToken, "trigger_id": trig, "view": wire, "response_urls": []any{},
 		"is_enterprise_install": false, "enterprise": nil,
 	}
-	return &Submission{user: user, viewID: id, view: v, body: body, env: outEnvelope{
-		typ: "interactive", payloadType: "view_submission", raw: encodeJSONSize(payload, sizeHint(payload)), accepts: true, triggerID: trig, viewID: id,
+	return &Submission{user: user, viewID: id, view: v, body: body, env: prepareFrame(outEnvelope{
+		typ: "interactive", payloadType: "view_submission", payload: payload, accepts: true, triggerID: trig, viewID: id,
 		summary: func() string {
 			return fmt.Sprintf("view_submission %s (callback_id %q) by %s", id, body.callbackID, user)
 		},
 		onAck: func(a Ack) { s.applySubmissionAckLocked(id, user, a) },
-	}}, nil
+	})}, nil
 }
 
 // Submit sends a prepared submission. It fails (ErrInvalidInput) if the
@@ -507,7 +508,7 @@ func (s *Server) ClickViewButton(ctx context.Context, user string, view View, ac
 // eventEnvelopeLocked wraps an inner event in an event_callback payload.
 func (s *Server) eventEnvelopeLocked(event map[string]any, summary func() string) outEnvelope {
 	now := s.opts.Now()
-	eventID := fmt.Sprintf("Ev%08d%s", s.nextLocked(), randomString(3, upperNum))
+	eventID := eventIDOf(s.nextLocked())
 	event["event_ts"] = s.nextTSLocked()
 	payload := map[string]any{
 		"token": VerificationToken, "team_id": TeamID, "context_team_id": TeamID, "api_app_id": AppID,
@@ -517,6 +518,17 @@ func (s *Server) eventEnvelopeLocked(event map[string]any, summary func() string
 	}
 	typ, _ := event["type"].(string)
 	return outEnvelope{typ: "events_api", payloadType: typ, payload: payload, eventID: eventID, summary: summary}
+}
+
+// eventIDOf returns the event_id of the n-th event: "Ev", n in at least 8
+// digits and 3 random characters.
+func eventIDOf(n int) string {
+	b := append(make([]byte, 0, 24), "Ev"...)
+	for w := 10_000_000; w > 1 && n < w; w /= 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(n), 10)
+	return string(appendRandom(b, 3, upperNum))
 }
 
 func (s *Server) reactionEventLocked(typ string, m *message, name, user string) outEnvelope {
