@@ -48,6 +48,7 @@ func (s *Server) Inject(method string, f Fault) {
 		f.Times = 1
 	}
 	s.faults[method] = append(s.faults[method], &f)
+	s.faultsQueued.Add(1)
 }
 
 // ClearFaults removes every queued fault.
@@ -55,6 +56,7 @@ func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = map[string][]*Fault{}
+	s.faultsQueued.Store(0)
 }
 
 // takeFaultLocked pops the next fault for method, if any.
@@ -69,6 +71,7 @@ func (s *Server) takeFaultLocked(method string) *Fault {
 			q[0].Times--
 			if q[0].Times == 0 {
 				s.faults[key] = q[1:]
+				s.faultsQueued.Add(-1)
 			}
 		}
 		return &f
@@ -330,6 +333,9 @@ func (s *Server) finishCall(w http.ResponseWriter, call Call, status int, body [
 // abandoned) already; a fault that only delays, drops sockets or loses the
 // answer lets the call run.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, call Call, method string) (*Fault, bool) {
+	if s.faultsQueued.Load() == 0 { // the usual case: no lock to take
+		return nil, false
+	}
 	s.mu.Lock()
 	fault := s.takeFaultLocked(method)
 	s.mu.Unlock()

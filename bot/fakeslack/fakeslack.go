@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -163,22 +164,25 @@ type Server struct {
 	lastMicros   int64
 	counter      int
 
-	entries     []entry
-	calls       []Call
-	unknown     []string
-	invalid     []Call
-	acks        []Ack
-	problems    []string
-	faults      map[string][]*Fault
-	tickets     map[string]bool
-	conns       map[int]*sockConn
-	nextConn    int
-	rr          int
-	connects    int
-	pongs       int
-	deliveries  map[string]*deliveryState
-	deliveryLog []*Delivery
-	callWaiters []*callWaiter // see WaitForCallAfter
+	entries  []entry
+	calls    []Call
+	unknown  []string
+	invalid  []Call
+	acks     []Ack
+	problems []string
+	faults   map[string][]*Fault
+	// faultsQueued counts the faults in faults (changed with mu held), so
+	// a call can see there are none without taking mu.
+	faultsQueued atomic.Int32
+	tickets      map[string]bool
+	conns        map[int]*sockConn
+	nextConn     int
+	rr           int
+	connects     int
+	pongs        int
+	deliveries   map[string]*deliveryState
+	deliveryLog  []*Delivery
+	callWaiters  []*callWaiter // see WaitForCallAfter
 }
 
 // Start starts a fake Slack workspace on 127.0.0.1 with a random port.
