@@ -87,6 +87,8 @@ func parseJSONObject(src string) (t *jsonTree, values []span, ok bool) {
 func parseTree(src string, spans bool) (*jsonTree, []span, bool) {
 	p := treeParser{src: src, ok: true, spans: spans}
 	p.nodes = make([]jnode, 0, nodeGuess(src))
+	var stack [64]jnode // enough for Block Kit's nesting, else it grows
+	p.stack = stack[:0]
 	root := p.value()
 	p.space()
 	if !p.ok || p.pos != len(src) {
