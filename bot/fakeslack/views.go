@@ -124,6 +124,19 @@ func (b *viewBody) indexState() {
 	}
 }
 
+// hasStateful reports whether a block holds an element whose value Slack
+// reports in view.state.values.
+func hasStateful(blk map[string]any) bool {
+	for j := range elementSlots(blk) {
+		if e := elementAt(blk, j); e != nil {
+			if typ, _ := e["type"].(string); statefulElements[typ] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // redraw returns b with new ids drawn where the fake drew them for b, as
 // Slack draws new ones for every copy it stores; the view is otherwise
 // b's. The blocks that get new ids are copied, the others shared (a
@@ -159,7 +172,7 @@ func (b *viewBody) redraw() *viewBody {
 			}
 		}
 		nb.blocks[i], changed[i] = blk, true
-		restate = restate || blk["type"] == "input" || len(newStateIndex([]any{blk}).targets) > 0
+		restate = restate || blk["type"] == "input" || hasStateful(blk)
 	}
 	nb.m = maps.Clone(b.m)
 	nb.m["blocks"] = nb.blocks
