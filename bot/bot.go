@@ -142,8 +142,12 @@ type Bot struct {
 	admitMu  sync.Mutex // with closed: no envelope starts once draining has
 	closed   bool
 	prepared cache[prepared] // rendered and checked revisions
-	checker  *checks.Checker // the posting checks, with what they read before kept
-	modals   sync.Map        // *templates.Role → []slack.Block: a new draft's modal inputs, encoded once
+	// checker returns the posting checks (nil if their data is broken:
+	// Check then says so in each draft), read on first use; warmChecks
+	// reads them ahead, when someone opens a draft's modal.
+	checker    func() *checks.Checker
+	warmChecks sync.Once
+	modals     sync.Map // *templates.Role → []slack.Block: a new draft's modal inputs, encoded once
 
 	botUser, team, workspace string // from auth.test
 	announced                bool   // "connected to Slack" logged since the last time none was (Run's goroutine only)
@@ -165,11 +169,14 @@ func New(cfg Config, store Store, catalog *templates.Catalog, log *slog.Logger, 
 	if metrics == nil {
 		metrics, _ = NewMetrics(nil) // nothing registered: cannot fail
 	}
-	checker, err := checks.New()
-	if err != nil {
-		// Each draft then says the checks could not run, and why.
-		log.Error("the posting checks cannot read their data", "err", err)
-	}
+	checker := sync.OnceValue(func() *checks.Checker {
+		c, err := checks.New()
+		if err != nil {
+			// Each draft then says the checks could not run, and why.
+			log.Error("the posting checks cannot read their data", "err", err)
+		}
+		return c
+	})
 	transport := newTransport()
 	hc := &http.Client{Transport: trimmingTransport{next: transport}, Timeout: apiTimeout}
 	base := slack.APIURL
@@ -289,21 +296,36 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 }
 
-// warm does, while the connections open, what the first envelopes would
-// otherwise all wait for together: encoding each role's modal, and
-// checking its example posting, which leaves the checks of its template's
-// own wording cached.
+// warm encodes each role's modal while the connections open, rather than
+// have the first slash commands all encode it at once.
 func (b *Bot) warm() error {
 	for _, r := range b.catalog.Roles() {
 		b.newDraftInputs(r)
-		values := r.Normalize(r.Example())
-		rendered, err := r.Render(values)
-		if err != nil {
-			return fmt.Errorf("render the example of %s: %w", r.ID, err)
-		}
-		b.checker.Check(r, values, rendered)
 	}
 	return nil
+}
+
+// warmUpChecks reads the posting checks' data (about a megabyte, which an
+// idle process need not hold) and checks each role's example posting,
+// which leaves the checks of its template's own wording cached: on a
+// goroutine of its own, once, when the first modal is opened, so that its
+// submission a few seconds later, and every one in the same burst, does
+// not wait for them.
+func (b *Bot) warmUpChecks(ctx context.Context) {
+	b.warmChecks.Do(func() {
+		b.goSafe(ctx, "warm-up of the posting checks", func(context.Context) error {
+			c := b.checker()
+			for _, r := range b.catalog.Roles() {
+				values := r.Normalize(r.Example())
+				rendered, err := r.Render(values)
+				if err != nil {
+					return fmt.Errorf("render the example of %s: %w", r.ID, err)
+				}
+				c.Check(r, values, rendered)
+			}
+			return nil
+		})
+	})
 }
 
 // drain waits for in-flight handlers (bounded), then closes the socket.

@@ -74,7 +74,7 @@ func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, for
 		b.log.Error("rendering a submission failed", "user", cb.User.ID, "role", role.ID, "err", err)
 		return fail("Sorry, this role's template is broken, so the draft can't be rendered. Please tell whoever looks after jobdesc.")
 	}
-	findings := b.checker.Check(role, values, rendered)
+	findings := b.checker().Check(role, values, rendered)
 	remember := func(d drafts.Draft) {
 		b.prepared.put(revisionKey(d), newPrepared(role, rendered, findings))
 	}
@@ -373,7 +373,7 @@ func (b *Bot) prepare(d drafts.Draft) (prepared, error) {
 	if err != nil {
 		return prepared{}, fmt.Errorf("render %s: %w", d.ID, err)
 	}
-	p := newPrepared(role, r, b.checker.Check(role, values, r))
+	p := newPrepared(role, r, b.checker().Check(role, values, r))
 	b.prepared.put(key, p)
 	return p, nil
 }
