@@ -60,6 +60,7 @@ type options struct {
 type result struct {
 	Startup        time.Duration
 	RSSIdleKB      int
+	RSSIdleFileKB  int // of which pages of the program's file (RssFile)
 	RSSPeakKB      int
 	Steps          []step
 	Errors         []string
@@ -294,7 +295,11 @@ func measure(ctx context.Context, o options) (*result, error) {
 			break
 		}
 	}
+	// Idle is once start-up work that runs while connecting (warming
+	// caches) is done: when the bot's CPU time stops growing.
+	waitIdle(cmd.Process.Pid, time.Second)
 	res.RSSIdleKB, _ = rss(cmd.Process.Pid, "VmRSS")
+	res.RSSIdleFileKB, _ = rss(cmd.Process.Pid, "RssFile")
 
 	values, err := exampleValues()
 	if err != nil {
@@ -600,6 +605,22 @@ func exampleValues() (map[string]any, error) {
 }
 
 // rss reads a memory figure (VmRSS, VmHWM) in kB from /proc.
+// waitIdle returns once pid's CPU time has not grown for 50 ms (the
+// kernel counts it in 10 ms ticks), or after limit.
+func waitIdle(pid int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last, err := procCPU(pid)
+	for still := 0; err == nil && still < 5 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		now, err2 := procCPU(pid)
+		if err = err2; now == last {
+			still++
+		} else {
+			still, last = 0, now
+		}
+	}
+}
+
 func rss(pid int, field string) (int, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -639,7 +660,8 @@ func report(w io.Writer, o options, res *result) {
 	for _, p := range res.Phases {
 		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N))
 	}
-	fmt.Fprintf(w, "resident memory: idle %.1f MB, peak %.1f MB\n", float64(res.RSSIdleKB)/1024, float64(res.RSSPeakKB)/1024)
+	fmt.Fprintf(w, "resident memory: idle %.1f MB (%.1f MB of it the program's file), peak %.1f MB\n",
+		float64(res.RSSIdleKB)/1024, float64(res.RSSIdleFileKB)/1024, float64(res.RSSPeakKB)/1024)
 	fmt.Fprintf(w, "payloads Slack would reject: %d\n", res.ValidationErrs)
 	for i, e := range res.Errors {
 		if i == 10 {
