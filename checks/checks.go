@@ -219,16 +219,6 @@ func Summary(fs []Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-// Load reads the embedded data the checks use now, rather than on the
-// first Check (a few milliseconds, which the first requests of a burst
-// would otherwise all wait for together). It returns an error wrapping
-// ErrData if the data cannot be read; Check then reports that instead of
-// findings.
-func Load() error {
-	_, err := loadData()
-	return err
-}
-
 // PayLawsReviewed returns the date the pay-transparency table was last
 // reviewed, as YYYY-MM-DD (e.g. "2026-11-27"), or "" if the embedded table
 // cannot be read.
