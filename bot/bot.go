@@ -269,7 +269,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		go func() { sockErr <- s.run(sockCtx, events, deliver) }()
 	}
 
-	b.goSafe(work, "warm-up", func(context.Context) error { return b.warm() })
+	b.goSafe(work, "warm-up", func(context.Context) error { b.warm(); return nil })
 	b.goSafe(work, "outbox", func(work context.Context) error { return b.outboxLoop(ctx, work) })
 	b.goSafe(ctx, "sweep", func(ctx context.Context) error { return b.sweepLoop(ctx) })
 
@@ -298,11 +298,10 @@ func (b *Bot) Run(ctx context.Context) error {
 
 // warm encodes each role's modal while the connections open, rather than
 // have the first slash commands all encode it at once.
-func (b *Bot) warm() error {
+func (b *Bot) warm() {
 	for _, r := range b.catalog.Roles() {
 		b.newDraftInputs(r)
 	}
-	return nil
 }
 
 // warmUpChecks reads the posting checks' data (about a megabyte, which an
