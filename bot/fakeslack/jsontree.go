@@ -2,7 +2,6 @@ package fakeslack
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -418,18 +417,7 @@ func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) 
 	if setKey != "" {
 		ms = append(ms, member{key: setKey, val: -1, set: setVal})
 	}
-	if len(ms) > 16 {
-		slices.SortStableFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
-	} else {
-		for i := 1; i < len(ms); i++ {
-			m := ms[i]
-			j := i
-			for ; j > 0 && ms[j-1].key > m.key; j-- {
-				ms[j] = ms[j-1]
-			}
-			ms[j] = m
-		}
-	}
+	sortByKey(ms, func(m member) string { return m.key })
 	out := ms[:0]
 	for i, m := range ms { // equal keys are in order: keep the last
 		if i+1 < len(ms) && ms[i+1].key == m.key {

@@ -143,7 +143,7 @@ func appendObject(b []byte, m map[string]any, extraKey string, extra any) []byte
 	if extraKey != "" {
 		fields = append(fields, field{extraKey, extra})
 	}
-	sortFields(fields)
+	sortByKey(fields, func(f field) string { return f.key })
 	b = append(b, '{')
 	for i, f := range fields {
 		if i > 0 {
@@ -162,20 +162,21 @@ type field struct {
 	value any
 }
 
-// sortFields sorts fields by key: by insertion for the few keys of a Block
-// Kit object (no comparison function to call), else with slices.SortFunc.
-func sortFields(fields []field) {
-	if len(fields) > 16 {
-		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+// sortByKey sorts s by key, keeping equal keys in order: by insertion for
+// the few keys of a Block Kit object, else with slices.SortStableFunc.
+func sortByKey[T any](s []T, key func(T) string) {
+	if len(s) > 16 {
+		slices.SortStableFunc(s, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 		return
 	}
-	for i := 1; i < len(fields); i++ {
-		f := fields[i]
+	for i := 1; i < len(s); i++ {
+		x := s[i]
+		k := key(x)
 		j := i
-		for ; j > 0 && fields[j-1].key > f.key; j-- {
-			fields[j] = fields[j-1]
+		for ; j > 0 && key(s[j-1]) > k; j-- {
+			s[j] = s[j-1]
 		}
-		fields[j] = f
+		s[j] = x
 	}
 }
 
