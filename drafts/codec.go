@@ -228,21 +228,42 @@ func (r *reader) time() time.Time {
 	return time.Unix(0, v).UTC()
 }
 
+// strMap reads a map of strings. Its keys and values share one copy of
+// the map's bytes: two allocations (that copy and the map) rather than one
+// per string.
 func (r *reader) strMap() map[string]string {
 	n := r.count()
 	if r.err != nil {
 		return nil
 	}
-	m := make(map[string]string, n)
-	for range n {
-		k := r.str()
-		m[k] = r.str()
-		if r.err != nil {
+	// First pass: check every length and find where the map ends.
+	p := reader{b: r.b}
+	for range 2 * n {
+		l := p.count()
+		if p.err != nil {
+			r.fail(p.err)
 			return nil
 		}
+		p.b = p.b[l:]
 	}
+	raw := r.b[:len(r.b)-len(p.b)]
+	all := string(raw)
+	m := make(map[string]string, n)
+	off := 0
+	next := func() string {
+		l, w := binary.Uvarint(raw[off:]) // checked by the first pass
+		s := all[off+w : off+w+int(l)]
+		off += w + int(l)
+		return s
+	}
+	for range n {
+		k := next()
+		m[k] = next()
+	}
+	r.b = p.b
 	if len(m) != n {
 		r.fail(errors.New("duplicate map key"))
+		return nil
 	}
 	return m
 }
@@ -306,6 +327,19 @@ func recordStatus(b []byte) (Status, error) {
 		return "", errors.New("bad header")
 	}
 	return statusCodes[b[1]], nil
+}
+
+// recordPostPending reads only whether an encoded draft record is in the
+// outbox (PostPending).
+func recordPostPending(b []byte) (bool, error) {
+	if _, err := recordStatus(b); err != nil {
+		return false, err
+	}
+	flags, n := binary.Uvarint(b[2:])
+	if n <= 0 {
+		return false, errors.New("bad flags")
+	}
+	return flags&1 != 0, nil
 }
 
 func decodeRevision(b []byte, v *Revision) error {

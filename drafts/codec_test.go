@@ -37,6 +37,12 @@ func TestCodecRoundTrip(t *testing.T) {
 			if st, err := recordStatus(encodeRecord(r)); err != nil || st != r.Status {
 				t.Errorf("recordStatus: got %s, %v; want %s", st, err, r.Status)
 			}
+			for _, pending := range []bool{false, true} {
+				r.PostPending = pending
+				if got, err := recordPostPending(encodeRecord(r)); err != nil || got != pending {
+					t.Errorf("recordPostPending: got %t, %v; want %t", got, err, pending)
+				}
+			}
 		}
 	})
 	t.Run("revision", func(t *testing.T) {
@@ -57,6 +63,49 @@ func TestCodecRoundTrip(t *testing.T) {
 		a, b := encodeRecord(sampleRecord()), encodeRecord(sampleRecord())
 		if string(a) != string(b) {
 			t.Error("the same record encoded to different bytes")
+		}
+	})
+}
+
+// TestDecodeCopies checks that decoded values do not share memory with
+// the encoded bytes (bbolt's memory is reused after its transaction), and
+// that a map with a key twice is rejected.
+func TestDecodeCopies(t *testing.T) {
+	t.Run("record", func(t *testing.T) {
+		want := sampleRecord()
+		b := encodeRecord(want)
+		var got record
+		if err := decodeRecord(b, &got); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		clear(b)
+		if !reflect.DeepEqual(&got, want) {
+			t.Errorf("after the encoded bytes were overwritten:\ngot  %+v\nwant %+v", got, *want)
+		}
+	})
+	t.Run("revision", func(t *testing.T) {
+		want := Revision{Number: 2, Values: map[string]string{"a": "b", "long": "a longer value"}, Editor: "U1", Changed: []string{"a"}}
+		b := encodeRevision(&want)
+		var got Revision
+		if err := decodeRevision(b, &got); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		clear(b)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("after the encoded bytes were overwritten: got %+v, want %+v", got, want)
+		}
+	})
+	t.Run("duplicate key", func(t *testing.T) {
+		b := appendMap(nil, map[string]string{"a": "1", "b": "2"})
+		// Rename key "b" to "a": the same count, a key twice.
+		for i := range b {
+			if b[i] == 'b' {
+				b[i] = 'a'
+			}
+		}
+		r := reader{b: b}
+		if m := r.strMap(); r.done() == nil {
+			t.Errorf("got %v and no error, want an error for a key twice", m)
 		}
 	})
 }
