@@ -800,11 +800,15 @@ func (s *Store) ClaimPost(ctx context.Context, team, id string, ttl time.Duratio
 	defer s.pmu.Unlock()
 	var pending bool
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		r, err := loadRecord(tx, team, id)
-		if err != nil {
-			return err
+		k := draftKey(team, id)
+		v := tx.Bucket(bucketDrafts).Get(k)
+		if v == nil {
+			return fmt.Errorf("draft %s in team %s: %w", id, team, ErrNotFound)
 		}
-		pending = r.PostPending
+		var err error
+		if pending, err = recordPostPending(v); err != nil {
+			return corrupt(bucketDrafts, k, err)
+		}
 		return nil
 	})
 	if err != nil {
