@@ -100,6 +100,40 @@ type apiRequest struct {
 	// treeVals[i] is the node of members[i]'s value.
 	tree     *jsonTree
 	treeVals []int32
+	// found is the cached view whose JSON text is foundRaw, the value of
+	// a view member, parsed for foundSurface (see viewCache.find).
+	found        *viewBody
+	foundRaw     []byte
+	foundSurface string
+}
+
+// sameBytes reports whether a and b are the same bytes in memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
+}
+
+// viewSurfaces maps the methods that take a view parsed for one surface,
+// and look for it in the server's cache, to that surface.
+var viewSurfaces = map[string]string{"views.open": surfaceModal, "views.push": surfaceModal, "views.publish": surfaceHome}
+
+// knownView returns the knownValue of a request's body that finds a view
+// member among the server's cached views and notes the view in r, or nil
+// when the method takes none.
+func (s *Server) knownView(r *apiRequest) knownValue {
+	surface, ok := viewSurfaces[r.method]
+	if !ok {
+		return nil
+	}
+	return func(key string, rest []byte) int {
+		if key != "view" || len(rest) == 0 || rest[0] != '{' {
+			return 0
+		}
+		n, b := s.parsed.find(surface, rest)
+		if n > 0 {
+			r.found, r.foundRaw, r.foundSurface = b, rest[:n:n], surface
+		}
+		return n
+	}
 }
 
 // blocksTree returns the blocks of a JSON body whose last blocks field is
@@ -238,7 +272,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 	start, noticed := requestArrival(r), time.Now()
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	req, perr := parseAPIRequest(r, method)
+	req, perr := s.parseAPIRequest(r, method)
 	call := Call{Method: method, At: start, Noticed: noticed}
 	if req != nil {
 		call.Params = req.params
@@ -591,7 +625,19 @@ func unhex(c byte) byte {
 // returned request is never nil when the error is set, so the call can
 // still be recorded.
 func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
+	return parseRequest(r, &apiRequest{method: method, params: make(map[string]string, 8)}, nil)
+}
+
+// parseAPIRequest is parseAPIRequest that takes a view member the server
+// has cached as it is (see knownView).
+func (s *Server) parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 	req := &apiRequest{method: method, params: make(map[string]string, 8)}
+	return parseRequest(r, req, s.knownView(req))
+}
+
+// parseRequest is parseAPIRequest into req, with known (when not nil)
+// vouching for the values it knows.
+func parseRequest(r *http.Request, req *apiRequest, known knownValue) (*apiRequest, *apiError) {
 	body, err := readBody(r)
 	if err != nil {
 		return req, errCode("request_timeout")
@@ -614,11 +660,11 @@ func parseAPIRequest(r *http.Request, method string) (*apiRequest, *apiError) {
 		}
 		var members []jsonMember
 		ok := false
-		if readsBlocks(method) {
+		if readsBlocks(req.method) {
 			members, ok = req.treeMembers(body)
 		}
 		if !ok {
-			members, ok = scanMembers(body)
+			members, ok = scanMembersKnown(body, known)
 		}
 		if !ok { // invalid, or beyond the fast scanner: encoding/json's answer
 			var raw map[string]json.RawMessage

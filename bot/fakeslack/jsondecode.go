@@ -108,6 +108,17 @@ type jsonMember struct {
 // accepts only objects json.Unmarshal into a map[string]json.RawMessage
 // accepts; ok is false when it left the input to encoding/json.
 func scanMembers(data []byte) (members []jsonMember, ok bool) {
+	return scanMembersKnown(data, nil)
+}
+
+// knownValue says how long the JSON value at the start of rest, the value
+// of member key, is when it is text known to be a JSON value nested at
+// most maxJSONDepth-1 deep (one the fake validated before), else 0.
+type knownValue func(key string, rest []byte) int
+
+// scanMembersKnown is scanMembers, taking the values known (when not nil)
+// vouches for without checking them again.
+func scanMembersKnown(data []byte, known knownValue) (members []jsonMember, ok bool) {
 	d := jsonDecoder{data: data, ok: true}
 	d.space()
 	if d.pos >= len(data) || data[d.pos] != '{' {
@@ -119,9 +130,16 @@ func scanMembers(data []byte) (members []jsonMember, ok bool) {
 		d.space()
 		start := d.pos
 		m := jsonMember{key: key}
-		if d.pos < len(data) && data[d.pos] == '"' {
+		switch {
+		case d.pos < len(data) && data[d.pos] == '"':
 			m.str, m.isStr = d.str(), true
-		} else {
+		case known != nil:
+			if n := known(key, data[d.pos:]); n > 0 {
+				d.pos += n
+				break
+			}
+			d.skip()
+		default:
 			d.skip()
 		}
 		m.raw = data[start:d.pos:d.pos]

@@ -223,3 +223,138 @@ func FuzzTreeMembers(f *testing.F) {
 	s := &Server{}
 	f.Fuzz(func(t *testing.T, body string) { checkTreeMembers(t, s, body) })
 }
+
+// knownViews are views cached by the server checkKnownView parses with:
+// one whose blocks have every id, and jobdesc's modal, whose header the
+// fake draws a block_id for.
+func knownViews(t testing.TB) []string {
+	t.Helper()
+	return []string{
+		`{"type":"modal","title":{"type":"plain_text","text":"T"},"blocks":[{"type":"section","block_id":"b","text":{"type":"mrkdwn","text":"x"}}]}`,
+		string(benchBody(t, "modal.json")),
+	}
+}
+
+// newKnownServer returns a server (not started: only its view cache is
+// used) with knownViews cached for modals.
+func newKnownServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{}
+	for _, v := range knownViews(t) {
+		if _, e := s.parseView([]byte(v), surfaceModal, "/view"); e != nil {
+			t.Fatalf("parseView(%.40s…): %v", v, e)
+		}
+	}
+	return s
+}
+
+// checkKnownView holds parseAPIRequest of a views.open JSON body on a
+// server that cached views (which takes a cached view member as it is) to
+// parseAPIRequest without the cache: the same parameters, fields, body
+// and error, and the same view prepared. It reports whether the view was
+// found in the cache.
+func checkKnownView(t *testing.T, s *Server, body string) (found bool) {
+	t.Helper()
+	req := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/api/views.open", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	got, gotErr := s.parseAPIRequest(req(), "views.open")
+	want, wantErr := parseAPIRequest(req(), "views.open")
+	if !reflect.DeepEqual(gotErr, wantErr) {
+		t.Fatalf("body %.80q: error %v, want %v", body, gotErr, wantErr)
+	}
+	if !maps.Equal(got.params, want.params) || !bytes.Equal(got.body, want.body) || got.token != want.token {
+		t.Errorf("body %.80q: params %.200q body %.80q, want %.200q %.80q", body, got.params, got.body, want.params, want.body)
+	}
+	if len(got.members) != len(want.members) {
+		t.Fatalf("body %.80q: %d fields, want %d", body, len(got.members), len(want.members))
+	}
+	for i, g := range got.members {
+		w := want.members[i]
+		if g.key != w.key || !bytes.Equal(g.raw, w.raw) || g.str != w.str || g.isStr != w.isStr || g.text != w.text {
+			t.Errorf("body %.80q: field %d = %.80v, want %.80v", body, i, g, w)
+		}
+	}
+	if gotErr != nil {
+		return got.found != nil
+	}
+	if got.found != nil && !bytes.Equal(got.foundRaw, got.rawValue("view")) && !bytes.Contains(got.body, got.foundRaw) {
+		t.Errorf("body %.80q: found view %.80q is not in the body", body, got.foundRaw)
+	}
+	prepare := prepareView(surfaceModal)
+	prepare(s, got)
+	prepare(&Server{}, want)
+	if !reflect.DeepEqual(got.viewErr, want.viewErr) {
+		t.Fatalf("body %.80q: view error %v, want %v", body, got.viewErr, want.viewErr)
+	}
+	if want.view == nil {
+		return got.found != nil
+	}
+	g, w := got.view, want.view
+	if got.found != nil && sameBytes(got.foundRaw, got.viewJSON()) && g == got.found && g.drewIDs() {
+		t.Errorf("body %.80q: a view whose ids the fake drew was not drawn again", body)
+	}
+	if len(g.drawn) != len(w.drawn) || len(g.blocksJSON) != len(w.blocksJSON) || g.callbackID != w.callbackID || g.privateMetadata != w.privateMetadata || g.titleText != w.titleText {
+		t.Errorf("body %.80q: view %.200s, want %.200s", body, g.blocksJSON, w.blocksJSON)
+	}
+	if len(w.drawn) == 0 && !bytes.Equal(g.blocksJSON, w.blocksJSON) {
+		t.Errorf("body %.80q: blocks %.200s, want %.200s", body, g.blocksJSON, w.blocksJSON)
+	}
+	return got.found != nil
+}
+
+// knownViewBodies returns views.open bodies around the knownViews: sent
+// as cached, among other fields, twice, cut short, with more after them,
+// nested, and with invalid JSON around them.
+func knownViewBodies(t testing.TB) map[string]string {
+	t.Helper()
+	vs := knownViews(t)
+	small, modal := vs[0], vs[1]
+	return map[string]string{
+		"small view":               `{"trigger_id":"1.2.abc","view":` + small + `}`,
+		"modal":                    `{"trigger_id":"1.2.abc","view":` + modal + `}`,
+		"view first":               `{"view":` + modal + `,"trigger_id":"t"}`,
+		"spaces around":            " {\n \"view\" :\t" + small + " , \"n\" : 1 } ",
+		"view twice, cached first": `{"view":` + small + `,"view":{"type":"modal","title":{"type":"plain_text","text":"U"},"blocks":[]}}`,
+		"view twice, cached last":  `{"view":{"type":"modal"},"view":` + modal + `}`,
+		"cached view cut short":    `{"view":` + small[:len(small)-2] + `}`,
+		"cached view extended":     `{"view":` + small[:len(small)-1] + `,"callback_id":"cb"}}`,
+		"cached view then garbage": `{"view":` + small + `x}`,
+		"cached view unclosed":     `{"view":` + small,
+		"cached view, trailing":    `{"view":` + small + `} {}`,
+		"cached view, other key":   `{"other":` + small + `,"view":` + small + `}`,
+		"view in an array":         `{"view":[` + small + `]}`,
+		"view as a string":         `{"view":` + strconvQuote(small) + `}`,
+		"invalid view":             `{"view":{"type":"modal","blocks":[{"type":"section"}]}}`,
+		"token field":              `{"token":"xoxb-1","view":` + small + `}`,
+	}
+}
+
+// strconvQuote returns s as a JSON string.
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestKnownView(t *testing.T) {
+	s := newKnownServer(t)
+	cached := map[string]bool{"small view": true, "modal": true, "view first": true, "spaces around": true, "view twice, cached first": true, "view twice, cached last": true, "token field": true,
+		"cached view, other key": true, "cached view then garbage": true, "cached view unclosed": true, "cached view, trailing": true} // found, then the body fails
+	for name, body := range knownViewBodies(t) {
+		t.Run(name, func(t *testing.T) {
+			if got, want := checkKnownView(t, s, body), cached[name]; got != want {
+				t.Errorf("view found in the cache: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func FuzzKnownView(f *testing.F) {
+	for _, body := range knownViewBodies(f) {
+		f.Add(body)
+	}
+	s := newKnownServer(f)
+	f.Fuzz(func(t *testing.T, body string) { checkKnownView(t, s, body) })
+}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -409,6 +410,15 @@ type viewCache struct {
 	mu sync.Mutex
 	m  map[string]map[string]*viewBody // surface → JSON → body
 	n  int
+	// objects are the cached views' JSON texts that are objects shallow
+	// enough to be a member of a request body (see find).
+	objects []cachedObject
+}
+
+// cachedObject is a cached view whose JSON text find may look for.
+type cachedObject struct {
+	surface, raw string
+	body         *viewBody
 }
 
 // maxCachedViews bounds the cache; when full it starts again empty.
@@ -433,8 +443,37 @@ func (c *viewCache) put(surface string, raw []byte, b *viewBody) {
 	if c.m[surface] == nil {
 		c.m[surface] = map[string]*viewBody{}
 	}
-	c.m[surface][string(raw)] = b
+	if c.n == 0 {
+		c.objects = nil
+	}
+	key := string(raw)
+	if _, dup := c.m[surface][key]; !dup && shallowObject(key) {
+		c.objects = append(c.objects, cachedObject{surface, key, b})
+	}
+	c.m[surface][key] = b
 	c.n++
+}
+
+// shallowObject reports whether raw, a view that decoded, is one JSON
+// object (no space around it) nested at most maxJSONDepth-1 deep, so that
+// as a member of a request body it is at most maxJSONDepth deep.
+func shallowObject(raw string) bool {
+	return len(raw) >= 2 && raw[0] == '{' && raw[len(raw)-1] == '}' &&
+		strings.Count(raw, "{")+strings.Count(raw, "[") < maxJSONDepth
+}
+
+// find returns the length of the cached view of surface whose JSON text
+// starts rest, and its body; n is 0 when none does. A JSON value ends
+// where its text says, so rest[:n] is that value whatever follows it.
+func (c *viewCache) find(surface string, rest []byte) (n int, b *viewBody) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range c.objects {
+		if o.surface == surface && len(o.raw) <= len(rest) && rest[len(o.raw)-1] == '}' && string(rest[:len(o.raw)]) == o.raw {
+			return len(o.raw), o.body
+		}
+	}
+	return 0, nil
 }
 
 // decodeView decodes a view parameter (its JSON text).
@@ -478,7 +517,15 @@ func (s *Server) checkDecodedView(v map[string]any, raw []byte, surface string, 
 // views.publish before the server's lock is taken.
 func prepareView(surface string) func(*Server, *apiRequest) {
 	return func(s *Server, r *apiRequest) {
-		r.view, r.viewErr = s.parseView(r.viewJSON(), surface, "/view")
+		raw := r.viewJSON()
+		if b := r.found; b != nil && r.foundSurface == surface && sameBytes(raw, r.foundRaw) {
+			if b.drewIDs() { // as parseView hands out a cached view
+				b = b.redraw()
+			}
+			r.view = b
+		} else {
+			r.view, r.viewErr = s.parseView(raw, surface, "/view")
+		}
 		r.viewSurface, r.viewPrepared = surface, true
 	}
 }
