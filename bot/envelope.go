@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -31,22 +31,19 @@ type frame struct {
 // with its state, and encoding/json spent most of a submission's decoding
 // walking the blocks (the bot needs only the input blocks' ids: it built
 // the view) and filling a slack.BlockAction, some thirty fields, per
-// input. So a scanner reads the blocks' ids and the state's values and
-// cuts both out before encoding/json reads the rest. A frame the scanner
-// can't follow is decoded whole. It returns encoding/json's error for a
-// frame that is not JSON.
+// input. So a scanner reads the frame (frameDecoder), checking what it
+// skips as encoding/json would; a frame it can't follow, or that
+// encoding/json might read otherwise, is decoded whole. It returns
+// encoding/json's error for a frame that is not JSON or does not fit.
 func decodeFrame(data []byte) (*frame, error) {
-	if rest, inputs, form, ok := cutView(data); ok {
-		f := &frame{}
-		if err := json.Unmarshal(rest, f); err == nil {
-			f.inputs, f.form = inputs, form
-			return f, nil
-		}
+	d := frameDecoder{s: scanner{b: data}}
+	if f, ok := d.decode(); ok {
+		return f, nil
 	}
 	return decodeWholeFrame(data) // which says what is wrong, if anything is
 }
 
-// decodeWholeFrame is decodeFrame without the cut.
+// decodeWholeFrame is decodeFrame by encoding/json alone.
 func decodeWholeFrame(data []byte) (*frame, error) {
 	f := &frame{}
 	if err := json.Unmarshal(data, f); err != nil {
@@ -59,172 +56,663 @@ func decodeWholeFrame(data []byte) (*frame, error) {
 	return f, nil
 }
 
-// cutView returns a copy of data with payload.view.blocks replaced by []
-// and payload.view.state by {}, the ids of the input blocks the blocks
-// held and the values the state held. ok is false when data has no such
-// blocks, or the scanner can't follow it, or encoding/json might read it
-// otherwise (a key it cares about twice, or in another case: encoding/json
-// matches keys regardless of case).
-func cutView(data []byte) (rest []byte, inputs []string, form formState, ok bool) {
-	s := scanner{b: data}
-	type span struct{ start, end int }
-	blocks, state := span{-1, -1}, span{-1, -1}
-	inView := func(k []byte) bool {
-		switch string(k) {
-		case "blocks":
-			if blocks.start >= 0 {
-				return false
-			}
-			blocks.start = s.i
-			ok := s.array(func() bool {
-				var typ, id []byte
-				ok := s.object(func(k []byte) bool {
-					switch string(k) {
-					case "type":
-						var ok bool
-						typ, ok = s.bytes()
-						return ok
-					case "block_id":
-						var ok bool
-						id, ok = s.bytes()
-						return ok
-					}
-					return !folds(k, "type", "block_id") && s.skip()
-				})
-				if string(typ) == string(slack.MBTInput) && len(id) > 0 {
-					inputs = append(inputs, string(id))
-				}
-				return ok
-			})
-			blocks.end = s.i
-			return ok
-		case "state":
-			if state.start >= 0 {
-				return false
-			}
-			state.start = s.i
-			var ok bool
-			form, ok = scanState(&s)
-			state.end = s.i
-			return ok
-		}
-		return !folds(k, "blocks", "state") && s.skip()
-	}
-	seen := 0
-	inPayload := func(k []byte) bool {
-		if string(k) != "view" {
-			return !folds(k, "view") && s.skip()
-		}
-		seen++
-		return seen == 1 && s.object(inView)
-	}
-	payloads := 0
-	if !s.object(func(k []byte) bool {
-		if string(k) != "payload" {
-			return !folds(k, "payload") && s.skip()
-		}
-		payloads++
-		return payloads == 1 && s.object(inPayload)
-	}) || !s.end() || blocks.start < 0 || state.start < 0 {
-		return nil, nil, nil, false
-	}
-	first, second, empty1, empty2 := blocks, state, "[]", "{}"
-	if state.start < blocks.start {
-		first, second, empty1, empty2 = state, blocks, "{}", "[]"
-	}
-	rest = make([]byte, 0, len(data)-(first.end-first.start)-(second.end-second.start)+4)
-	rest = append(rest, data[:first.start]...)
-	rest = append(rest, empty1...)
-	rest = append(rest, data[first.end:second.start]...)
-	rest = append(rest, empty2...)
-	return append(rest, data[second.end:]...), inputs, form, true
+// frameDecoder reads a frame as encoding/json reads it into frame (and
+// decodeWholeFrame then into its inputs and form), leaving out the view's
+// blocks and state. It gives up (ok false) at anything it would have to
+// read otherwise than encoding/json: a key it cares about in another case
+// (encoding/json matches keys regardless of case), a view's blocks,
+// state or values twice (encoding/json would merge them), a value of the
+// wrong type, input that is not JSON. The slack-go types of the payload
+// (team, user, container, actions) it fills itself when they hold only
+// strings and booleans it knows, and leaves to encoding/json otherwise.
+type frameDecoder struct {
+	s scanner
+	f *frame
+	// How many times each was seen: a second one ends the scan.
+	blocks, state, values int
 }
 
-// folds reports whether k is one of names in another case.
-func folds(k []byte, names ...string) bool {
-	for _, n := range names {
-		if len(k) == len(n) && string(k) != n && strings.EqualFold(string(k), n) {
-			return true
-		}
+// decode returns the frame, or false when decodeWholeFrame must read it.
+func (d *frameDecoder) decode() (*frame, bool) {
+	d.f = &frame{}
+	if !d.frame() || !d.s.end() {
+		return nil, false
 	}
-	return false
+	return d.f, true
 }
 
-// scanState reads a view's state ({"values": {block: {action: input}}})
-// as encoding/json would read it into wireState.
-func scanState(s *scanner) (formState, bool) {
-	var form formState
-	values := 0
-	ok := s.object(func(k []byte) bool {
-		if string(k) != "values" {
-			return !folds(k, "values") && s.skip()
-		}
-		values++
-		if values > 1 {
+func (d *frameDecoder) frame() bool {
+	f := d.f
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
 			return false
 		}
-		if s.null() {
-			return true
+		switch string(k) {
+		case "envelope_id":
+			ok = d.string(&f.EnvelopeID)
+		case "type":
+			ok = d.string(&f.Type)
+		case "accepts_response_payload":
+			ok = d.bool(&f.AcceptsResponsePayload)
+		case "retry_attempt":
+			ok = d.int(&f.RetryAttempt)
+		case "retry_reason":
+			ok = d.string(&f.RetryReason)
+		case "reason":
+			ok = d.string(&f.Reason)
+		case "payload":
+			ok = d.payload()
+		default:
+			ok = d.other(k)
 		}
-		return s.object(func(block []byte) bool {
-			b := string(block)
-			form = form.without(b) // a block twice: encoding/json keeps the last
-			return s.object(func(action []byte) bool {
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+func (d *frameDecoder) payload() bool {
+	if d.s.null() {
+		return true
+	}
+	p := &d.f.Payload
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "type":
+			ok = d.string(&p.Type)
+		case "team_id":
+			ok = d.string(&p.TeamID)
+		case "api_app_id":
+			ok = d.string(&p.APIAppID)
+		case "trigger_id":
+			ok = d.string(&p.TriggerID)
+		case "response_url":
+			ok = d.string(&p.ResponseURL)
+		case "team_domain":
+			ok = d.string(&p.TeamDomain)
+		case "enterprise_id":
+			ok = d.string(&p.EnterpriseID)
+		case "enterprise_name":
+			ok = d.string(&p.EnterpriseName)
+		case "channel_id":
+			ok = d.string(&p.ChannelID)
+		case "channel_name":
+			ok = d.string(&p.ChannelName)
+		case "user_id":
+			ok = d.string(&p.UserID)
+		case "user_name":
+			ok = d.string(&p.UserName)
+		case "command":
+			ok = d.string(&p.Command)
+		case "text":
+			ok = d.string(&p.Text)
+		case "team":
+			ok = scalars(d, &p.Team, teamField)
+		case "user":
+			ok = scalars(d, &p.User, userField)
+		case "channel":
+			ok = d.channel()
+		case "container":
+			ok = scalars(d, &p.Container, containerField)
+		case "actions":
+			ok = d.unmarshal(&p.Actions)
+		case "view":
+			ok = d.view()
+		case "event_id":
+			ok = d.string(&p.EventID)
+		case "event_time":
+			ok = d.int(&p.EventTime)
+		case "event":
+			ok = d.event()
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+func (d *frameDecoder) channel() bool {
+	if d.s.null() {
+		return true
+	}
+	c := &d.f.Payload.Channel
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "id":
+			ok = d.string(&c.ID)
+		case "name":
+			ok = d.string(&c.Name)
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+func (d *frameDecoder) view() bool {
+	if d.s.null() {
+		return true
+	}
+	v := &d.f.Payload.View
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "id":
+			ok = d.string(&v.ID)
+		case "team_id":
+			ok = d.string(&v.TeamID)
+		case "type":
+			ok = d.string((*string)(&v.Type))
+		case "callback_id":
+			ok = d.string(&v.CallbackID)
+		case "private_metadata":
+			ok = d.string(&v.PrivateMetadata)
+		case "external_id":
+			ok = d.string(&v.ExternalID)
+		case "hash":
+			ok = d.string(&v.Hash)
+		case "root_view_id":
+			ok = d.string(&v.RootViewID)
+		case "previous_view_id":
+			ok = d.string(&v.PreviousViewID)
+		case "app_id":
+			ok = d.string(&v.AppID)
+		case "bot_id":
+			ok = d.string(&v.BotID)
+		case "state":
+			ok = d.viewState()
+		case "blocks":
+			ok = d.viewBlocks()
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+// viewBlocks reads the ids of the input blocks into f.inputs.
+func (d *frameDecoder) viewBlocks() bool {
+	if d.blocks++; d.blocks > 1 {
+		return false
+	}
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterArray()
+	for ok && more {
+		if !d.block() {
+			return false
+		}
+		more, ok = d.s.nextElem()
+	}
+	return ok
+}
+
+// block reads one block, adding its id to f.inputs if it is an input.
+func (d *frameDecoder) block() bool {
+	if d.s.null() {
+		return true
+	}
+	var input bool
+	var id []byte // the id's bytes (unescaped if need be)
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "type":
+			if !d.s.null() {
+				v, vok := d.s.bytes()
+				if !vok {
+					return false
+				}
+				input = string(v) == string(slack.MBTInput)
+			}
+		case "block_id":
+			if !d.s.null() {
+				d.s.space()
+				raw, plain, vok := d.s.scanString()
+				if !vok {
+					return false
+				}
+				if !plain {
+					raw = unquote(nil, raw)
+				}
+				id = raw
+			}
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	if ok && input && len(id) > 0 {
+		if d.f.inputs == nil {
+			d.f.inputs = make([]string, 0, 16)
+		}
+		d.f.inputs = append(d.f.inputs, string(id))
+	}
+	return ok
+}
+
+// viewState reads a view's state ({"values": {block: {action: input}}})
+// into f.form.
+func (d *frameDecoder) viewState() bool {
+	if d.state++; d.state > 1 {
+		return false
+	}
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		if string(k) == "values" {
+			ok = d.stateValues()
+		} else {
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+func (d *frameDecoder) stateValues() bool {
+	if d.values++; d.values > 1 {
+		return false
+	}
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		block, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		// A block twice: encoding/json keeps the last (a map's value is
+		// decoded afresh).
+		b := string(block)
+		d.f.form = d.f.form.without(b)
+		if !d.s.null() {
+			actions, aok := d.s.enterObject()
+			for aok && actions {
+				action, kok := d.s.key()
+				if !kok {
+					return false
+				}
 				in := formInput{Block: b, Action: string(action)}
-				ok := s.null() || s.object(func(k []byte) bool {
-					switch string(k) {
-					case "type":
-						return scanStringField(s, &in.Type)
-					case "value":
-						return scanStringField(s, &in.Value)
-					case "selected_option":
-						in.Option = ""
-						if s.null() {
-							return true
-						}
-						return scanOptionValue(s, &in.Option)
-					case "selected_options":
-						in.Options = nil
-						if s.null() {
-							return true
-						}
-						in.Options = []string{}
-						return s.array(func() bool {
-							var v string
-							ok := scanOptionValue(s, &v)
-							in.Options = append(in.Options, v)
-							return ok
-						})
-					}
-					return !folds(k, "type", "value", "selected_option", "selected_options") && s.skip()
-				})
-				form = form.set(in)
-				return ok
-			})
-		})
-	})
-	return form, ok
-}
-
-// scanOptionValue reads an option object's value into v.
-func scanOptionValue(s *scanner, v *string) bool {
-	return s.object(func(k []byte) bool {
-		if string(k) != "value" {
-			return !folds(k, "value") && s.skip()
+				if !d.formInput(&in) {
+					return false
+				}
+				if d.f.form == nil {
+					d.f.form = make(formState, 0, 16)
+				}
+				d.f.form = d.f.form.set(in)
+				actions, aok = d.s.nextField()
+			}
+			if !aok {
+				return false
+			}
 		}
-		return scanStringField(s, v)
-	})
+		more, ok = d.s.nextField()
+	}
+	return ok
 }
 
-// scanStringField reads a string field's value into v; null leaves v as it
-// was, as encoding/json does.
-func scanStringField(s *scanner, v *string) bool {
-	if s.null() {
+// formInput reads one input's state into in.
+func (d *frameDecoder) formInput(in *formInput) bool {
+	if d.s.null() {
+		return true
+	}
+	options := 0
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "type":
+			ok = d.string(&in.Type)
+		case "value":
+			ok = d.string(&in.Value)
+		case "selected_option":
+			// encoding/json decodes a second one into the first.
+			if d.s.null() {
+				in.Option = ""
+			} else {
+				ok = d.option(&in.Option)
+			}
+		case "selected_options":
+			// A second list would be decoded into the first's elements.
+			if options++; options > 1 {
+				return false
+			}
+			ok = d.options(in)
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+// option reads an option's value into v.
+func (d *frameDecoder) option(v *string) bool {
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		if string(k) == "value" {
+			ok = d.string(v)
+		} else {
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+// options reads a list of options' values into in.Options.
+func (d *frameDecoder) options(in *formInput) bool {
+	if d.s.null() {
+		in.Options = nil
+		return true
+	}
+	in.Options = []string{}
+	more, ok := d.s.enterArray()
+	for ok && more {
+		var v string
+		if !d.option(&v) {
+			return false
+		}
+		in.Options = append(in.Options, v)
+		more, ok = d.s.nextElem()
+	}
+	return ok
+}
+
+func (d *frameDecoder) event() bool {
+	if d.s.null() {
+		d.f.Payload.Event = nil
+		return true
+	}
+	if d.f.Payload.Event == nil {
+		d.f.Payload.Event = &wireEvent{}
+	}
+	e := d.f.Payload.Event
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "type":
+			ok = d.string(&e.Type)
+		case "user":
+			ok = d.string(&e.User)
+		case "reaction":
+			ok = d.string(&e.Reaction)
+		case "item_user":
+			ok = d.string(&e.ItemUser)
+		case "event_ts":
+			ok = d.string(&e.EventTimestamp)
+		case "item":
+			ok = d.eventItem(e)
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+func (d *frameDecoder) eventItem(e *wireEvent) bool {
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		switch string(k) {
+		case "type":
+			ok = d.string(&e.Item.Type)
+		case "channel":
+			ok = d.string(&e.Item.Channel)
+		case "ts":
+			ok = d.string(&e.Item.Timestamp)
+		default:
+			ok = d.other(k)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+// other skips the value of a field k the frame does not hold. It gives up
+// when k has a capital or a byte beyond ASCII: encoding/json might match
+// it to a field regardless of case (the fields' names are lower case
+// ASCII, so a key without those is either one of them or none).
+func (d *frameDecoder) other(k []byte) bool {
+	for _, c := range k {
+		if 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return d.s.skip()
+}
+
+// string reads a string into v; null leaves v as it was, as encoding/json
+// does.
+func (d *frameDecoder) string(v *string) bool {
+	if d.s.null() {
 		return true
 	}
 	var ok bool
-	*v, ok = s.str()
+	*v, ok = d.s.str()
 	return ok
+}
+
+// bool reads true or false into v; null leaves v as it was.
+func (d *frameDecoder) bool(v *bool) bool {
+	if d.s.null() {
+		return true
+	}
+	var ok bool
+	*v, ok = d.s.boolean()
+	return ok
+}
+
+// int reads an integer into v; null leaves v as it was.
+func (d *frameDecoder) int(v *int) bool {
+	if d.s.null() {
+		return true
+	}
+	var ok bool
+	*v, ok = d.s.integer()
+	return ok
+}
+
+// unmarshal has encoding/json decode the value at the scanner into v (as
+// it would have in place: into what v holds).
+func (d *frameDecoder) unmarshal(v any) bool {
+	d.s.space()
+	start := d.s.i
+	return d.s.skip() && json.Unmarshal(d.s.b[start:d.s.i], v) == nil
+}
+
+// scalars decodes an object into v when its fields are strings and
+// booleans that field knows (by their exact name); otherwise encoding/json
+// decodes it. (Fields read before one field doesn't know are read again
+// by encoding/json: with the same result.)
+func scalars[T any](d *frameDecoder, v *T, field func(v *T, k []byte) (*string, *bool)) bool {
+	d.s.space()
+	start := d.s.i
+	if d.s.null() {
+		return true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		str, b := field(v, k)
+		switch {
+		case str != nil:
+			ok = d.string(str)
+		case b != nil:
+			ok = d.bool(b)
+		default:
+			d.s.i = start
+			return d.unmarshal(v)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	return ok
+}
+
+// teamField is the field of t that encoding/json decodes k into, if a
+// string or a boolean.
+func teamField(t *slack.Team, k []byte) (*string, *bool) {
+	switch string(k) {
+	case "id":
+		return &t.ID, nil
+	case "name":
+		return &t.Name, nil
+	case "domain":
+		return &t.Domain, nil
+	case "enterprise_id":
+		return &t.EnterpriseID, nil
+	case "enterprise_name":
+		return &t.EnterpriseName, nil
+	}
+	return nil, nil
+}
+
+// userField is teamField for a user.
+func userField(u *slack.User, k []byte) (*string, *bool) {
+	switch string(k) {
+	case "id":
+		return &u.ID, nil
+	case "team_id":
+		return &u.TeamID, nil
+	case "name":
+		return &u.Name, nil
+	case "username":
+		return &u.Username, nil
+	case "color":
+		return &u.Color, nil
+	case "real_name":
+		return &u.RealName, nil
+	case "tz":
+		return &u.TZ, nil
+	case "tz_label":
+		return &u.TZLabel, nil
+	case "presence":
+		return &u.Presence, nil
+	case "locale":
+		return &u.Locale, nil
+	case "deleted":
+		return nil, &u.Deleted
+	case "is_bot":
+		return nil, &u.IsBot
+	case "is_admin":
+		return nil, &u.IsAdmin
+	case "is_owner":
+		return nil, &u.IsOwner
+	case "is_restricted":
+		return nil, &u.IsRestricted
+	case "is_app_user":
+		return nil, &u.IsAppUser
+	}
+	return nil, nil
+}
+
+// containerField is teamField for a container.
+func containerField(c *slack.Container, k []byte) (*string, *bool) {
+	switch string(k) {
+	case "type":
+		return &c.Type, nil
+	case "view_id":
+		return &c.ViewID, nil
+	case "message_ts":
+		return &c.MessageTs, nil
+	case "thread_ts":
+		return &c.ThreadTs, nil
+	case "channel_id":
+		return &c.ChannelID, nil
+	case "is_ephemeral":
+		return nil, &c.IsEphemeral
+	case "is_app_unfurl":
+		return nil, &c.IsAppUnfurl
+	}
+	return nil, nil
 }
 
 // wirePayload holds the fields of slash command and interaction payloads

@@ -1,18 +1,29 @@
 package bot
 
 import (
-	"bytes"
-	"encoding/json"
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// scanner walks JSON without building values. It checks structure (quotes,
-// brackets, commas between fields) only as far as reading the top level
-// needs; encoding/json has the last word on anything it rejects.
+// scanner walks JSON without building values. What it reads or skips it
+// checks as encoding/json's own scanner does (strings, numbers, literals,
+// commas and colons), so a value it accepts is one encoding/json accepts.
+// It does not check the rest of the input: its callers read up to the end
+// and check that (end) before trusting what they read.
 type scanner struct {
 	b []byte
 	i int
+	// scratch holds the last key or string read with escapes (key,
+	// bytes), unescaped.
+	scratch []byte
 }
+
+// maxSkipDepth is how deeply skip follows nested containers; deeper ones
+// it reports as unreadable (encoding/json, which the callers fall back
+// on, allows 10000).
+const maxSkipDepth = 64
 
 func (s *scanner) space() {
 	for s.i < len(s.b) {
@@ -41,15 +52,21 @@ func (s *scanner) end() bool {
 	return s.i == len(s.b)
 }
 
+// literal moves past lit if the input holds it at s.i.
+func (s *scanner) literal(lit string) bool {
+	if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+		s.i += len(lit)
+		return true
+	}
+	return false
+}
+
 // boolean reads true or false.
 func (s *scanner) boolean() (v, ok bool) {
-	rest := s.b[s.i:]
 	switch {
-	case bytes.HasPrefix(rest, []byte("true")):
-		s.i += 4
+	case s.literal("true"):
 		return true, true
-	case bytes.HasPrefix(rest, []byte("false")):
-		s.i += 5
+	case s.literal("false"):
 		return false, true
 	}
 	return false, false
@@ -58,17 +75,21 @@ func (s *scanner) boolean() (v, ok bool) {
 // null skips space and then null, reporting whether it was there.
 func (s *scanner) null() bool {
 	s.space()
-	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
-		s.i += 4
-		return true
-	}
-	return false
+	return s.literal("null")
 }
 
 // str reads a string.
 func (s *scanner) str() (string, bool) {
-	b, ok := s.bytes()
-	return string(b), ok
+	s.space()
+	raw, plain, ok := s.scanString()
+	if !ok {
+		return "", false
+	}
+	if plain {
+		return string(raw), true
+	}
+	s.scratch = unquote(s.scratch[:0], raw)
+	return string(s.scratch), true
 }
 
 // strOrNull reads a string, or null as "".
@@ -79,141 +100,401 @@ func (s *scanner) strOrNull() (string, bool) {
 	return s.str()
 }
 
-// bytes reads a string without copying it when it holds no escapes: the
-// bytes are the scanner's.
+// bytes reads a string as encoding/json would decode it. The bytes are
+// the scanner's (the input's, or its scratch space when the string holds
+// escapes or is not UTF-8): compare them, don't keep them past the next
+// read.
 func (s *scanner) bytes() ([]byte, bool) {
 	s.space()
-	start := s.i
-	if !s.skipString() {
+	raw, plain, ok := s.scanString()
+	if !ok {
 		return nil, false
 	}
-	raw := s.b[start+1 : s.i-1]
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if plain {
 		return raw, true
 	}
-	var v string
-	if json.Unmarshal(s.b[start:s.i], &v) != nil {
-		return nil, false
-	}
-	return []byte(v), true
+	s.scratch = unquote(s.scratch[:0], raw)
+	return s.scratch, true
 }
 
-// skipString moves past a string that starts at s.i.
-func (s *scanner) skipString() bool {
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
+// key reads an object's key and the colon after it (bytes).
+func (s *scanner) key() ([]byte, bool) {
+	k, ok := s.bytes()
+	return k, ok && s.consume(':')
+}
+
+// enterObject skips space and an object's opening brace, and the closing
+// one if the object is empty: more reports whether fields follow.
+func (s *scanner) enterObject() (more, ok bool) {
+	if !s.consume('{') {
+		return false, false
+	}
+	return !s.consume('}'), true
+}
+
+// nextField moves past the comma after an object's field, reporting more,
+// or past the closing brace.
+func (s *scanner) nextField() (more, ok bool) {
+	return s.after('}')
+}
+
+// enterArray is enterObject for an array.
+func (s *scanner) enterArray() (more, ok bool) {
+	if !s.consume('[') {
+		return false, false
+	}
+	return !s.consume(']'), true
+}
+
+// nextElem is nextField for an array.
+func (s *scanner) nextElem() (more, ok bool) {
+	return s.after(']')
+}
+
+func (s *scanner) after(closing byte) (more, ok bool) {
+	s.space()
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			return true, true
+		case closing:
+			s.i++
+			return false, true
+		}
+	}
+	return false, false
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special marks the bytes of x that end a plain run in a string: a quote,
+// a backslash or a control character. Its lowest set bit is exact.
+func special(x uint64) uint64 {
+	quote := x ^ (lsb * '"')
+	backslash := x ^ (lsb * '\\')
+	return ((quote - lsb) &^ quote & msb) | ((backslash - lsb) &^ backslash & msb) | ((x - lsb*0x20) &^ x & msb)
+}
+
+// scanString moves past the string at s.i, checking it as encoding/json
+// does. raw is what is between the quotes; plain reports that it holds
+// no escapes and is UTF-8, so that raw is the string's value.
+func (s *scanner) scanString() (raw []byte, plain, ok bool) {
+	b := s.b
+	if s.i >= len(b) || b[s.i] != '"' {
+		return nil, false, false
+	}
+	start := s.i + 1
+	i := start
+	var high uint64
+	escaped := false
+	for {
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			high |= x
+			if m := special(x); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(b) {
+			c := b[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			high |= uint64(c)
+			i++
+		}
+		if i >= len(b) {
+			return nil, false, false
+		}
+		switch b[i] {
+		case '"':
+			raw = b[start:i]
+			s.i = i + 1
+			return raw, !escaped && (high&msb == 0 || utf8.Valid(raw)), true
+		case '\\':
+			escaped = true
+			if i+1 >= len(b) {
+				return nil, false, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || hex4(b[i+2:i+6]) < 0 {
+					return nil, false, false
+				}
+				i += 6
+			default:
+				return nil, false, false
+			}
+		default: // a control character
+			return nil, false, false
+		}
+	}
+}
+
+// hex4 is the value of four hex digits, or -1.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// unquote appends to buf the value of the string whose checked contents
+// (scanString) are raw, as encoding/json decodes it: escapes replaced,
+// a lone surrogate and each byte that is not UTF-8 as U+FFFD.
+func unquote(buf, raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\\':
+			switch e := raw[i+1]; e {
+			case 'u':
+				r := hex4(raw[i+2:])
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+						if d := utf16.DecodeRune(r, hex4(raw[i+2:])); d != utf8.RuneError {
+							buf = utf8.AppendRune(buf, d)
+							i += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				buf = utf8.AppendRune(buf, r)
+				continue
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			default: // '"', '\\', '/'
+				c = e
+			}
+			buf = append(buf, c)
+			i += 2
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(raw[i:])
+			buf = utf8.AppendRune(buf, r)
+			i += n
+		}
+	}
+	return buf
+}
+
+// number moves past the number at s.i, checking it as encoding/json does.
+func (s *scanner) number() bool {
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return false
+	case b[i] == '0':
+		i++
+	case '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i+1)
+	default:
 		return false
 	}
-	i := s.i + 1
-	for {
-		j := bytes.IndexByte(s.b[i:], '"')
-		if j < 0 {
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
 			return false
 		}
-		i += j
-		// The quote ends the string unless an odd number of backslashes
-		// escapes it.
-		n := 0
-		for k := i - 1; k > s.i && s.b[k] == '\\'; k-- {
-			n++
-		}
-		i++
-		if n%2 == 0 {
-			s.i = i
-			return true
-		}
+		i = j
 	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	s.i = i
+	return true
 }
 
-// skip moves past one value.
-func (s *scanner) skip() bool {
-	s.space()
-	if s.i >= len(s.b) {
-		return false
+// digits returns the index of the first byte from i on that is not a
+// digit.
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
 	}
-	switch s.b[s.i] {
-	case '"':
-		return s.skipString()
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				if !s.skipString() {
+	return i
+}
+
+// integer reads a number as encoding/json reads one into an int: ok is
+// false for a fraction, an exponent or one out of range.
+func (s *scanner) integer() (int, bool) {
+	start := s.i
+	if !s.number() {
+		return 0, false
+	}
+	d := s.b[start:s.i]
+	neg := d[0] == '-'
+	if neg {
+		d = d[1:]
+	}
+	if len(d) > 18 { // might not fit: rare enough to leave to encoding/json
+		return 0, false
+	}
+	n := 0
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// skip moves past one value, checking it as encoding/json does.
+func (s *scanner) skip() bool {
+	var objects uint64 // bit d: the container at depth d is an object
+	depth := 0
+	for {
+		// A value.
+		s.space()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case '"':
+			if _, _, ok := s.scanString(); !ok {
+				return false
+			}
+		case '{', '[':
+			open := s.b[s.i]
+			s.i++
+			s.space()
+			if s.i < len(s.b) && (s.b[s.i] == '}' && open == '{' || s.b[s.i] == ']' && open == '[') {
+				s.i++
+				break
+			}
+			if depth == maxSkipDepth {
+				return false
+			}
+			if open == '{' {
+				objects |= 1 << depth
+				depth++
+				if _, _, ok := s.scanString(); !ok || !s.consume(':') {
 					return false
 				}
-				continue
-			case '{', '[':
+			} else {
+				objects &^= 1 << depth
 				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return true
+			}
+			continue
+		case 't':
+			if !s.literal("true") {
+				return false
+			}
+		case 'f':
+			if !s.literal("false") {
+				return false
+			}
+		case 'n':
+			if !s.literal("null") {
+				return false
+			}
+		default:
+			if !s.number() {
+				return false
+			}
+		}
+		// After a value: a comma, or the end of containers.
+		for {
+			if depth == 0 {
+				return true
+			}
+			inObject := objects&(1<<(depth-1)) != 0
+			closing := byte(']')
+			if inObject {
+				closing = '}'
+			}
+			more, ok := s.after(closing)
+			if !ok {
+				return false
+			}
+			if more {
+				if inObject {
+					s.space()
+					if _, _, ok := s.scanString(); !ok || !s.consume(':') {
+						return false
+					}
 				}
+				break
 			}
-			s.i++
+			depth--
 		}
-		return false
-	default: // a number, true, false or null
-		start := s.i
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return s.i > start
-			}
-			s.i++
-		}
-		return s.i > start
 	}
 }
 
-// object walks an object, calling field with each key (the scanner's bytes:
-// compare, don't keep) when the scanner is at its value; field must move
-// past the value and report whether it could.
+// object walks an object, calling field with each key (bytes: compare,
+// don't keep) when the scanner is at its value; field must move past the
+// value and report whether it could.
 func (s *scanner) object(field func(key []byte) bool) bool {
-	if !s.consume('{') {
-		return false
-	}
-	if s.consume('}') {
-		return true
-	}
-	for {
-		key, ok := s.bytes()
-		if !ok || !s.consume(':') {
+	more, ok := s.enterObject()
+	for ok && more {
+		key, kok := s.key()
+		if !kok {
 			return false
 		}
 		s.space()
 		if !field(key) {
 			return false
 		}
-		if s.consume('}') {
-			return true
-		}
-		if !s.consume(',') {
-			return false
-		}
+		more, ok = s.nextField()
 	}
+	return ok
 }
 
 // array walks an array, calling elem at each element; elem must move past
 // it and report whether it could.
 func (s *scanner) array(elem func() bool) bool {
-	if !s.consume('[') {
-		return false
-	}
-	if s.consume(']') {
-		return true
-	}
-	for {
+	more, ok := s.enterArray()
+	for ok && more {
 		s.space()
 		if !elem() {
 			return false
 		}
-		if s.consume(']') {
-			return true
-		}
-		if !s.consume(',') {
-			return false
-		}
+		more, ok = s.nextElem()
 	}
+	return ok
 }
