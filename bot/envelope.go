@@ -70,6 +70,7 @@ type frameDecoder struct {
 	f *frame
 	// How many times each was seen: a second one ends the scan.
 	blocks, state, values int
+	next                  int // where input looks first
 }
 
 // decode returns the frame, or false when decodeWholeFrame must read it.
@@ -93,7 +94,7 @@ func (d *frameDecoder) frame() bool {
 		case "envelope_id":
 			ok = d.string(&f.EnvelopeID)
 		case "type":
-			ok = d.string(&f.Type)
+			ok = d.name(&f.Type)
 		case "accepts_response_payload":
 			ok = d.bool(&f.AcceptsResponsePayload)
 		case "retry_attempt":
@@ -128,7 +129,7 @@ func (d *frameDecoder) payload() bool {
 		}
 		switch string(k) {
 		case "type":
-			ok = d.string(&p.Type)
+			ok = d.name(&p.Type)
 		case "team_id":
 			ok = d.string(&p.TeamID)
 		case "api_app_id":
@@ -156,13 +157,13 @@ func (d *frameDecoder) payload() bool {
 		case "text":
 			ok = d.string(&p.Text)
 		case "team":
-			ok = scalars(d, &p.Team, teamField)
+			ok = scalars(d, &p.Team)
 		case "user":
-			ok = scalars(d, &p.User, userField)
+			ok = scalars(d, &p.User)
 		case "channel":
 			ok = d.channel()
 		case "container":
-			ok = scalars(d, &p.Container, containerField)
+			ok = scalars(d, &p.Container)
 		case "actions":
 			ok = d.unmarshal(&p.Actions)
 		case "view":
@@ -228,7 +229,7 @@ func (d *frameDecoder) view() bool {
 		case "team_id":
 			ok = d.string(&v.TeamID)
 		case "type":
-			ok = d.string((*string)(&v.Type))
+			ok = d.name((*string)(&v.Type))
 		case "callback_id":
 			ok = d.string(&v.CallbackID)
 		case "private_metadata":
@@ -284,7 +285,7 @@ func (d *frameDecoder) block() bool {
 		return true
 	}
 	var input bool
-	var id []byte // the id's bytes (unescaped if need be)
+	var id []byte // (bytes: the input's, or a copy)
 	more, ok := d.s.enterObject()
 	for ok && more {
 		k, kok := d.s.key()
@@ -302,15 +303,10 @@ func (d *frameDecoder) block() bool {
 			}
 		case "block_id":
 			if !d.s.null() {
-				d.s.space()
-				raw, plain, vok := d.s.scanString()
-				if !vok {
+				var vok bool
+				if id, vok = d.s.bytes(); !vok {
 					return false
 				}
-				if !plain {
-					raw = unquote(nil, raw)
-				}
-				id = raw
 			}
 		default:
 			ok = d.other(k)
@@ -364,6 +360,7 @@ func (d *frameDecoder) stateValues() bool {
 	if d.s.null() {
 		return true
 	}
+	var seen uint64 // bit n: inputs[n]'s values were read
 	more, ok := d.s.enterObject()
 	for ok && more {
 		block, kok := d.s.key()
@@ -371,9 +368,15 @@ func (d *frameDecoder) stateValues() bool {
 			return false
 		}
 		// A block twice: encoding/json keeps the last (a map's value is
-		// decoded afresh).
-		b := string(block)
-		d.f.form = d.f.form.without(b)
+		// decoded afresh). Most blocks are inputs seen once, whose
+		// values need not be looked for.
+		b, n := d.input(block)
+		if n < 0 || n >= 64 || seen&(1<<n) != 0 {
+			d.f.form = d.f.form.without(b)
+		} else {
+			seen |= 1 << n
+		}
+		first := len(d.f.form) // the block's values are from here on
 		if !d.s.null() {
 			actions, aok := d.s.enterObject()
 			for aok && actions {
@@ -381,14 +384,17 @@ func (d *frameDecoder) stateValues() bool {
 				if !kok {
 					return false
 				}
-				in := formInput{Block: b, Action: string(action)}
+				in := formInput{Block: b}
+				if in.Action = b; string(action) != b { // (the bot names an input's action after its block)
+					in.Action, _ = d.input(action)
+				}
 				if !d.formInput(&in) {
 					return false
 				}
 				if d.f.form == nil {
-					d.f.form = make(formState, 0, 16)
+					d.f.form = make(formState, 0, max(len(d.f.inputs), 8))
 				}
-				d.f.form = d.f.form.set(in)
+				d.f.form = d.f.form.setAction(first, in)
 				actions, aok = d.s.nextField()
 			}
 			if !aok {
@@ -398,6 +404,37 @@ func (d *frameDecoder) stateValues() bool {
 		more, ok = d.s.nextField()
 	}
 	return ok
+}
+
+// setAction returns f with in, replacing an input of the same action at
+// from or after (where in's block's inputs are).
+func (f formState) setAction(from int, in formInput) formState {
+	for i := from; i < len(f); i++ {
+		if f[i].Action == in.Action {
+			f[i] = in
+			return f
+		}
+	}
+	return append(f, in)
+}
+
+// input returns k as a string: inputs[n] if k is the id of the n-th
+// input block (the view's blocks come before its state, whose values are
+// keyed by the input blocks' ids), else a copy and -1. It looks from
+// after the last one found: the values mostly come in the blocks' order.
+func (d *frameDecoder) input(k []byte) (string, int) {
+	ids := d.f.inputs
+	for i := range ids {
+		n := d.next + i
+		if n >= len(ids) {
+			n -= len(ids)
+		}
+		if ids[n] == string(k) {
+			d.next = n + 1
+			return ids[n], n
+		}
+	}
+	return string(k), -1
 }
 
 // formInput reads one input's state into in.
@@ -414,7 +451,7 @@ func (d *frameDecoder) formInput(in *formInput) bool {
 		}
 		switch string(k) {
 		case "type":
-			ok = d.string(&in.Type)
+			ok = d.name(&in.Type)
 		case "value":
 			ok = d.string(&in.Value)
 		case "selected_option":
@@ -501,7 +538,7 @@ func (d *frameDecoder) event() bool {
 		}
 		switch string(k) {
 		case "type":
-			ok = d.string(&e.Type)
+			ok = d.name(&e.Type)
 		case "user":
 			ok = d.string(&e.User)
 		case "reaction":
@@ -535,7 +572,7 @@ func (d *frameDecoder) eventItem(e *wireEvent) bool {
 		}
 		switch string(k) {
 		case "type":
-			ok = d.string(&e.Item.Type)
+			ok = d.name(&e.Item.Type)
 		case "channel":
 			ok = d.string(&e.Item.Channel)
 		case "ts":
@@ -575,6 +612,65 @@ func (d *frameDecoder) string(v *string) bool {
 	return ok
 }
 
+// name is string for a field that holds one of Slack's names for a kind
+// of thing, which it does not copy.
+func (d *frameDecoder) name(v *string) bool {
+	if d.s.null() {
+		return true
+	}
+	b, ok := d.s.bytes()
+	if ok {
+		*v = slackName(b)
+	}
+	return ok
+}
+
+// slackName is b as a string, without a copy if it is one of the names
+// of envelopes, payloads, views, events and elements the bot sees.
+func slackName(b []byte) string {
+	switch string(b) {
+	case envelopeInteractive:
+		return envelopeInteractive
+	case envelopeEventsAPI:
+		return envelopeEventsAPI
+	case envelopeSlashCommands:
+		return envelopeSlashCommands
+	case envelopeHello:
+		return envelopeHello
+	case envelopeDisconnect:
+		return envelopeDisconnect
+	case string(slack.InteractionTypeViewSubmission):
+		return string(slack.InteractionTypeViewSubmission)
+	case string(slack.InteractionTypeBlockActions):
+		return string(slack.InteractionTypeBlockActions)
+	case string(slack.InteractionTypeViewClosed):
+		return string(slack.InteractionTypeViewClosed)
+	case slackevents.CallbackEvent:
+		return slackevents.CallbackEvent
+	case string(slack.VTModal):
+		return string(slack.VTModal)
+	case string(slackevents.ReactionAdded):
+		return string(slackevents.ReactionAdded)
+	case string(slackevents.ReactionRemoved):
+		return string(slackevents.ReactionRemoved)
+	case "message":
+		return "message"
+	case string(slack.METPlainTextInput):
+		return string(slack.METPlainTextInput)
+	case string(slack.METNumber):
+		return string(slack.METNumber)
+	case string(slack.OptTypeStatic):
+		return string(slack.OptTypeStatic)
+	case string(slack.MultiOptTypeStatic):
+		return string(slack.MultiOptTypeStatic)
+	case string(slack.METCheckboxGroups):
+		return string(slack.METCheckboxGroups)
+	case string(slack.METRadioButtons):
+		return string(slack.METRadioButtons)
+	}
+	return string(b)
+}
+
 // bool reads true or false into v; null leaves v as it was.
 func (d *frameDecoder) bool(v *bool) bool {
 	if d.s.null() {
@@ -604,10 +700,11 @@ func (d *frameDecoder) unmarshal(v any) bool {
 }
 
 // scalars decodes an object into v when its fields are strings and
-// booleans that field knows (by their exact name); otherwise encoding/json
+// booleans teamField, userField or containerField knows (by their exact
+// name); otherwise encoding/json
 // decodes it. (Fields read before one field doesn't know are read again
 // by encoding/json: with the same result.)
-func scalars[T any](d *frameDecoder, v *T, field func(v *T, k []byte) (*string, *bool)) bool {
+func scalars[T slack.Team | slack.User | slack.Container](d *frameDecoder, v *T) bool {
 	d.s.space()
 	start := d.s.i
 	if d.s.null() {
@@ -619,7 +716,16 @@ func scalars[T any](d *frameDecoder, v *T, field func(v *T, k []byte) (*string, 
 		if !kok {
 			return false
 		}
-		str, b := field(v, k)
+		var str *string
+		var b *bool
+		switch v := any(v).(type) { // (not a func value, through which k would escape)
+		case *slack.Team:
+			str, b = teamField(v, k)
+		case *slack.User:
+			str, b = userField(v, k)
+		case *slack.Container:
+			str, b = containerField(v, k)
+		}
 		switch {
 		case str != nil:
 			ok = d.string(str)

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -15,9 +16,6 @@ import (
 type scanner struct {
 	b []byte
 	i int
-	// scratch holds the last key or string read with escapes (key,
-	// bytes), unescaped.
-	scratch []byte
 }
 
 // maxSkipDepth is how deeply skip follows nested containers; deeper ones
@@ -26,6 +24,13 @@ type scanner struct {
 const maxSkipDepth = 64
 
 func (s *scanner) space() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' { // (Slack sends no space)
+		return
+	}
+	s.spaces()
+}
+
+func (s *scanner) spaces() {
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -88,8 +93,7 @@ func (s *scanner) str() (string, bool) {
 	if plain {
 		return string(raw), true
 	}
-	s.scratch = unquote(s.scratch[:0], raw)
-	return string(s.scratch), true
+	return unquote(raw), true
 }
 
 // strOrNull reads a string, or null as "".
@@ -101,9 +105,8 @@ func (s *scanner) strOrNull() (string, bool) {
 }
 
 // bytes reads a string as encoding/json would decode it. The bytes are
-// the scanner's (the input's, or its scratch space when the string holds
-// escapes or is not UTF-8): compare them, don't keep them past the next
-// read.
+// the input's unless the string holds escapes or is not UTF-8 (which
+// Slack's keys and ids don't): compare them, don't keep them.
 func (s *scanner) bytes() ([]byte, bool) {
 	s.space()
 	raw, plain, ok := s.scanString()
@@ -113,8 +116,7 @@ func (s *scanner) bytes() ([]byte, bool) {
 	if plain {
 		return raw, true
 	}
-	s.scratch = unquote(s.scratch[:0], raw)
-	return s.scratch, true
+	return []byte(unquote(raw)), true
 }
 
 // key reads an object's key and the colon after it (bytes).
@@ -258,10 +260,12 @@ func hex4(h []byte) rune {
 	return r
 }
 
-// unquote appends to buf the value of the string whose checked contents
-// (scanString) are raw, as encoding/json decodes it: escapes replaced,
-// a lone surrogate and each byte that is not UTF-8 as U+FFFD.
-func unquote(buf, raw []byte) []byte {
+// unquote is the value of the string whose checked contents (scanString)
+// are raw, as encoding/json decodes it: escapes replaced, a lone surrogate
+// and each byte that is not UTF-8 as U+FFFD.
+func unquote(raw []byte) string {
+	var b strings.Builder // (whose String does not copy)
+	b.Grow(len(raw))
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		switch {
@@ -273,14 +277,14 @@ func unquote(buf, raw []byte) []byte {
 				if utf16.IsSurrogate(r) {
 					if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
 						if d := utf16.DecodeRune(r, hex4(raw[i+2:])); d != utf8.RuneError {
-							buf = utf8.AppendRune(buf, d)
+							b.WriteRune(d)
 							i += 6
 							continue
 						}
 					}
 					r = utf8.RuneError
 				}
-				buf = utf8.AppendRune(buf, r)
+				b.WriteRune(r)
 				continue
 			case 'b':
 				c = '\b'
@@ -295,18 +299,18 @@ func unquote(buf, raw []byte) []byte {
 			default: // '"', '\\', '/'
 				c = e
 			}
-			buf = append(buf, c)
+			b.WriteByte(c)
 			i += 2
 		case c < utf8.RuneSelf:
-			buf = append(buf, c)
+			b.WriteByte(c)
 			i++
 		default:
 			r, n := utf8.DecodeRune(raw[i:])
-			buf = utf8.AppendRune(buf, r)
+			b.WriteRune(r)
 			i += n
 		}
 	}
-	return buf
+	return b.String()
 }
 
 // number moves past the number at s.i, checking it as encoding/json does.
