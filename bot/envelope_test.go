@@ -64,7 +64,7 @@ func frameCases() []frameCase {
 		{"values twice", wrapView(`{"state":{"values":{"a":{"a":{"value":"x"}}},"values":{"b":{"b":{"value":"y"}}}}}`), false},
 		{"block twice", wrapView(`{"state":{"values":{"a":{"a":{"value":"x"},"b":{"value":"z"}},"c":{"c":{}},"a":{"a2":{"value":"y"}}}}}`), true},
 		{"input block twice", wrapView(`{"blocks":[{"type":"input","block_id":"a"},{"type":"input","block_id":"b"},{"type":"input","block_id":"c"}],"state":{"values":{"b":{"b":{"value":"1"},"c":{"value":"2"}},"a":{"a":{"value":"x"},"a":{"value":"y"},"b":{},"z":null},"c":{"c":{}},"a":{"a2":{"value":"z"}},"b":null,"d":{"d":{"value":"4"}},"d":{"a":{"value":"5"}}}}}`), true},
-	{"block twice, then null", wrapView(`{"state":{"values":{"a":{"a":{"value":"x"}},"a":null}}}`), true},
+		{"block twice, then null", wrapView(`{"state":{"values":{"a":{"a":{"value":"x"}},"a":null}}}`), true},
 		{"action twice", wrapView(`{"state":{"values":{"a":{"a":{"value":"x","type":"t"},"a":{"value":"y"}}}}}`), true},
 		{"value twice", wrapView(`{"state":{"values":{"a":{"a":{"value":"x","value":null,"type":"t","type":"u"}}}}}`), true},
 		{"selected option twice", wrapView(`{"state":{"values":{"a":{"a":{"selected_option":{"value":"x"},"selected_option":{}},"b":{"selected_option":{"value":"x"},"selected_option":null},"c":{"selected_option":null,"selected_option":{"value":"y","value":null}}}}}}`), true},
