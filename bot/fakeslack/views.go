@@ -1,7 +1,6 @@
 package fakeslack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -66,6 +65,48 @@ type viewBody struct {
 	// blockEnds where each block ends in blocksJSON.
 	drawn     []drawnID
 	blockEnds []int
+	// A view redraw made has no blocksJSON: its blocks are base's but
+	// those redrawn holds encoded (nil for the others), blocksSize bytes
+	// in all (see appendBlocksJSON).
+	base       *viewBody
+	redrawn    [][]byte
+	blocksSize int
+}
+
+// blocksLen returns the length of the blocks encoded.
+func (b *viewBody) blocksLen() int {
+	if b.blocksJSON != nil || b.base == nil {
+		return len(b.blocksJSON)
+	}
+	return b.blocksSize
+}
+
+// appendBlocksJSON appends the blocks encoded (with the block_ids and
+// action_ids the fake filled in).
+func (b *viewBody) appendBlocksJSON(dst []byte) []byte {
+	if b.blocksJSON != nil || b.base == nil {
+		return append(dst, b.blocksJSON...)
+	}
+	dst = append(dst, '[')
+	for i, enc := range b.redrawn {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if enc == nil {
+			enc = b.base.blockJSON(i)
+		}
+		dst = append(dst, enc...)
+	}
+	return append(dst, ']')
+}
+
+// blockJSON returns block i of blocksJSON.
+func (b *viewBody) blockJSON(i int) []byte {
+	start := 1
+	if i > 0 {
+		start = b.blockEnds[i-1] + 1
+	}
+	return b.blocksJSON[start:b.blockEnds[i]]
 }
 
 // drewIDs reports whether the fake drew block or action ids for the view.
@@ -143,6 +184,12 @@ func hasStateful(blk map[string]any) bool {
 // b's. The blocks that get new ids are copied, the others shared (a
 // viewBody is never changed), and only they are encoded again.
 func (b *viewBody) redraw() *viewBody {
+	if b.blocksJSON == nil && b.base != nil { // a redrawn view: encode its blocks
+		mb := *b
+		mb.blocksJSON, mb.blockEnds = appendBlockList(make([]byte, 0, b.blocksSize), b.blocks, make([]int, 0, len(b.blocks)))
+		mb.base, mb.redrawn = nil, nil
+		b = &mb
+	}
 	nb := *b
 	nb.blocks = slices.Clone(b.blocks)
 	restate := false
@@ -177,25 +224,22 @@ func (b *viewBody) redraw() *viewBody {
 	}
 	nb.m = maps.Clone(b.m)
 	nb.m["blocks"] = nb.blocks
-	out := make([]byte, 0, len(b.blocksJSON)+16)
-	ends := make([]int, 0, len(nb.blocks))
-	out = append(out, '[')
+	// Only the changed blocks are encoded; the others stay b's, copied
+	// when the view's JSON is.
+	nb.base, nb.redrawn, nb.blocksSize = b, make([][]byte, len(nb.blocks)), len(b.blocksJSON)
+	nb.blocksJSON, nb.blockEnds = nil, nil
+	var enc []byte // the changed blocks encoded, one after the other
 	for i, blk := range nb.blocks {
-		if i > 0 {
-			out = append(out, ',')
-		}
 		if changed[i] {
-			out = appendJSON(out, blk)
-		} else {
-			start := 1
-			if i > 0 {
-				start = b.blockEnds[i-1] + 1
+			if enc == nil {
+				enc = make([]byte, 0, 2*len(b.blockJSON(i))*len(b.drawn)+64)
 			}
-			out = append(out, b.blocksJSON[start:b.blockEnds[i]]...)
+			start := len(enc)
+			enc = appendJSON(enc, blk) // a slice taken before it grew keeps its bytes
+			nb.redrawn[i] = enc[start:len(enc):len(enc)]
+			nb.blocksSize += len(enc) - start - len(b.blockJSON(i))
 		}
-		ends = append(ends, len(out))
 	}
-	nb.blocksJSON, nb.blockEnds = append(out, ']'), ends
 	if restate {
 		nb.indexState()
 	}
@@ -245,11 +289,15 @@ func (w viewWire) appendTo(b []byte, values rawJSON) (out []byte, start, end int
 	}
 	raw := func(key string, val rawJSON) {
 		b = append(b, key...)
-		b = appendJSON(b, val)
+		if len(val) == 0 { // as appendJSON encodes it
+			b = append(b, "null"...)
+		} else {
+			b = append(b, val...)
+		}
 	}
 	str(`{"app_id":`, AppID)
 	str(`,"app_installed_team_id":`, TeamID)
-	raw(`,"blocks":`, body.blocksJSON)
+	b = body.appendBlocksJSON(append(b, `,"blocks":`...))
 	str(`,"bot_id":`, BotID)
 	str(`,"callback_id":`, body.callbackID)
 	flag(`,"clear_on_close":`, body.clearOnClose)
@@ -287,7 +335,7 @@ func (w viewWire) appendTo(b []byte, values rawJSON) (out []byte, start, end int
 // wireSize is a guess at the encoded length of the view with values.
 func (w viewWire) wireSize(values rawJSON) int {
 	b := w.body
-	return len(b.blocksJSON) + len(values) + len(b.title) + len(b.submit) + len(b.close) + len(b.privateMetadata) + len(b.callbackID) + len(b.externalID) + 512
+	return b.blocksLen() + len(values) + len(b.title) + len(b.submit) + len(b.close) + len(b.privateMetadata) + len(b.callbackID) + len(b.externalID) + 512
 }
 
 // wireInitial returns the view as Slack returns it from views.* methods,
@@ -303,6 +351,37 @@ func (v *viewState) wireInitial() rawJSON {
 	}
 	return v.initialWire
 }
+
+// appendInitial appends what wireInitial returns: the cached wire when
+// there is one, else the wire built straight into b (not cached: building
+// costs about what copying does).
+func (v *viewState) appendInitial(b []byte) []byte {
+	if v.initialWire != nil {
+		return append(b, v.initialWire...)
+	}
+	out, _, _ := v.snapshot().appendTo(b, v.body.initialState)
+	return out
+}
+
+// initialSize is a guess at the length of the view's wire.
+func (v *viewState) initialSize() int {
+	if v.initialWire != nil {
+		return len(v.initialWire)
+	}
+	return v.snapshot().wireSize(v.body.initialState)
+}
+
+// initialView is a view's wire with its initial state (wireInitial), for
+// a value appendJSON encodes: it is appended straight into the answer, so
+// it must be encoded before the view can change (under the server's lock).
+type initialView struct{ v *viewState }
+
+func (w initialView) appendTo(b []byte) []byte { return w.v.appendInitial(b) }
+
+func (w initialView) sizeHint() int { return w.v.initialSize() }
+
+// MarshalJSON encodes the view as appendJSON does.
+func (w initialView) MarshalJSON() ([]byte, error) { return w.appendTo(nil), nil }
 
 // wireWith returns the view as Slack shows it, with the given encoded
 // view.state.values.
@@ -329,7 +408,8 @@ func (v *viewState) export() View {
 		CallbackID: b.callbackID, PrivateMetadata: b.privateMetadata, Title: b.titleText,
 		ExternalID: b.externalID, RootViewID: v.rootID, PreviousViewID: v.previousID,
 		NotifyOnClose: b.notifyOnClose, Version: v.version,
-		Blocks: json.RawMessage(bytes.Clone(b.blocksJSON)), Raw: json.RawMessage(bytes.Clone(v.wireInitial())),
+		Blocks: json.RawMessage(b.appendBlocksJSON(make([]byte, 0, b.blocksLen()))),
+		Raw:    json.RawMessage(v.appendInitial(make([]byte, 0, v.initialSize()))),
 	}
 	if v.errors != nil {
 		out.Errors = map[string]string{}
@@ -606,7 +686,7 @@ func (s *Server) viewsOpen(r *apiRequest) (map[string]any, *apiError) {
 	s.closeStackLocked(t.user)
 	v := s.storeViewLocked(body, "modal", t.user, "", "")
 	s.stacks[t.user] = []string{v.id}
-	return map[string]any{"view": v.wireInitial()}, nil
+	return map[string]any{"view": initialView{v}}, nil
 }
 
 func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
@@ -633,7 +713,7 @@ func (s *Server) viewsPush(r *apiRequest) (map[string]any, *apiError) {
 	}
 	v := s.storeViewLocked(body, "modal", t.user, root, prev)
 	s.stacks[t.user] = append(stack, v.id)
-	return map[string]any{"view": v.wireInitial()}, nil
+	return map[string]any{"view": initialView{v}}, nil
 }
 
 func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
@@ -667,7 +747,7 @@ func (s *Server) viewsUpdate(r *apiRequest) (map[string]any, *apiError) {
 		return nil, errCode("duplicate_external_id")
 	}
 	s.replaceViewLocked(v, body)
-	return map[string]any{"view": v.wireInitial()}, nil
+	return map[string]any{"view": initialView{v}}, nil
 }
 
 func (s *Server) replaceViewLocked(v *viewState, body *viewBody) {
@@ -694,11 +774,11 @@ func (s *Server) viewsPublish(r *apiRequest) (map[string]any, *apiError) {
 			return nil, errCode("hash_conflict")
 		}
 		s.replaceViewLocked(v, body)
-		return map[string]any{"view": v.wireInitial()}, nil
+		return map[string]any{"view": initialView{v}}, nil
 	}
 	v := s.storeViewLocked(body, "home", user, "", "")
 	s.homes[user] = v.id
-	return map[string]any{"view": v.wireInitial()}, nil
+	return map[string]any{"view": initialView{v}}, nil
 }
 
 // closeStackLocked closes every open modal of a user.

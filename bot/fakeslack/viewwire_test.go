@@ -20,7 +20,7 @@ func mapViewJSON(w viewWire, values rawJSON) []byte {
 		"id":                    w.id,
 		"team_id":               w.teamID,
 		"type":                  w.typ,
-		"blocks":                b.blocksJSON,
+		"blocks":                rawJSON(b.appendBlocksJSON(nil)),
 		"private_metadata":      b.privateMetadata,
 		"callback_id":           b.callbackID,
 		"external_id":           b.externalID,
@@ -63,6 +63,7 @@ func TestViewWire(t *testing.T) {
 		{"pushed modal", &viewState{id: "V2", teamID: TeamID, typ: "modal", user: UserAlice, hash: "1.def", body: body, rootID: "V1", previousID: "V1"}},
 		{"modal without submit or close", &viewState{id: "V3", teamID: TeamID, typ: "modal", user: UserAlice, hash: "1.ghi", body: bare, rootID: "V3"}},
 		{"home", &viewState{id: "V4", teamID: TeamID, typ: "home", user: UserAlice, hash: "1.jkl", body: home, rootID: "V4"}},
+		{"redrawn modal", &viewState{id: "V5", teamID: TeamID, typ: "modal", user: UserAlice, hash: "1.mno", body: body.redraw(), rootID: "V5"}},
 	}
 	for _, vt := range views {
 		for _, tt := range []struct {
@@ -83,6 +84,24 @@ func TestViewWire(t *testing.T) {
 				}
 			})
 		}
+		t.Run(vt.name+"/appendInitial", func(t *testing.T) {
+			want := mapViewJSON(vt.v.snapshot(), vt.v.body.initialState)
+			fresh := *vt.v
+			fresh.initialWire, fresh.wireBefore, fresh.wireAfter = nil, nil, nil
+			if got := fresh.appendInitial([]byte("x")); !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Errorf("appendInitial, nothing cached, got %s\nwant x%s", got, want)
+			}
+			if got := (initialView{&fresh}).appendTo(nil); !bytes.Equal(got, want) || fresh.initialWire != nil {
+				t.Errorf("initialView.appendTo got %s (cached %t)\nwant %s (not cached)", got, fresh.initialWire != nil, want)
+			}
+			fresh.wireInitial()
+			if got := fresh.appendInitial(nil); !bytes.Equal(got, want) {
+				t.Errorf("appendInitial, cached, got %s\nwant %s", got, want)
+			}
+			if got := fresh.export(); !bytes.Equal(got.Raw, want) || !bytes.Equal(got.Blocks, vt.v.body.appendBlocksJSON(nil)) {
+				t.Errorf("export: Raw %s Blocks %s\nwant %s", got.Raw, got.Blocks, want)
+			}
+		})
 		t.Run(vt.name+"/wireInitial", func(t *testing.T) {
 			if got, want := vt.v.wireInitial(), mapViewJSON(vt.v.snapshot(), vt.v.body.initialState); !bytes.Equal(got, want) {
 				t.Errorf("wireInitial got %s\nwant %s", got, want)
