@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -269,20 +270,40 @@ func (d *frameDecoder) viewBlocks() bool {
 	if d.s.null() {
 		return true
 	}
+	var buf [32][]byte
+	ids := buf[:0]
 	more, ok := d.s.enterArray()
 	for ok && more {
-		if !d.block() {
+		if ids, ok = d.block(ids); !ok {
 			return false
 		}
 		more, ok = d.s.nextElem()
 	}
-	return ok
+	if !ok || len(ids) == 0 {
+		return ok
+	}
+	// One string holds them all.
+	n := 0
+	for _, id := range ids {
+		n += len(id)
+	}
+	var all strings.Builder
+	all.Grow(n)
+	for _, id := range ids {
+		all.Write(id)
+	}
+	s := all.String()
+	d.f.inputs = make([]string, len(ids))
+	for i, id := range ids {
+		d.f.inputs[i], s = s[:len(id)], s[len(id):]
+	}
+	return true
 }
 
-// block reads one block, adding its id to f.inputs if it is an input.
-func (d *frameDecoder) block() bool {
+// block reads one block, adding its id to ids if it is an input.
+func (d *frameDecoder) block(ids [][]byte) ([][]byte, bool) {
 	if d.s.null() {
-		return true
+		return ids, true
 	}
 	var input bool
 	var id []byte // (bytes: the input's, or a copy)
@@ -290,14 +311,14 @@ func (d *frameDecoder) block() bool {
 	for ok && more {
 		k, kok := d.s.key()
 		if !kok {
-			return false
+			return nil, false
 		}
 		switch string(k) {
 		case "type":
 			if !d.s.null() {
 				v, vok := d.s.bytes()
 				if !vok {
-					return false
+					return nil, false
 				}
 				input = string(v) == string(slack.MBTInput)
 			}
@@ -305,24 +326,21 @@ func (d *frameDecoder) block() bool {
 			if !d.s.null() {
 				var vok bool
 				if id, vok = d.s.bytes(); !vok {
-					return false
+					return nil, false
 				}
 			}
 		default:
 			ok = d.other(k)
 		}
 		if !ok {
-			return false
+			return nil, false
 		}
 		more, ok = d.s.nextField()
 	}
 	if ok && input && len(id) > 0 {
-		if d.f.inputs == nil {
-			d.f.inputs = make([]string, 0, 16)
-		}
-		d.f.inputs = append(d.f.inputs, string(id))
+		ids = append(ids, id)
 	}
-	return ok
+	return ids, ok
 }
 
 // viewState reads a view's state ({"values": {block: {action: input}}})

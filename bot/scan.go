@@ -178,65 +178,82 @@ const (
 func special(x uint64) uint64 {
 	quote := x ^ (lsb * '"')
 	backslash := x ^ (lsb * '\\')
-	return ((quote - lsb) &^ quote & msb) | ((backslash - lsb) &^ backslash & msb) | ((x - lsb*0x20) &^ x & msb)
+	return ((quote-lsb)&^quote | (backslash-lsb)&^backslash | (x-lsb*0x20)&^x) & msb
 }
 
 // scanString moves past the string at s.i, checking it as encoding/json
 // does. raw is what is between the quotes; plain reports that it holds
 // no escapes and is UTF-8, so that raw is the string's value.
 func (s *scanner) scanString() (raw []byte, plain, ok bool) {
-	b := s.b
-	if s.i >= len(b) || b[s.i] != '"' {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false, false
 	}
-	start := s.i + 1
-	i := start
+	end, escaped, ok := skipString(s.b, s.i+1)
+	if !ok {
+		return nil, false, false
+	}
+	raw = s.b[s.i+1 : end-1]
+	s.i = end
+	return raw, !escaped && (ascii(raw) || utf8.Valid(raw)), true
+}
+
+// ascii reports whether b is ASCII (for strings of Slack's names and ids,
+// sooner than utf8.Valid).
+func ascii(b []byte) bool {
 	var high uint64
-	escaped := false
+	for len(b) >= 8 {
+		high |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, c := range b {
+		high |= uint64(c)
+	}
+	return high&msb == 0
+}
+
+// skipString returns the index after the string whose first byte after
+// the opening quote is at i, and whether it holds escapes; ok is false
+// when there is no valid string there (encoding/json's rules: no control
+// characters, only JSON's escapes).
+func skipString(b []byte, i int) (end int, escaped, ok bool) {
 	for {
+		// Eight bytes at a time, up to the first quote, backslash or
+		// control character.
 		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			high |= x
-			if m := special(x); m != 0 {
+			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
-				break
+				goto stop
 			}
 			i += 8
 		}
-		for i < len(b) {
-			c := b[i]
-			if c == '"' || c == '\\' || c < 0x20 {
-				break
-			}
-			high |= uint64(c)
+		for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] >= 0x20 {
 			i++
 		}
+	stop:
 		if i >= len(b) {
-			return nil, false, false
+			return 0, false, false
 		}
 		switch b[i] {
 		case '"':
-			raw = b[start:i]
-			s.i = i + 1
-			return raw, !escaped && (high&msb == 0 || utf8.Valid(raw)), true
+			return i + 1, escaped, true
 		case '\\':
 			escaped = true
 			if i+1 >= len(b) {
-				return nil, false, false
+				return 0, false, false
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(b) || hex4(b[i+2:i+6]) < 0 {
-					return nil, false, false
+					return 0, false, false
 				}
 				i += 6
 			default:
-				return nil, false, false
+				return 0, false, false
 			}
 		default: // a control character
-			return nil, false, false
+			return 0, false, false
 		}
 	}
 }
@@ -315,24 +332,33 @@ func unquote(raw []byte) string {
 
 // number moves past the number at s.i, checking it as encoding/json does.
 func (s *scanner) number() bool {
-	b, i := s.b, s.i
+	end, ok := skipNumber(s.b, s.i)
+	if ok {
+		s.i = end
+	}
+	return ok
+}
+
+// skipNumber returns the index after the number at i, or false if there
+// is none there.
+func skipNumber(b []byte, i int) (int, bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
 	switch {
 	case i >= len(b):
-		return false
+		return 0, false
 	case b[i] == '0':
 		i++
 	case '1' <= b[i] && b[i] <= '9':
 		i = digits(b, i+1)
 	default:
-		return false
+		return 0, false
 	}
 	if i < len(b) && b[i] == '.' {
 		j := digits(b, i+1)
 		if j == i+1 {
-			return false
+			return 0, false
 		}
 		i = j
 	}
@@ -343,12 +369,11 @@ func (s *scanner) number() bool {
 		}
 		j := digits(b, i)
 		if j == i {
-			return false
+			return 0, false
 		}
 		i = j
 	}
-	s.i = i
-	return true
+	return i, true
 }
 
 // digits returns the index of the first byte from i on that is not a
@@ -390,35 +415,49 @@ func (s *scanner) integer() (int, bool) {
 
 // skip moves past one value, checking it as encoding/json does.
 func (s *scanner) skip() bool {
+	end, ok := skipValue(s.b, s.i)
+	if ok {
+		s.i = end
+	}
+	return ok
+}
+
+// skipValue returns the index after the value at i (after space), or
+// false if there is no valid value there.
+func skipValue(b []byte, i int) (int, bool) {
 	var objects uint64 // bit d: the container at depth d is an object
 	depth := 0
+	var ok bool
 	for {
 		// A value.
-		s.space()
-		if s.i >= len(s.b) {
-			return false
+		for i < len(b) && isSpace(b[i]) {
+			i++
 		}
-		switch s.b[s.i] {
+		if i >= len(b) {
+			return 0, false
+		}
+		switch c := b[i]; c {
 		case '"':
-			if _, _, ok := s.scanString(); !ok {
-				return false
+			if i, _, ok = skipString(b, i+1); !ok {
+				return 0, false
 			}
 		case '{', '[':
-			open := s.b[s.i]
-			s.i++
-			s.space()
-			if s.i < len(s.b) && (s.b[s.i] == '}' && open == '{' || s.b[s.i] == ']' && open == '[') {
-				s.i++
+			i++
+			for i < len(b) && isSpace(b[i]) {
+				i++
+			}
+			if i < len(b) && b[i] == c+2 { // '}' or ']': empty
+				i++
 				break
 			}
 			if depth == maxSkipDepth {
-				return false
+				return 0, false
 			}
-			if open == '{' {
+			if c == '{' {
 				objects |= 1 << depth
 				depth++
-				if _, _, ok := s.scanString(); !ok || !s.consume(':') {
-					return false
+				if i, ok = skipKey(b, i); !ok {
+					return 0, false
 				}
 			} else {
 				objects &^= 1 << depth
@@ -426,48 +465,86 @@ func (s *scanner) skip() bool {
 			}
 			continue
 		case 't':
-			if !s.literal("true") {
-				return false
+			if i, ok = skipLiteral(b, i, "true"); !ok {
+				return 0, false
 			}
 		case 'f':
-			if !s.literal("false") {
-				return false
+			if i, ok = skipLiteral(b, i, "false"); !ok {
+				return 0, false
 			}
 		case 'n':
-			if !s.literal("null") {
-				return false
+			if i, ok = skipLiteral(b, i, "null"); !ok {
+				return 0, false
 			}
 		default:
-			if !s.number() {
-				return false
+			if i, ok = skipNumber(b, i); !ok {
+				return 0, false
 			}
 		}
 		// After a value: a comma, or the end of containers.
 		for {
 			if depth == 0 {
-				return true
+				return i, true
+			}
+			for i < len(b) && isSpace(b[i]) {
+				i++
+			}
+			if i >= len(b) {
+				return 0, false
 			}
 			inObject := objects&(1<<(depth-1)) != 0
-			closing := byte(']')
-			if inObject {
-				closing = '}'
-			}
-			more, ok := s.after(closing)
-			if !ok {
-				return false
-			}
-			if more {
+			switch c := b[i]; {
+			case c == ',':
+				i++
 				if inObject {
-					s.space()
-					if _, _, ok := s.scanString(); !ok || !s.consume(':') {
-						return false
+					for i < len(b) && isSpace(b[i]) {
+						i++
+					}
+					if i, ok = skipKey(b, i); !ok {
+						return 0, false
 					}
 				}
-				break
+			case c == '}' && inObject, c == ']' && !inObject:
+				i++
+				depth--
+				continue
+			default:
+				return 0, false
 			}
-			depth--
+			break
 		}
 	}
+}
+
+func isSpace(c byte) bool {
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+}
+
+// skipKey returns the index after the key at i and its colon (and the
+// space after it).
+func skipKey(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return 0, false
+	}
+	i, _, ok := skipString(b, i+1)
+	if !ok {
+		return 0, false
+	}
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i >= len(b) || b[i] != ':' {
+		return 0, false
+	}
+	return i + 1, true
+}
+
+// skipLiteral returns the index after lit if b holds it at i.
+func skipLiteral(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return 0, false
 }
 
 // object walks an object, calling field with each key (bytes: compare,
