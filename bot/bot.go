@@ -221,6 +221,10 @@ func newTransport() *http.Transport {
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
+		// Room for a whole request (a review message or a modal is 6-12
+		// kB): with net/http's 4 kB the rest of the body went out in a
+		// second write, through a buffer io.Copy allocated for it.
+		WriteBufferSize: 16 << 10,
 	}
 	return t
 }
