@@ -166,7 +166,7 @@ func (d *frameDecoder) payload() bool {
 		case "container":
 			ok = scalars(d, &p.Container)
 		case "actions":
-			ok = d.unmarshal(&p.Actions)
+			ok = d.actions()
 		case "view":
 			ok = d.view()
 		case "event_id":
@@ -260,6 +260,151 @@ func (d *frameDecoder) view() bool {
 		more, ok = d.s.nextField()
 	}
 	return ok
+}
+
+// actions reads an interaction's actions. An action with a field other
+// than its type, text and actionString's is left to encoding/json, as is a
+// second list (decoded into the first's elements).
+func (d *frameDecoder) actions() bool {
+	p := &d.f.Payload
+	if d.s.null() {
+		p.Actions = nil
+		return true
+	}
+	if p.Actions != nil {
+		return d.unmarshal(&p.Actions)
+	}
+	more, ok := d.s.enterArray()
+	actions := make([]*slack.BlockAction, 0, 1)
+	for ok && more {
+		var a *slack.BlockAction
+		if !d.s.null() {
+			a = new(slack.BlockAction)
+			if !d.action(a) {
+				return false
+			}
+		}
+		actions = append(actions, a)
+		more, ok = d.s.nextElem()
+	}
+	p.Actions = actions
+	return ok
+}
+
+// action reads one action into a.
+func (d *frameDecoder) action(a *slack.BlockAction) bool {
+	d.s.space()
+	start := d.s.i
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return false
+		}
+		known := true
+		if string(k) == "type" {
+			ok = d.name((*string)(&a.Type))
+		} else if v := actionString(a, k); v != nil {
+			ok = d.string(v)
+		} else if string(k) == "text" {
+			known, ok = d.text(&a.Text)
+		} else {
+			known = false
+		}
+		if !known { // (what was read is read again, to the same effect)
+			d.s.i = start
+			return d.unmarshal(a)
+		}
+		if !ok {
+			return false
+		}
+		more, ok = d.s.nextField()
+	}
+	if !ok {
+		d.s.i = start
+		return d.unmarshal(a) // which fails, as it should
+	}
+	return true
+}
+
+// actionString is the string field of a that encoding/json decodes k
+// into, or nil.
+func actionString(a *slack.BlockAction, k []byte) *string {
+	switch string(k) {
+	case "action_id":
+		return &a.ActionID
+	case "block_id":
+		return &a.BlockID
+	case "value":
+		return &a.Value
+	case "action_ts":
+		return &a.ActionTs
+	case "selected_user":
+		return &a.SelectedUser
+	case "selected_channel":
+		return &a.SelectedChannel
+	case "selected_conversation":
+		return &a.SelectedConversation
+	case "selected_date":
+		return &a.SelectedDate
+	case "selected_time":
+		return &a.SelectedTime
+	case "timezone":
+		return &a.Timezone
+	case "initial_user":
+		return &a.InitialUser
+	case "initial_channel":
+		return &a.InitialChannel
+	case "initial_conversation":
+		return &a.InitialConversation
+	case "initial_date":
+		return &a.InitialDate
+	case "initial_time":
+		return &a.InitialTime
+	}
+	return nil
+}
+
+// text reads a text object into t; known is false at a field it does not
+// know.
+func (d *frameDecoder) text(t *slack.TextBlockObject) (known, ok bool) {
+	if d.s.null() {
+		return true, true
+	}
+	more, ok := d.s.enterObject()
+	for ok && more {
+		k, kok := d.s.key()
+		if !kok {
+			return true, false
+		}
+		switch string(k) {
+		case "type":
+			ok = d.name(&t.Type)
+		case "text":
+			ok = d.string(&t.Text)
+		case "verbatim":
+			ok = d.bool(&t.Verbatim)
+		case "emoji":
+			if d.s.null() {
+				t.Emoji = nil
+				break
+			}
+			var v bool
+			if v, ok = d.s.boolean(); ok {
+				if t.Emoji == nil {
+					t.Emoji = new(bool)
+				}
+				*t.Emoji = v
+			}
+		default:
+			return false, true
+		}
+		if !ok {
+			return true, false
+		}
+		more, ok = d.s.nextField()
+	}
+	return true, ok
 }
 
 // viewBlocks reads the ids of the input blocks into f.inputs.
@@ -673,6 +818,12 @@ func slackName(b []byte) string {
 		return string(slackevents.ReactionRemoved)
 	case "message":
 		return "message"
+	case string(slack.PlainTextType):
+		return string(slack.PlainTextType)
+	case string(slack.MarkdownType):
+		return string(slack.MarkdownType)
+	case string(slack.METButton):
+		return string(slack.METButton)
 	case string(slack.METPlainTextInput):
 		return string(slack.METPlainTextInput)
 	case string(slack.METNumber):

@@ -73,6 +73,14 @@ func frameCases() []frameCase {
 		{"event twice", `{"type":"events_api","payload":{"event":{"type":"reaction_added","item":{"type":"message","ts":"1"}},"event":{"user":"U","item":{"channel":"C"}}}}`, true},
 		{"event then null", `{"type":"events_api","payload":{"event":{"type":"reaction_added"},"event":null}}`, true},
 		{"event null then event", `{"type":"events_api","payload":{"event":null,"event":{"type":"reaction_added","item":null}}}`, true},
+		{"actions", `{"type":"interactive","payload":{"type":"block_actions","actions":[null,{"action_id":"a","block_id":"b","type":"button","value":"v\n","action_ts":"1","text":{"type":"plain_text","text":"T","emoji":true,"verbatim":false}},{"type":"users_select","selected_user":"U1","initial_user":"U2","selected_channel":"C","initial_channel":"C2","selected_conversation":"D","initial_conversation":"D2","selected_date":"2024-01-01","initial_date":"2024-01-02","selected_time":"10:00","initial_time":"11:00","timezone":"UTC"},{}]}}`, true},
+		{"action text twice", `{"type":"interactive","payload":{"actions":[{"text":{"type":"mrkdwn","text":"a","emoji":false},"text":{"emoji":true,"verbatim":true},"text":null,"value":null},{"text":{"emoji":true},"text":{"emoji":null}}]}}`, true},
+		{"action left to encoding/json", `{"type":"interactive","payload":{"actions":[{"action_id":"a","selected_option":{"text":{"type":"plain_text","text":"T"},"value":"v"},"value":"x"},{"Action_ID":"b","action_id":"c"},{"text":{"type":"plain_text","text":"T","Emoji":true},"value":"y"},{"value":"z","selected_options":[{"value":"1"}],"selected_date_time":5}]}}`, true},
+		{"empty actions", `{"type":"interactive","payload":{"actions":[]}}`, true},
+		{"string for an action's value", `{"type":"interactive","payload":{"actions":[{"value":1}]}}`, false},
+		{"number for a text", `{"type":"interactive","payload":{"actions":[{"text":1}]}}`, false},
+		{"string for emoji", `{"type":"interactive","payload":{"actions":[{"text":{"emoji":"yes"}}]}}`, false},
+		{"object for actions", `{"type":"interactive","payload":{"actions":{}}}`, false},
 		{"actions twice", `{"type":"interactive","payload":{"actions":[{"action_id":"a","value":"1"},{"action_id":"b"}],"actions":[{"block_id":"c"}]}}`, true},
 
 		// Nulls.
@@ -270,4 +278,35 @@ func FuzzDecodeFrameAsEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFrame(t, data)
 	})
+}
+
+// BenchmarkDecodeFrames is decodeFrame on the other frames the bot reads
+// ("scanned"), and decodeWholeFrame on them ("whole"); see also
+// BenchmarkDecodeSubmission and BenchmarkDecodeReaction.
+func BenchmarkDecodeFrames(b *testing.B) {
+	frames := []struct{ name, frame string }{
+		{"slash command", `{"envelope_id":"e1","type":"slash_commands","accepts_response_payload":true,"payload":{"token":"x","team_id":"T1","team_domain":"acme","channel_id":"C1","channel_name":"hiring","user_id":"U2","user_name":"alice","command":"/jobdesc","text":"account-manager","api_app_id":"A1","is_enterprise_install":"false","response_url":"https://hooks.slack.com/commands/T1/1/x","trigger_id":"111.222.abc"},"retry_attempt":0,"retry_reason":""}`},
+		{"button click", `{"envelope_id":"e3","type":"interactive","accepts_response_payload":false,"payload":{"type":"block_actions","user":{"id":"U3","username":"bob","name":"bob","team_id":"T1"},"api_app_id":"A1","token":"x","container":{"type":"message","message_ts":"17.1","channel_id":"C1","is_ephemeral":false},"trigger_id":"3.4.abc","team":{"id":"T1","domain":"acme"},"enterprise":null,"is_enterprise_install":false,"channel":{"id":"C1","name":"hiring"},"message":{"user":"UBOT","type":"message","ts":"17.1","bot_id":"B1","app_id":"A1","text":"Account Manager draft","team":"T1","blocks":[{"type":"header","block_id":"h","text":{"type":"plain_text","text":"Account Manager","emoji":true}},{"type":"section","block_id":"s","text":{"type":"mrkdwn","text":"*About the role*\nYou will own a book of clients.","verbatim":false}},{"type":"actions","block_id":"draft.actions","elements":[{"type":"button","action_id":"draft.edit","text":{"type":"plain_text","text":"Edit","emoji":true},"value":"AM-1"}]}]},"state":{"values":{}},"response_url":"https://hooks.slack.com/actions/T1/1/x","actions":[{"action_id":"draft.edit","block_id":"draft.actions","text":{"type":"plain_text","text":"Edit","emoji":true},"value":"AM-1","type":"button","action_ts":"1700000000.000100"}]}}`},
+	}
+	for _, fr := range frames {
+		data := []byte(fr.frame)
+		for _, decode := range []struct {
+			name string
+			f    func([]byte) (*frame, error)
+		}{{"scanned", decodeFrame}, {"whole", decodeWholeFrame}} {
+			b.Run(fr.name+"/"+decode.name, func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					f, err := decode.f(data)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := decodeRequest(f, data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }
