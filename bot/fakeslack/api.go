@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -100,6 +101,9 @@ type apiRequest struct {
 	// treeVals[i] is the node of members[i]'s value.
 	tree     *jsonTree
 	treeVals []int32
+	// nodes, when not nil, holds the nodes of tree once release put it
+	// back in nodePool.
+	nodes *[]jnode
 	// found is the cached view whose JSON text is foundRaw, the value of
 	// a view member, parsed for foundSurface (see viewCache.find).
 	found        *viewBody
@@ -160,10 +164,13 @@ func (r *apiRequest) blocksTree() (v jv, raw []byte, ok bool) {
 // false for a body parseJSONTree refuses.
 func (r *apiRequest) treeMembers(body []byte) (members []jsonMember, ok bool) {
 	src := string(body)
-	t, spans, ok := parseJSONObject(src)
+	nodes := nodePool.Get().(*[]jnode)
+	t, spans, ok := parseJSONObjectInto(src, *nodes)
 	if !ok {
+		nodePool.Put(nodes)
 		return nil, false
 	}
+	r.nodes = nodes
 	root := t.rootValue().node()
 	members = make([]jsonMember, 0, root.b)
 	vals := make([]int32, 0, root.b)
@@ -179,6 +186,28 @@ func (r *apiRequest) treeMembers(body []byte) (members []jsonMember, ok bool) {
 	}
 	r.tree, r.treeVals = t, vals
 	return members, true
+}
+
+// nodePool holds the node arrays of request bodies' trees: a tree lives
+// no longer than its request (the strings it yields are the body's or
+// its own decoded ones, never the nodes), and its nodes are the largest
+// part of it.
+var nodePool = sync.Pool{New: func() any { return new([]jnode) }}
+
+// maxPooledNodes bounds the node arrays nodePool keeps.
+const maxPooledNodes = 1 << 14
+
+// release hands the request's tree's nodes back to nodePool; the tree is
+// gone after it.
+func (r *apiRequest) release() {
+	if r == nil || r.nodes == nil {
+		return
+	}
+	if r.tree != nil && cap(r.tree.nodes) <= maxPooledNodes {
+		*r.nodes = r.tree.nodes[:0]
+		nodePool.Put(r.nodes)
+	}
+	r.tree, r.treeVals, r.nodes = nil, nil, nil
 }
 
 // readsBlocks reports whether a method reads blocks, which treeMembers
@@ -273,6 +302,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	start, noticed := requestArrival(r), time.Now()
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, perr := s.parseAPIRequest(r, method)
+	defer req.release()
 	call := Call{Method: method, At: start, Noticed: noticed}
 	if req != nil {
 		call.Params = req.params

@@ -442,3 +442,35 @@ func BenchmarkEncodeView(b *testing.B) {
 		buf = appendJSON(buf[:0], v)
 	}
 }
+
+// BenchmarkReviewBody measures the steps of a chat.postMessage of the
+// review message that read its JSON body: parsing it into a jsonTree
+// (treeMembers) and checking and encoding its blocks (checkBlocksTree).
+func BenchmarkReviewBody(b *testing.B) {
+	_, body := messageBody(b, true, map[string]string{"channel": ChannelHiring, "text": "Account Manager at Acme (draft 1)",
+		"metadata": `{"event_type":"jobdesc_review","event_payload":{"draft":"AM-1","team":"T0TEAM"}}`}, benchBody(b, "review-blocks.json"))
+	s := &Server{}
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			r := &apiRequest{}
+			if _, ok := r.treeMembers(body); !ok {
+				b.Fatalf("treeMembers refused the review body")
+			}
+		}
+	})
+	b.Run("check", func(b *testing.B) {
+		r := &apiRequest{}
+		r.members, _ = r.treeMembers(body)
+		v, raw, ok := r.blocksTree()
+		if !ok {
+			b.Fatalf("no blocks in the review body")
+		}
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, e := s.checkBlocksTree(v, raw, "", "/blocks"); e != nil {
+				b.Fatalf("checkBlocksTree: %v", e.messages)
+			}
+		}
+	})
+}

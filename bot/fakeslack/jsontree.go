@@ -76,16 +76,26 @@ type span struct{ start, end int }
 // where each member's value is in src, in order; ok is false when src is
 // anything else.
 func parseJSONObject(src string) (t *jsonTree, values []span, ok bool) {
-	t, values, ok = parseTree(src, true)
+	return parseJSONObjectInto(src, nil)
+}
+
+// parseJSONObjectInto is parseJSONObject that reads the nodes into buf's
+// array when it has room for them.
+func parseJSONObjectInto(src string, buf []jnode) (t *jsonTree, values []span, ok bool) {
+	t, values, ok = parseTree(src, true, buf)
 	if ok && !t.rootValue().isObj() {
 		return nil, nil, false
 	}
 	return t, values, ok
 }
 
-func parseTree(src string, spans bool) (*jsonTree, []span, bool) {
+func parseTree(src string, spans bool, buf ...[]jnode) (*jsonTree, []span, bool) {
 	p := treeParser{src: src, ok: true, spans: spans}
-	p.nodes = make([]jnode, 0, nodeGuess(src))
+	if n := nodeGuess(src); len(buf) > 0 && cap(buf[0]) >= n {
+		p.nodes = buf[0][:0]
+	} else {
+		p.nodes = make([]jnode, 0, n)
+	}
 	var stack [64]jnode // enough for Block Kit's nesting, else it grows
 	p.stack = stack[:0]
 	root := p.value()

@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"mime"
 	"net/http"
@@ -358,4 +359,50 @@ func FuzzKnownView(f *testing.F) {
 	}
 	s := newKnownServer(f)
 	f.Fuzz(func(t *testing.T, body string) { checkKnownView(t, s, body) })
+}
+
+// TestReleaseThenParse parses JSON bodies one after the other, each
+// request's tree released (its nodes back in nodePool) before the next is
+// parsed: every one reads as a request parsed on its own does.
+func TestReleaseThenParse(t *testing.T) {
+	s := &Server{}
+	review := string(benchBody(t, "review-blocks.json"))
+	bodies := []string{
+		`{"channel":"C0HIRING","text":"Review","blocks":` + review + `}`,
+		`{"channel":"C0HIRING","text":"t","blocks":[{"type":"divider","block_id":"a"}]}`,
+		`{"channel":"C0HIRING","text":"Review again","blocks":` + review + `,"metadata":{"event_type":"x","event_payload":{}}}`,
+		`{"channel":"C0HIRING","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"a\nb"},"block_id":"s"}]}`,
+	}
+	parse := func(body string) *apiRequest {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodPost, "/api/chat.postMessage", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		req, e := parseAPIRequest(r, "chat.postMessage")
+		if e != nil {
+			t.Fatalf("parseAPIRequest(%.60q): %v", body, e)
+		}
+		return req
+	}
+	for round := range 3 {
+		for i, body := range bodies {
+			t.Run(fmt.Sprintf("round %d body %d", round, i), func(t *testing.T) {
+				got := parse(body)
+				gc := s.messageContent(got)
+				got.release()
+				if got.tree != nil || got.nodes != nil {
+					t.Errorf("released request still holds its tree")
+				}
+				fresh := parse(body)
+				wc := s.messageContent(fresh)
+				if gc.err != nil || wc.err != nil || gc.text != wc.text || len(gc.blocks) != len(wc.blocks) {
+					t.Fatalf("content %q %.80s %v, want %q %.80s %v", gc.text, gc.blocks, gc.err, wc.text, wc.blocks, wc.err)
+				}
+				sameBlocks(t, fresh.rawValue("blocks"), gc.blocks, wc.blocks)
+				if !maps.Equal(got.params, fresh.params) {
+					t.Errorf("params %.200q, want %.200q", got.params, fresh.params)
+				}
+				fresh.release()
+			})
+		}
+	}
 }
