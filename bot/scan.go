@@ -96,17 +96,9 @@ func (s *scanner) str() (string, bool) {
 	return unquote(raw), true
 }
 
-// strOrNull reads a string, or null as "".
-func (s *scanner) strOrNull() (string, bool) {
-	if s.null() {
-		return "", true
-	}
-	return s.str()
-}
-
 // bytes reads a string as encoding/json would decode it. The bytes are
 // the input's unless the string holds escapes or is not UTF-8 (which
-// Slack's keys and ids don't): compare them, don't keep them.
+// Slack's keys and ids don't): copy them to keep them past the input.
 func (s *scanner) bytes() ([]byte, bool) {
 	s.space()
 	raw, plain, ok := s.scanString()
@@ -153,6 +145,8 @@ func (s *scanner) nextElem() (more, ok bool) {
 	return s.after(']')
 }
 
+// after moves past the comma after a container's member (more) or its
+// closing bracket.
 func (s *scanner) after(closing byte) (more, ok bool) {
 	s.space()
 	if s.i < len(s.b) {
@@ -545,37 +539,4 @@ func skipLiteral(b []byte, i int, lit string) (int, bool) {
 		return i + len(lit), true
 	}
 	return 0, false
-}
-
-// object walks an object, calling field with each key (bytes: compare,
-// don't keep) when the scanner is at its value; field must move past the
-// value and report whether it could.
-func (s *scanner) object(field func(key []byte) bool) bool {
-	more, ok := s.enterObject()
-	for ok && more {
-		key, kok := s.key()
-		if !kok {
-			return false
-		}
-		s.space()
-		if !field(key) {
-			return false
-		}
-		more, ok = s.nextField()
-	}
-	return ok
-}
-
-// array walks an array, calling elem at each element; elem must move past
-// it and report whether it could.
-func (s *scanner) array(elem func() bool) bool {
-	more, ok := s.enterArray()
-	for ok && more {
-		s.space()
-		if !elem() {
-			return false
-		}
-		more, ok = s.nextElem()
-	}
-	return ok
 }
