@@ -58,14 +58,16 @@ func decodeWholeFrame(data []byte) (*frame, error) {
 }
 
 // frameDecoder reads a frame as encoding/json reads it into frame (and
-// decodeWholeFrame then into its inputs and form), leaving out the view's
-// blocks and state. It gives up (ok false) at anything it would have to
-// read otherwise than encoding/json: a key it cares about in another case
-// (encoding/json matches keys regardless of case), a view's blocks,
-// state or values twice (encoding/json would merge them), a value of the
-// wrong type, input that is not JSON. The slack-go types of the payload
-// (team, user, container, actions) it fills itself when they hold only
-// strings and booleans it knows, and leaves to encoding/json otherwise.
+// decodeWholeFrame then into its inputs and form), except that the view's
+// Blocks and State stay nil. It gives up (ok false) at anything it would
+// have to read otherwise than encoding/json: a key it does not know with
+// a capital or a byte beyond ASCII (encoding/json matches keys regardless
+// of case, Unicode's included), a view's blocks, state or values twice
+// (encoding/json would merge them), a value of the wrong type, input that
+// is not JSON anywhere, containers nested deeper than maxSkipDepth. The
+// slack-go types of the payload (team, user, container, actions) it fills
+// itself when they hold only fields it knows, and has encoding/json fill
+// otherwise.
 type frameDecoder struct {
 	s scanner
 	f *frame
