@@ -401,20 +401,28 @@ func (v jv) get(key string) (jv, bool) {
 	return jv{}, false
 }
 
-// member is an object member to encode.
+// member is an object member to encode: small, as appendObject sorts an
+// array of them for every object.
 type member struct {
 	key string
-	// quoted is the key encoded, when its source text is (see
-	// jnode.verbatim); else "".
-	quoted string
-	val    int32  // node index, or -1 for set
-	set    string // the string value of an id the fake draws
+	// k is the key's node, or -1 for the member appendObject sets.
+	k   int32
+	val int32 // the value's node
+}
+
+// quotedKey returns the key encoded, when its source text is (see
+// jnode.verbatim), else "".
+func (m member) quotedKey(t *jsonTree) string {
+	if m.k < 0 {
+		return ""
+	}
+	return t.quoted(&t.nodes[m.k])
 }
 
 // sortedMembers returns an object's members sorted by key, one per key
 // (the last, as json.Unmarshal keeps it), with member setKey, when not
-// "", replaced by the string setVal.
-func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) []member {
+// "", replaced by one whose val is -1 (the caller's value).
+func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey string) []member {
 	ms := buf[:0]
 	for k := n.a; k < n.a+2*n.b; k += 2 {
 		kn := &t.nodes[k]
@@ -422,10 +430,10 @@ func (t *jsonTree) sortedMembers(buf []member, n *jnode, setKey, setVal string) 
 		if setKey != "" && key == setKey {
 			continue
 		}
-		ms = append(ms, member{key: key, quoted: t.quoted(kn), val: k + 1})
+		ms = append(ms, member{key: key, k: k, val: k + 1})
 	}
 	if setKey != "" {
-		ms = append(ms, member{key: setKey, val: -1, set: setVal})
+		ms = append(ms, member{key: setKey, k: -1, val: -1})
 	}
 	sortByKey(ms, func(m member) string { return m.key })
 	out := ms[:0]
@@ -474,21 +482,21 @@ func (t *jsonTree) appendValue(b []byte, i int32) []byte {
 // child (nil: appendValue).
 func (t *jsonTree) appendObject(b []byte, i int32, setKey, setVal string, child func(b []byte, key string, val int32) []byte) []byte {
 	var small [16]member
-	ms := t.sortedMembers(small[:0], &t.nodes[i], setKey, setVal)
+	ms := t.sortedMembers(small[:0], &t.nodes[i], setKey)
 	b = append(b, '{')
 	for k, m := range ms {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		if m.quoted != "" {
-			b = append(b, m.quoted...)
+		if q := m.quotedKey(t); q != "" {
+			b = append(b, q...)
 		} else {
 			b = appendJSONString(b, m.key)
 		}
 		b = append(b, ':')
 		switch {
 		case m.val < 0:
-			b = appendJSONString(b, m.set)
+			b = appendJSONString(b, setVal)
 		case child != nil:
 			b = child(b, m.key, m.val)
 		default:
