@@ -161,7 +161,9 @@
 // call Server methods; the condition given to WaitUntil runs without it
 // and may. The server's lock is held only to read and change the
 // workspace: payloads are decoded, validated and encoded outside it, and
-// views and messages keep their encoded JSON, so reading them costs a copy.
+// views and messages keep their encoded JSON (a view its blocks', the few
+// other fields written around them when read), so reading them costs
+// little more than a copy.
 //
 // # Transcript
 //
