@@ -157,7 +157,7 @@ func BenchmarkSubmitQuickPhase(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cb := req.data.(slack.InteractionCallback)
+	cb := req.data.(*slack.InteractionCallback)
 	first := role.Fields[0].ID
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -471,7 +471,7 @@ func (b *Bot) ack(log *slog.Logger, se socketEvent, payload any) {
 // budget: a modal stays open with msg beside its first input, so the user
 // keeps what they typed; anything else gets a plain ack.
 func fallbackAck(req request, msg string) any {
-	if cb, ok := req.data.(slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission && len(req.inputs) > 0 {
+	if cb, ok := req.data.(*slack.InteractionCallback); ok && cb.Type == slack.InteractionTypeViewSubmission && len(req.inputs) > 0 {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{req.inputs[0]: msg})
 	}
 	return nil
@@ -482,7 +482,7 @@ func (b *Bot) handle(ctx context.Context, req request) response {
 	switch data := req.data.(type) {
 	case slack.SlashCommand:
 		return b.slashCommand(ctx, data)
-	case slack.InteractionCallback:
+	case *slack.InteractionCallback:
 		return b.interaction(ctx, data, req.form, req.inputs)
 	case slackevents.EventsAPIEvent:
 		return b.eventsAPI(ctx, data)

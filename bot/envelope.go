@@ -1082,7 +1082,7 @@ func (p *wirePayload) reactionEvent() (slackevents.EventsAPIEvent, bool) {
 
 // request is an envelope's payload decoded for the handlers.
 type request struct {
-	data any // slack.SlashCommand, slack.InteractionCallback or slackevents.EventsAPIEvent
+	data any // slack.SlashCommand, *slack.InteractionCallback (a 4 kB struct) or slackevents.EventsAPIEvent
 	// inputs are the block ids of the input blocks of an interaction's
 	// view, in order: where an error about the whole form goes.
 	inputs []string
@@ -1206,8 +1206,8 @@ func (v wireView) inputs() []string {
 
 // callback is the interaction as slack-go's type (without the view's
 // blocks and state: see request.form).
-func (w *wirePayload) callback() slack.InteractionCallback {
-	cb := slack.InteractionCallback{
+func (w *wirePayload) callback() *slack.InteractionCallback {
+	cb := &slack.InteractionCallback{
 		Type:        slack.InteractionType(w.Type),
 		Team:        w.Team,
 		User:        w.User,

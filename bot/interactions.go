@@ -19,7 +19,7 @@ import (
 // interaction routes modal submissions and button clicks.
 // form and inputs are a view submission's values and its input blocks' ids
 // (request).
-func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, form formState, inputs []string) response {
+func (b *Bot) interaction(ctx context.Context, cb *slack.InteractionCallback, form formState, inputs []string) response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		switch cb.View.CallbackID {
@@ -49,7 +49,7 @@ func (b *Bot) interaction(ctx context.Context, cb slack.InteractionCallback, for
 
 // submitDraft validates a submitted modal and saves it before the ack, so a
 // submission the user saw accepted is on disk; posting happens after.
-func (b *Bot) submitDraft(ctx context.Context, cb slack.InteractionCallback, form formState, firstBlock string) response {
+func (b *Bot) submitDraft(ctx context.Context, cb *slack.InteractionCallback, form formState, firstBlock string) response {
 	fail := func(msg string) response {
 		if firstBlock == "" {
 			return response{}
@@ -180,7 +180,7 @@ func sameValues(a, b map[string]string) bool {
 
 // confirmDraft posts a held draft when its author presses "Post for review"
 // on the check view.
-func (b *Bot) confirmDraft(ctx context.Context, cb slack.InteractionCallback) response {
+func (b *Bot) confirmDraft(ctx context.Context, cb *slack.InteractionCallback) response {
 	meta, err := decodeMeta(cb.View.PrivateMetadata)
 	if err != nil || meta.Draft == "" {
 		b.log.Error("check view without a draft", "user", cb.User.ID, "err", err)
@@ -214,7 +214,7 @@ func (b *Bot) requeueAndPost(ctx context.Context, d drafts.Draft, channel string
 
 // backToEdit turns the check view back into the form, with the held
 // draft's values.
-func (b *Bot) backToEdit(cb slack.InteractionCallback, id string) response {
+func (b *Bot) backToEdit(cb *slack.InteractionCallback, id string) response {
 	team, user := cb.Team.ID, cb.User.ID
 	viewID, hash := cb.View.ID, cb.View.Hash
 	return response{log: []any{"user", user, "team", team, "draft", id}, then: func(ctx context.Context) error {
@@ -279,7 +279,7 @@ func (b *Bot) revised(ctx context.Context, before, d drafts.Draft, role *templat
 }
 
 // editClicked opens the modal prefilled from the draft's current revision.
-func (b *Bot) editClicked(cb slack.InteractionCallback, id string) response {
+func (b *Bot) editClicked(cb *slack.InteractionCallback, id string) response {
 	team, user := cb.Team.ID, cb.User.ID
 	return response{log: []any{"user", user, "team", team, "draft", id}, then: func(ctx context.Context) error {
 		d, err := b.store.Get(ctx, team, id)
@@ -300,7 +300,7 @@ func (b *Bot) editClicked(cb slack.InteractionCallback, id string) response {
 
 // exportClicked sends the draft as Markdown and plain text to whoever
 // clicked, privately.
-func (b *Bot) exportClicked(cb slack.InteractionCallback, id string) response {
+func (b *Bot) exportClicked(cb *slack.InteractionCallback, id string) response {
 	team, user := cb.Team.ID, cb.User.ID
 	return response{log: []any{"user", user, "team", team, "draft", id}, then: func(ctx context.Context) error {
 		d, err := b.store.Get(ctx, team, id)
@@ -334,7 +334,7 @@ func (b *Bot) exportClicked(cb slack.InteractionCallback, id string) response {
 
 // notice tells the user who clicked something privately: in the channel when
 // there is one, else in a small modal.
-func (b *Bot) notice(ctx context.Context, cb slack.InteractionCallback, text string) error {
+func (b *Bot) notice(ctx context.Context, cb *slack.InteractionCallback, text string) error {
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}
 	if cb.Channel.ID != "" {
 		return b.postEphemeral(ctx, cb.Channel.ID, cb.User.ID, text, blocks)

@@ -43,9 +43,9 @@ func TestDecodeRequest(t *testing.T) {
 				"state":{"values":{"company":{"company":{"type":"plain_text_input","value":"Acme <&>"}},"level":{"level":{"type":"static_select","selected_option":{"text":{"type":"plain_text","text":"Mid"},"value":"mid"}}},"serves":{"serves":{"type":"checkboxes","selected_options":[{"value":"clients"},{"value":"partners"}]}},"bio":{"bio":{"type":"plain_text_input","value":null}}}}},
 				"response_urls":[]}}`,
 			check: func(t *testing.T, r request) {
-				cb, ok := r.data.(slack.InteractionCallback)
+				cb, ok := r.data.(*slack.InteractionCallback)
 				if !ok {
-					t.Fatalf("got %T, want slack.InteractionCallback", r.data)
+					t.Fatalf("got %T, want *slack.InteractionCallback", r.data)
 				}
 				if cb.Type != slack.InteractionTypeViewSubmission || cb.User.ID != "U2" || cb.Team.ID != "T1" || cb.TriggerID != "1.2" {
 					t.Errorf("got type %q user %q team %q trigger %q", cb.Type, cb.User.ID, cb.Team.ID, cb.TriggerID)
@@ -77,7 +77,7 @@ func TestDecodeRequest(t *testing.T) {
 			name:  "button click",
 			frame: `{"envelope_id":"e3","type":"interactive","payload":{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U3"},"trigger_id":"3.4","container":{"type":"message","message_ts":"17.1","channel_id":"C1"},"channel":{"id":"C1","name":"hiring"},"message":{"ts":"17.1","blocks":[{"type":"divider"}]},"actions":[{"action_id":"draft.edit","block_id":"draft.actions","value":"AM-1","type":"button","action_ts":"1"}]}}`,
 			check: func(t *testing.T, r request) {
-				cb := r.data.(slack.InteractionCallback)
+				cb := r.data.(*slack.InteractionCallback)
 				if cb.Type != slack.InteractionTypeBlockActions || cb.Channel.ID != "C1" || cb.Container.MessageTs != "17.1" || cb.TriggerID != "3.4" {
 					t.Errorf("got %q channel %q container %+v", cb.Type, cb.Channel.ID, cb.Container)
 				}
