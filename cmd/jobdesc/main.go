@@ -51,6 +51,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
+		gcDefaults(os.LookupEnv)
 		return run(ctx, cfg, stdout, stderr)
 	}
 	switch args[0] {

@@ -186,7 +186,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the bot's CPU profile during the burst to this file (go tool pprof FILE)")
 	fs.StringVar(&o.trace, "trace", "", "write the bot's execution trace of the burst's first 3 s to this file (go tool trace FILE; instead of -cpuprofile)")
 	fs.StringVar(&o.heapprofile, "heapprofile", "", "write the bot's heap profile after the burst to this file (in use now, and allocated since start)")
-	fs.Func("env", "set `KEY=VALUE` in the bot's environment only, e.g. -env GOGC=200 (repeatable)", func(kv string) error {
+	fs.Func("env", "set `KEY=VALUE` in the bot's environment only, e.g. -env GOGC=100 (repeatable)", func(kv string) error {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
 			return fmt.Errorf("want KEY=VALUE, got %q", kv)
 		}
