@@ -98,10 +98,17 @@ func perOp(c cpuTime, n int) string {
 	return fmt.Sprintf("%.2f ms", float64(((c.User+c.Sys)/time.Duration(n)).Microseconds())/1000)
 }
 
-// cpuTime is user and system CPU time.
-type cpuTime struct{ User, Sys time.Duration }
+// cpuTime is user and system CPU time, and for the bot the minor page
+// faults (first touches of memory) that cost part of it: on a VM each can
+// mean a TLB flush on every core, and in slow spells they show up there.
+type cpuTime struct {
+	User, Sys time.Duration
+	Faults    int64
+}
 
-func (c cpuTime) sub(d cpuTime) cpuTime { return cpuTime{c.User - d.User, c.Sys - d.Sys} }
+func (c cpuTime) sub(d cpuTime) cpuTime {
+	return cpuTime{c.User - d.User, c.Sys - d.Sys, c.Faults - d.Faults}
+}
 
 func (c cpuTime) String() string {
 	return fmt.Sprintf("%.2f s user + %.2f s sys", c.User.Seconds(), c.Sys.Seconds())
@@ -113,7 +120,7 @@ func selfCPU() cpuTime {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return cpuTime{}
 	}
-	return cpuTime{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
+	return cpuTime{User: time.Duration(ru.Utime.Nano()), Sys: time.Duration(ru.Stime.Nano())}
 }
 
 // stolenCPU returns the CPU time stolen from this machine so far, over all
@@ -137,7 +144,7 @@ func stolenCPU() time.Duration {
 }
 
 // procCPU returns a process's CPU time so far from /proc/PID/stat (in
-// clock ticks of 10 ms).
+// clock ticks of 10 ms), with its minor page faults.
 func procCPU(pid int) (cpuTime, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -148,13 +155,14 @@ func procCPU(pid int) (cpuTime, error) {
 	if len(f) < 13 {
 		return cpuTime{}, fmt.Errorf("short /proc/%d/stat", pid)
 	}
+	flt, err0 := strconv.ParseInt(f[7], 10, 64)
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
+	if err := errors.Join(err0, err1, err2); err != nil {
 		return cpuTime{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
 	}
 	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return cpuTime{time.Duration(u) * tick, time.Duration(s) * tick}, nil
+	return cpuTime{time.Duration(u) * tick, time.Duration(s) * tick, flt}, nil
 }
 
 type step struct {
@@ -658,7 +666,7 @@ func report(w io.Writer, o options, res *result) {
 		fmt.Fprintf(w, "  CPU stolen by the hypervisor during the burst: %s (over all %d cores)\n", ms(res.Stolen), runtime.NumCPU())
 	}
 	for _, p := range res.Phases {
-		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N))
+		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s; jobdesc's page faults %d\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N), p.Bot.Faults)
 	}
 	fmt.Fprintf(w, "resident memory: idle %.1f MB (%.1f MB of it the program's file), peak %.1f MB\n",
 		float64(res.RSSIdleKB)/1024, float64(res.RSSIdleFileKB)/1024, float64(res.RSSPeakKB)/1024)
