@@ -400,7 +400,12 @@ func (b *Bot) route(se socketEvent) {
 type response struct {
 	ack  any
 	then func(ctx context.Context) error
-	log  []any // attributes for log lines about this envelope
+	// thenNow runs then straight after the ack, instead of first letting
+	// the envelopes queued behind this one ack (serve): for a modal
+	// submission, whose post is what its author waits for once the modal
+	// has closed.
+	thenNow bool
+	log     []any // attributes for log lines about this envelope
 }
 
 // serve runs one admitted envelope: the quick phase, the ack, then the
@@ -434,8 +439,12 @@ func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	// Envelopes come in bursts, read one after another off the socket and
 	// queued to run: let the ones queued behind this one ack before it
 	// starts its slow work, instead of each ack waiting for the Web API
-	// calls of every envelope ahead of it.
-	runtime.Gosched()
+	// calls of every envelope ahead of it. A submission's post goes on at
+	// once: yielding sent it behind every submission queued meanwhile, and
+	// under a burst of them the last posts waited for all the others.
+	if !r.thenNow {
+		runtime.Gosched()
+	}
 	log = log.With(r.log...)
 	defer func() {
 		if p := recover(); p != nil {

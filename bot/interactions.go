@@ -22,16 +22,19 @@ import (
 func (b *Bot) interaction(ctx context.Context, cb *slack.InteractionCallback, form formState, inputs []string) response {
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
+		var r response
 		switch cb.View.CallbackID {
 		case callbackDraft:
 			first := ""
 			if len(inputs) > 0 {
 				first = inputs[0]
 			}
-			return b.submitDraft(ctx, cb, form, first)
+			r = b.submitDraft(ctx, cb, form, first)
 		case callbackCheck:
-			return b.confirmDraft(ctx, cb)
+			r = b.confirmDraft(ctx, cb)
 		}
+		r.thenNow = true
+		return r
 	case slack.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
 			switch a.ActionID {

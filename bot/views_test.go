@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -242,4 +243,29 @@ func TestEscapeNeutralisesMentions(t *testing.T) {
 // Slack markup such as <@U1>.
 func unescapeJSON(b []byte) string {
 	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
+}
+
+// TestSubmissionsPostWithoutYielding: a modal submission's post (its
+// then) runs straight after its ack; anything else first lets the
+// envelopes queued behind it ack (serve).
+func TestSubmissionsPostWithoutYielding(t *testing.T) {
+	bot, _ := benchBot(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		cb   slack.InteractionCallback
+		want bool
+	}{
+		{"draft submitted", slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, View: slack.View{CallbackID: callbackDraft}}, true},
+		{"checks confirmed", slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, View: slack.View{CallbackID: callbackCheck}}, true},
+		{"button clicked", slack.InteractionCallback{Type: slack.InteractionTypeBlockActions}, false},
+		{"modal closed", slack.InteractionCallback{Type: slack.InteractionTypeViewClosed}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := bot.interaction(ctx, &tt.cb, nil, nil).thenNow; got != tt.want {
+				t.Errorf("thenNow: got %t, want %t", got, tt.want)
+			}
+		})
+	}
 }
