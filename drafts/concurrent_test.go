@@ -2,6 +2,9 @@ package drafts
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,5 +85,50 @@ func TestRunGroup(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGroupDeliversEachResult: many writers at once (more than maxGroup,
+// so groups queue behind each other) each get their own result, and
+// every write that succeeded, and none that was rejected, is in the file.
+func TestGroupDeliversEachResult(t *testing.T) {
+	s, _, _ := openStore(t)
+	if err := s.db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(scratch); return err }); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 3*maxGroup + 17
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = unreject(s.group(func(tx *bolt.Tx) error {
+				if i%7 == 0 {
+					return reject(fmt.Errorf("writer %d refused", i))
+				}
+				return tx.Bucket(scratch).Put([]byte(strconv.Itoa(i)), nil)
+			}))
+		}()
+	}
+	wg.Wait()
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		for i := range writers {
+			present := tx.Bucket(scratch).Get([]byte(strconv.Itoa(i))) != nil
+			switch {
+			case i%7 == 0 && (errs[i] == nil || errs[i].Error() != fmt.Sprintf("writer %d refused", i)):
+				t.Errorf("writer %d: got %v, want its own refusal", i, errs[i])
+			case i%7 != 0 && errs[i] != nil:
+				t.Errorf("writer %d: got %v, want nil", i, errs[i])
+			case present != (i%7 != 0):
+				t.Errorf("writer %d: key present %t, want %t", i, present, i%7 != 0)
+			}
+		}
+		return nil
+	})
+	s.gmu.Lock()
+	defer s.gmu.Unlock()
+	if len(s.queue) != 0 || s.leading {
+		t.Errorf("%d writes left queued (leading %t) after every writer returned, want none", len(s.queue), s.leading)
 	}
 }
