@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -116,28 +117,12 @@ func BenchmarkDecodeSubmission(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, decode := range []struct {
-		name string
-		f    func([]byte) (*frame, error)
-	}{{"scanned", decodeFrame}, {"whole", decodeWholeFrame}} {
-		b.Run(decode.name, func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			for b.Loop() {
-				f, err := decode.f(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				req, err := decodeRequest(f, data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(req.form) == 0 || len(req.inputs) == 0 {
-					b.Fatalf("decoded %+v without state or inputs", req)
-				}
-			}
-		})
-	}
+	benchDecode(b, data, func(req request) error {
+		if len(req.form) == 0 || len(req.inputs) == 0 {
+			return fmt.Errorf("decoded %+v without state or inputs", req)
+		}
+		return nil
+	})
 }
 
 // BenchmarkSubmitQuickPhase is everything before a submission's ack:
