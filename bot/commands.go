@@ -42,7 +42,6 @@ func (b *Bot) slashCommand(ctx context.Context, cmd slack.SlashCommand) response
 		return response{ack: ephemeralAck("Unknown role", unknownRoleMessage(fields[0], b.catalog.Closest(fields[0]), b.catalog.Roles()))}
 	}
 	meta := modalMeta{Channel: cmd.ChannelID, Role: role.ID}
-	b.warmUpChecks(ctx)
 	return response{log: logAttrs, then: func(ctx context.Context) error {
 		err := b.openView(ctx, cmd.TriggerID, modalView(role, meta, b.newDraftInputs(role)))
 		switch {
