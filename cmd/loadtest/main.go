@@ -83,12 +83,24 @@ type result struct {
 	Noticed step
 }
 
-// phase is one burst's wall time and the CPU each process spent in it.
+// phase is one burst's wall time, the CPU each process spent in it, and
+// the machine's idle and stolen time meanwhile.
 type phase struct {
 	Name      string
 	N         int
 	Wall      time.Duration
 	Self, Bot cpuTime
+	Machine   machineTime
+}
+
+// idleShare is the share of the machine's cores that sat idle during the
+// phase, in percent: near 0, the burst was bound by CPU. (The kernel counts
+// in 10 ms ticks, so it is rough for a short phase.)
+func (p phase) idleShare() float64 {
+	if p.Wall <= 0 {
+		return 0
+	}
+	return 100 * float64(p.Machine.Idle) / float64(p.Wall*time.Duration(runtime.NumCPU()))
 }
 
 // perOp is the CPU time per operation of c over n operations, to 10 µs.
@@ -124,24 +136,36 @@ func selfCPU() cpuTime {
 	return cpuTime{User: time.Duration(ru.Utime.Nano()), Sys: time.Duration(ru.Stime.Nano()), Faults: ru.Minflt}
 }
 
-// stolenCPU returns the CPU time stolen from this machine so far, over all
-// cores (the steal column of /proc/stat's first line), or 0 if unknown.
-func stolenCPU() time.Duration {
+// machineTime is, summed over all cores (the first line of /proc/stat), the
+// time the machine spent idle (idle and iowait) and the time the hypervisor
+// gave other machines while this one wanted it (steal); zero where unknown.
+type machineTime struct {
+	Idle, Stolen time.Duration
+}
+
+func (m machineTime) sub(n machineTime) machineTime {
+	return machineTime{m.Idle - n.Idle, m.Stolen - n.Stolen}
+}
+
+// machineCPU reads machineTime so far.
+func machineCPU() machineTime {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return machineTime{}
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0
+		return machineTime{}
 	}
-	steal, err := strconv.ParseInt(f[8], 10, 64)
-	if err != nil {
-		return 0
+	var ticks [9]int64
+	for i := 4; i <= 8; i++ {
+		if ticks[i], err = strconv.ParseInt(f[i], 10, 64); err != nil {
+			return machineTime{}
+		}
 	}
 	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(steal) * tick
+	return machineTime{Idle: time.Duration(ticks[4]+ticks[5]) * tick, Stolen: time.Duration(ticks[8]) * tick}
 }
 
 // procCPU returns a process's CPU time so far from /proc/PID/stat (in
@@ -332,14 +356,14 @@ func measure(ctx context.Context, o options) (*result, error) {
 	}
 
 	defer quiet(harnessHeap)()
-	burstStart, selfStart, stealStart := time.Now(), selfCPU(), stolenCPU()
+	burstStart, selfStart, machineStart := time.Now(), selfCPU(), machineCPU()
 	botStart, botErr := procCPU(cmd.Process.Pid)
 	// measured runs one burst and records the CPU each side spent in it.
 	measured := func(name string, f func(i int)) {
-		start, self := time.Now(), selfCPU()
+		start, self, machine := time.Now(), selfCPU(), machineCPU()
 		bot, err := procCPU(cmd.Process.Pid)
 		burst(o, f)
-		p := phase{Name: name, N: o.n, Wall: time.Since(start), Self: selfCPU().sub(self)}
+		p := phase{Name: name, N: o.n, Wall: time.Since(start), Self: selfCPU().sub(self), Machine: machineCPU().sub(machine)}
 		if end, err2 := procCPU(cmd.Process.Pid); err == nil && err2 == nil {
 			p.Bot = end.sub(bot)
 		}
@@ -472,7 +496,7 @@ func measure(ctx context.Context, o options) (*result, error) {
 	})
 
 	res.BurstWall, res.SelfCPU = time.Since(burstStart), selfCPU().sub(selfStart)
-	res.Stolen = stolenCPU() - stealStart
+	res.Stolen = machineCPU().sub(machineStart).Stolen
 	if botEnd, err := procCPU(cmd.Process.Pid); err == nil && botErr == nil {
 		res.BotCPU = botEnd.sub(botStart)
 	}
@@ -719,7 +743,7 @@ func report(w io.Writer, o options, res *result) {
 		fmt.Fprintf(w, "  CPU stolen by the hypervisor during the burst: %s (over all %d cores)\n", ms(res.Stolen), runtime.NumCPU())
 	}
 	for _, p := range res.Phases {
-		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s; jobdesc's page faults %d (the fake's %d)\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N), p.Bot.Faults, p.Self.Faults)
+		fmt.Fprintf(w, "  %s: %s wall; CPU per operation: jobdesc %s, fake Slack and load %s; jobdesc's page faults %d (the fake's %d); cores idle %.0f%%\n", p.Name, ms(p.Wall), perOp(p.Bot, p.N), perOp(p.Self, p.N), p.Bot.Faults, p.Self.Faults, p.idleShare())
 	}
 	fmt.Fprintf(w, "resident memory: idle %.1f MB (%.1f MB of it the program's file), peak %.1f MB\n",
 		float64(res.RSSIdleKB)/1024, float64(res.RSSIdleFileKB)/1024, float64(res.RSSPeakKB)/1024)
