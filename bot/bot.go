@@ -12,7 +12,8 @@
 // review and update the review message before the ack, so a replica that
 // dies midway leaves the event unacknowledged and Slack redelivers it.
 // Errors are logged and panics recovered; a handler never blocks another
-// envelope's ack, and one that overruns the ack budget gets a fallback ack.
+// envelope's ack, and a command or submission that overruns the ack budget
+// gets a fallback ack (an event is left for Slack to deliver again).
 package bot
 
 import (
@@ -75,7 +76,8 @@ type Config struct {
 	// context is cancelled (default 10 s).
 	DrainTimeout time.Duration
 	// AckBudget is how long the quick phase may take before the envelope is
-	// acked with a fallback answer (default 2.5 s, inside Slack's 3 s).
+	// acked with a fallback answer (default 2.5 s, inside Slack's 3 s); an
+	// event is not, so that Slack delivers it again.
 	AckBudget time.Duration
 	// PingInterval is the Socket Mode watchdog (default slack-go's 30 s).
 	PingInterval time.Duration
@@ -400,7 +402,9 @@ type response struct {
 
 // serve runs one admitted envelope: the quick phase, the ack, then the
 // slow work. If the quick phase overruns the ack budget, a fallback ack goes
-// first and its answer is dropped. Panics are recovered and logged.
+// first and its answer is dropped; an event is instead acked when its
+// handler is done, late, so that Slack delivers it again meanwhile. Panics
+// are recovered and logged.
 func (b *Bot) serve(ctx context.Context, se socketEvent) {
 	defer b.inflight.Done()
 	env := se.env
@@ -414,6 +418,15 @@ func (b *Bot) serve(ctx context.Context, se socketEvent) {
 
 	var once sync.Once
 	late := time.AfterFunc(b.cfg.AckBudget, func() {
+		if env.Type == envelopeEventsAPI {
+			// No one waits on an event's ack, and acking one not yet
+			// recorded (a reaction's review) would lose it if this process
+			// died before recording it: Slack delivers an unacknowledged
+			// event again, to this replica or another, and its event id
+			// makes it count once. It is acked when its handler is done.
+			log.Warn("handler too slow for the ack; leaving the event for Slack to deliver again", "budget", b.cfg.AckBudget)
+			return
+		}
 		once.Do(func() {
 			// Slack shows the user an error after 3 s: ack now with a fallback.
 			b.ack(log, se, fallbackAck(env.req, "jobdesc is busy and could not confirm your draft in time. Press the button again in a moment; it will not be saved twice."))

@@ -29,6 +29,22 @@ type troubledStore struct {
 	failNextCreate  atomic.Bool
 	holdCreate      chan struct{} // nil: no hold
 	createEntered   chan struct{} // nil: not told; else gets a value as Create starts
+	holdReview      chan struct{} // nil: no hold on ReviewOnce
+	reviewEntered   chan struct{} // nil: not told; else gets a value as ReviewOnce starts
+}
+
+func (s *troubledStore) ReviewOnce(ctx context.Context, key, team, id, user string, kind drafts.ReviewKind, required int) (drafts.Draft, bool, bool, error) {
+	if s.reviewEntered != nil {
+		s.reviewEntered <- struct{}{}
+	}
+	if s.holdReview != nil {
+		select {
+		case <-s.holdReview:
+		case <-ctx.Done():
+			return drafts.Draft{}, false, false, ctx.Err()
+		}
+	}
+	return s.Store.ReviewOnce(ctx, key, team, id, user, kind, required)
 }
 
 func (s *troubledStore) ListByAuthor(ctx context.Context, team, user string, p drafts.Page) ([]drafts.Draft, string, error) {
@@ -243,6 +259,71 @@ func TestSlowStoreStillAcksInTimeAndSavesOnce(t *testing.T) {
 	ds, _, err := store.ListByAuthor(ctx, fakeslack.TeamID, "U0ALICE", drafts.Page{})
 	if err != nil || len(ds) != 1 {
 		t.Errorf("got %d drafts (%v), want 1", len(ds), err)
+	}
+}
+
+// TestSlowReviewIsLeftForSlackToDeliverAgain: a reaction whose review the
+// store cannot record within the ack budget is not acked with a fallback
+// (which would lose the approval if this process died before recording it)
+// but left for Slack to deliver again; once the store recovers, the
+// approval counts once and the first delivery is acked, late.
+func TestSlowReviewIsLeftForSlackToDeliverAgain(t *testing.T) {
+	store := openTroubledStore(t)
+	fs, logs := startBotWith(t, store, Config{AckBudget: 100 * time.Millisecond, OutboxInterval: 50 * time.Millisecond},
+		fakeslack.Options{Schema: schema.Load, AckDeadline: 400 * time.Millisecond, Redeliver: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	d := waitPosted(t, ctx, fs, store, saveUnposted(t, ctx, store, "U0ALICE"))
+
+	store.reviewEntered = make(chan struct{}, fakeslack.MaxRetries+1)
+	store.holdReview = make(chan struct{})
+	var recoverOnce sync.Once
+	recovered := func() { recoverOnce.Do(func() { close(store.holdReview) }) }
+	t.Cleanup(recovered) // before the bot stops, so a failed test does not leave it waiting
+	first, err := fs.React(ctx, "U0BOB", d.Message.Channel, d.Message.TS, "white_check_mark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slack delivers the event again only if the first delivery went
+	// unacknowledged past its deadline; the bot starts on it too.
+	for n := range 2 {
+		select {
+		case <-store.reviewEntered:
+		case <-ctx.Done():
+			t.Fatalf("delivery %d never reached the store:\n%s", n+1, logs.String())
+		}
+	}
+	if first.Acked() {
+		t.Errorf("the first delivery was acked while its review was still unrecorded")
+	}
+	recovered()
+	ack, err := first.WaitAck(ctx)
+	if err != nil {
+		t.Fatalf("the first delivery was never acked: %v", err)
+	}
+	if !ack.Late {
+		t.Errorf("the first delivery's ack came in time, want it after its handler (late)")
+	}
+	err = waitFor(ctx, func() bool {
+		for _, dl := range fs.Deliveries() {
+			if !dl.Acked() {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("deliveries left unacknowledged: %v", err)
+	}
+	got, err := store.Get(ctx, d.Team, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Approvals) != 1 || got.Approvals[0].User != "U0BOB" {
+		t.Errorf("approvals %+v, want U0BOB's once", got.Approvals)
+	}
+	if log := logs.String(); !strings.Contains(log, "leaving the event for Slack to deliver again") || strings.Contains(log, "acked with a fallback") {
+		t.Errorf("log does not say the event was left for Slack, or says it was acked with a fallback:\n%s", log)
 	}
 }
 

@@ -673,8 +673,12 @@ func sortedCopy(s []string) []string {
 
 func sameSet(a, b []string) bool { return slices.Equal(sortedCopy(a), sortedCopy(b)) }
 
-// checkAcks fails for a late or missing ack on a surviving replica's
-// socket; the killed replica's are expected (Slack redelivers events).
+// checkAcks fails for a missing ack on a surviving replica's socket, and
+// for a late one unless it is an event's; the killed replica's are expected
+// (Slack redelivers events). An event whose review etcd could not record
+// within the ack budget (a member is stopped mid-test) is acked only once
+// recorded, so that Slack delivers it again meanwhile: late, and counted
+// once, which the approvals check.
 func checkAcks(t *testing.T, s *fakeslack.Server, dead []int) {
 	t.Helper()
 	late := map[string]bool{}
@@ -685,7 +689,7 @@ func checkAcks(t *testing.T, s *fakeslack.Server, dead []int) {
 		if slices.Contains(dead, d.Conn) {
 			continue
 		}
-		if late[d.EnvelopeID] || !d.Acked() {
+		if late[d.EnvelopeID] && d.Type != "events_api" || !d.Acked() {
 			t.Errorf("envelope %s (%s %s) on live socket %d: acked %t, late %t", d.EnvelopeID, d.Type, d.PayloadType, d.Conn, d.Acked(), late[d.EnvelopeID])
 		}
 	}
